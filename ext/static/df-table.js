@@ -93,7 +93,15 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "df-table-sort";
-      while (th.firstChild) button.appendChild(th.firstChild);
+      // a <button> holds phrasing content only: unwrap docutils' <p> in header cells
+      Array.prototype.slice.call(th.childNodes).forEach(function (node) {
+        if (node.nodeName === "P") {
+          while (node.firstChild) button.appendChild(node.firstChild);
+          th.removeChild(node);
+        } else {
+          button.appendChild(node);
+        }
+      });
       var indicator = document.createElement("span");
       indicator.className = "df-table-sort-indicator";
       indicator.setAttribute("aria-hidden", "true");
