@@ -115,11 +115,16 @@
     });
   }
 
+  /* cells joined by a tab so that a query never matches across a cell boundary */
+  function rowText(row) {
+    return Array.prototype.map.call(row.cells, cellText).join("\t").toLowerCase();
+  }
+
   function applyFilter(state, query) {
     var needle = query.trim().toLowerCase();
     var shown = 0;
     state.rows.forEach(function (row) {
-      var match = needle === "" || cellText(row).toLowerCase().indexOf(needle) !== -1;
+      var match = needle === "" || rowText(row).indexOf(needle) !== -1;
       row.hidden = !match;
       if (match) shown++;
     });

@@ -166,6 +166,20 @@ def test_data_src_is_relative_to_nested_pages(tmp_path):
     assert "cost-explorer.js" not in home, "the explorer script loads only where it is used"
 
 
+def test_data_src_under_dirhtml(tmp_path):
+    srcdir = make_site(tmp_path, {"index": "Home\n====\n"}, PROVIDER_CONF)
+    (srcdir / "review").mkdir()
+    (srcdir / "review" / "costs.rst").write_text(EXPLORER_PAGE, encoding="utf-8")
+    app = SphinxTestApp("dirhtml", srcdir=srcdir, warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    page = (app.outdir / "review" / "costs" / "index.html").read_text("utf-8")
+    assert 'data-src="../../_static/cost-explorer.json"' in page
+    assert (app.outdir / COST_JSON_URI).exists()
+
+
 def test_bad_option_is_a_located_error(tmp_path):
     page = EXPLORER_PAGE.replace(":sla-ms: 10", ":sla-ms: -3")
     srcdir = make_site(tmp_path, {"index": page}, PROVIDER_CONF)

@@ -80,6 +80,8 @@ def test_filter_hides_rows_and_counts_them(page):
     )
     assert visible == ["resnet101", "resnet18", "resnet34"]
     assert table.locator("tbody tr", has_text="bert-base").is_hidden()
+    toolbar.locator("input[type=search]").fill("resnet101inf2")
+    assert count.text_content() == "0 of 6 rows", "a query never spans two cells"
     toolbar.locator("input[type=search]").fill("")
     assert count.text_content() == "6 of 6 rows"
 

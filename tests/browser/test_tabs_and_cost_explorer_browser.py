@@ -101,6 +101,19 @@ def test_explorer_data_is_shown_as_text_never_markup(page):
     assert page.evaluate("typeof window.__xss") == "undefined"
 
 
+def test_explorer_opened_from_file_says_to_serve_over_http(browser, site_dir):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((site_dir / "index.html").as_uri())
+        error = page.locator("div.cost-explorer .cost-explorer-error")
+        error.wait_for()
+        assert "Serve the site over HTTP" in error.text_content()
+        assert page.locator(".df-table-toolbar").count() == 2, "tables work from file:// too"
+    finally:
+        context.close()
+
+
 def test_fixture_page_screenshot(page, tmp_path_factory):
     """Not an assertion on pixels: a picture for a human to check the styling."""
     explorer(page)
