@@ -41,10 +41,20 @@
     return Array.prototype.slice.call(head.rows[head.rows.length - 1].cells);
   }
 
-  function columnIsNumeric(rows, index) {
+  /* Cell texts read once: the server-rendered cells never change. */
+  function readTexts(rows) {
+    var texts = new Map();
+    rows.forEach(function (row) {
+      texts.set(row, Array.prototype.map.call(row.cells, cellText));
+    });
+    return texts;
+  }
+
+  function columnIsNumeric(state, index) {
+    var rows = state.rows;
     var seen = false;
     for (var i = 0; i < rows.length; i++) {
-      var text = cellText(rows[i].cells[index]);
+      var text = state.texts.get(rows[i])[index] || "";
       if (isMissing(text)) continue;
       if (isNaN(parseNumber(text))) return false;
       seen = true;
@@ -66,9 +76,9 @@
 
   function sortTable(state, index, ascending) {
     var rows = state.rows;
-    var numeric = columnIsNumeric(rows, index);
+    var numeric = columnIsNumeric(state, index);
     var keyed = rows.map(function (row) {
-      var text = cellText(row.cells[index]);
+      var text = state.texts.get(row)[index] || "";
       var missing = isMissing(text);
       return {
         row: row,
@@ -79,7 +89,9 @@
     });
     keyed.sort(sortKeyCompare(numeric, ascending ? 1 : -1));
     var tbody = state.table.tBodies[0];
-    keyed.forEach(function (entry) { tbody.appendChild(entry.row); });
+    var ordered = document.createDocumentFragment();
+    keyed.forEach(function (entry) { ordered.appendChild(entry.row); });
+    tbody.appendChild(ordered);
     state.rows = keyed.map(function (entry) { return entry.row; });
     state.headers.forEach(function (th, i) {
       if (i === index) th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
@@ -115,16 +127,12 @@
     });
   }
 
-  /* cells joined by a tab so that a query never matches across a cell boundary */
-  function rowText(row) {
-    return Array.prototype.map.call(row.cells, cellText).join("\t").toLowerCase();
-  }
 
   function applyFilter(state, query) {
     var needle = query.trim().toLowerCase();
     var shown = 0;
     state.rows.forEach(function (row) {
-      var match = needle === "" || rowText(row).indexOf(needle) !== -1;
+      var match = needle === "" || state.searchText.get(row).indexOf(needle) !== -1;
       row.hidden = !match;
       if (match) shown++;
     });
@@ -141,9 +149,7 @@
     if (state.labels.length) lines.push(state.labels.map(csvField).join(","));
     state.rows.forEach(function (row) {
       if (row.hidden) return;
-      lines.push(Array.prototype.map.call(row.cells, function (cell) {
-        return csvField(cellText(cell));
-      }).join(","));
+      lines.push(state.texts.get(row).map(csvField).join(","));
     });
     return lines.join("\r\n") + "\r\n";
   }
@@ -216,10 +222,15 @@
       headers: headers,
       labels: headers.map(cellText),
       rows: rows,
+      texts: readTexts(rows),
       originalOrder: new Map(rows.map(function (row, i) { return [row, i]; })),
       sorted: null,
       objectUrl: null
     };
+    // cells joined by a tab so that a query never matches across a cell boundary
+    state.searchText = new Map(rows.map(function (row) {
+      return [row, state.texts.get(row).join("\t").toLowerCase()];
+    }));
     if (table.tBodies.length === 1) makeSortable(state);
     var toolbar = makeToolbar(state, position);
     // furo wraps each table in div.table-wrapper (a scroll box): keep the toolbar outside it
