@@ -127,7 +127,6 @@
     });
   }
 
-
   function applyFilter(state, query) {
     var needle = query.trim().toLowerCase();
     var shown = 0;
@@ -158,12 +157,13 @@
     return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80);
   }
 
-  /* caption, else table id, else "<section id>-table-<n>", else "table-<n>" */
+  /* caption, else a given table id, else "<section id>-table-<n>", else "table-<n>" */
   function csvFileName(table, position) {
     var caption = table.caption
       ? slug(cellText(table.caption.querySelector(".caption-text") || table.caption)) : "";
     if (caption) return caption + ".csv";
-    if (slug(table.id)) return slug(table.id) + ".csv";
+    // docutils' automatic ids (id1, id2, ...) say nothing about the table
+    if (slug(table.id) && !/^id\d+$/.test(table.id)) return slug(table.id) + ".csv";
     var section = table.closest("section[id]");
     var prefix = section && slug(section.id) ? slug(section.id) + "-" : "";
     return prefix + "table-" + position + ".csv";

@@ -112,6 +112,17 @@ def test_download_follows_the_current_sort_and_filter(page):
     assert [row[MODEL] for row in rows] == ["Model", "resnet18", "resnet34", "resnet101"]
 
 
+def test_uncaptioned_table_is_named_after_its_section_and_oom_sorts_last(page):
+    sweep = page.locator("table.df-table").nth(2)
+    sort_by(sweep, 2)
+    sort_by(sweep, 2)
+    assert column(sweep, 2) == ["950.0", "180.2", "oom"]
+    assert column(sweep, 1) == ["oom", "100.5", "oom"]
+    name, text = download_csv(page, toolbar_index=2)
+    assert name == "sweep-table-3.csv"
+    assert text.splitlines()[1] == "8,oom,950.0"
+
+
 def test_script_in_a_csv_cell_is_text_and_never_runs(page):
     table = throughput_table(page)
     cell = table.locator("tbody td", has_text="window.__xss")

@@ -109,7 +109,7 @@ def test_explorer_opened_from_file_says_to_serve_over_http(browser, site_dir):
         error = page.locator("div.cost-explorer .cost-explorer-error")
         error.wait_for()
         assert "Serve the site over HTTP" in error.text_content()
-        assert page.locator(".df-table-toolbar").count() == 2, "tables work from file:// too"
+        assert page.locator(".df-table-toolbar").count() == 3, "tables work from file:// too"
     finally:
         context.close()
 
