@@ -26,6 +26,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 INSTALL_LOCK = Path("/tmp/browser-tests-chromium-install.lock")
 
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # tests and the fixture conf.py import `ext`
+
 
 def _run_apt(args: list[str]) -> None:
     result = subprocess.run(
@@ -60,8 +63,6 @@ def build_fixture_site(workdir: Path) -> Path:
     """Copy the fixture sources to ``workdir``, build them strictly, return the HTML dir."""
     from sphinx.testing.util import SphinxTestApp
 
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # the fixture conf.py loads the `ext` package
     srcdir = workdir / "src"
     shutil.copytree(SITE_SOURCE, srcdir, ignore=shutil.ignore_patterns("__pycache__"))
     app = SphinxTestApp("html", srcdir=srcdir, builddir=workdir / "build", freshenv=True)
