@@ -116,6 +116,7 @@
 
   function buildTable(container) {
     var table = element("table", "docutils cost-explorer-table");
+    table.createCaption().className = "visually-hidden";
     var head = table.createTHead().insertRow();
     COLUMNS.forEach(function (name) { head.appendChild(element("th", null, name)); });
     table.appendChild(document.createElement("tbody"));
@@ -177,6 +178,8 @@
       addRow(tbody, row, "\u2013", choice, currency, false);
     });
 
+    view.table.caption.textContent = "Configurations of " + choice.model +
+      " ranked by cost per 1M " + unit + " (" + choice.pricing + ")";
     view.summary.textContent = summaryText(ranking, choice, currency, unit);
     var notes = [];
     if (ranking.excluded) {

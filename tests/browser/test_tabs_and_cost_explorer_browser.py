@@ -58,6 +58,8 @@ def test_explorer_starts_from_the_directive_options(page):
     summary = container.locator(".cost-explorer-summary").text_content()
     assert summary.startswith("Cheapest for bert-base (P99 \u2264 10 ms, on-demand): inf2.xlarge")
     assert "2 configurations of bert-base exceed the limit" in container.text_content()
+    caption = container.locator("table.cost-explorer-table caption").text_content()
+    assert caption == "Configurations of bert-base ranked by cost per 1M inferences (on-demand)"
 
 
 def test_relaxing_the_sla_updates_the_ranking(page):
