@@ -163,8 +163,13 @@ def write_cost_json(
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=target.parent, prefix=".cost-explorer.", delete=False
     ) as handle:
-        json.dump(payload, handle, indent=1, ensure_ascii=False, allow_nan=False)
-        handle.write("\n")
+        try:
+            json.dump(payload, handle, indent=1, ensure_ascii=False, allow_nan=False)
+            handle.write("\n")
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, target)
     return target
 
@@ -191,8 +196,12 @@ def resolve_provider(spec: str | Callable[[Sphinx], Any] | None) -> Callable[[Sp
 
 
 def _export_from_provider(app: Sphinx) -> Path:
-    provider = resolve_provider(app.config.cost_explorer_rows_provider)
-    result: Any = provider(app) if provider else []
+    setting = app.config.cost_explorer_rows_provider
+    provider = resolve_provider(setting)
+    try:
+        result: Any = provider(app) if provider else []
+    except (ValueError, OSError) as error:  # the table logic's data errors, missing files
+        raise ExtensionError(f"cost_explorer_rows_provider {setting!r}: {error}") from error
     options: dict[str, Any] = {}
     if isinstance(result, Mapping):
         keys = ("price_notes", "pricing_models", "currency")
@@ -201,9 +210,7 @@ def _export_from_provider(app: Sphinx) -> Path:
     try:
         return write_cost_json(result, app.outdir, **options)
     except CostExplorerDataError as error:
-        raise ExtensionError(
-            f"cost_explorer_rows_provider {app.config.cost_explorer_rows_provider!r}: {error}"
-        ) from error
+        raise ExtensionError(f"cost_explorer_rows_provider {setting!r}: {error}") from error
 
 
 def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
@@ -211,7 +218,12 @@ def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         return
     used_on = getattr(app.env, "cost_explorer_docs", set())
     if used_on or app.config.cost_explorer_rows_provider is not None:
-        _export_from_provider(app)
+        try:
+            _export_from_provider(app)
+        except ExtensionError as error:
+            # one clear line (a strict build fails on it) rather than Sphinx's crash report
+            logger.error("%s; %s not written", error.message, COST_JSON_URI,
+                         type="cost_explorer", subtype="export")
 
 
 # ----------------------------------------------------------------- directive

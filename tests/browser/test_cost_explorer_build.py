@@ -219,3 +219,37 @@ def test_purged_page_no_longer_counts(tmp_path):
     (srcdir / "index.rst").write_text("Home\n====\n", encoding="utf-8")
     app, _ = build(srcdir)
     assert app.env.cost_explorer_docs == set()
+
+
+def test_bad_provider_row_stops_the_build_naming_the_setting(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE}, PROVIDER_CONF)
+    (srcdir / "bad_provider.py").write_text(
+        "def rows(app):\n    return [{'model': 'bert-base', 'instance': 'x', "
+        "'cost_per_1m': {'on-demand': 'cheap'}}]\n",
+        encoding="utf-8",
+    )
+    conf = srcdir / "conf.py"
+    conf.write_text(conf.read_text("utf-8").replace("fixture_provider", "bad_provider"), "utf-8")
+    app, warnings = build(srcdir)
+    assert (
+        "ERROR: cost_explorer_rows_provider 'bad_provider:rows': row 1 ('bert-base' on 'x'): "
+        "\"cost_per_1m['on-demand']\" must be a number or null, got 'cheap'; "
+        "_static/cost-explorer.json not written"
+    ) in warnings
+    assert not (app.outdir / COST_JSON_URI).exists()
+
+
+def test_provider_data_error_is_one_line(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE})
+    (srcdir / "failing_provider.py").write_text(
+        "def rows(app):\n    raise ValueError('prices.yaml:3: expected a mapping')\n",
+        encoding="utf-8",
+    )
+    conf = srcdir / "conf.py"
+    conf.write_text(conf.read_text("utf-8") + "cost_explorer_rows_provider = "
+                    "'failing_provider:rows'\n", "utf-8")
+    _, warnings = build(srcdir)
+    assert (
+        "ERROR: cost_explorer_rows_provider 'failing_provider:rows': "
+        "prices.yaml:3: expected a mapping; _static/cost-explorer.json not written"
+    ) in warnings
