@@ -11,10 +11,15 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ext.cost_explorer import setup_cost_explorer
+from ext.interactive import setup_interactive
+
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    setup_interactive(app)
+    setup_cost_explorer(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
