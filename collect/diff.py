@@ -657,12 +657,27 @@ def tests_used(result: DiffResult) -> list[str]:
     return [f"{METRIC_LABELS[metric]}: {test}" for metric, test in tests]
 
 
-def result_table(result: DiffResult) -> pd.DataFrame:
-    """The matched rows as a DataFrame of display strings (one column per metric)."""
+KEY_LABELS = {
+    "model": "Model", "instance_type": "Inst. Type", "sequence_length": "Sequence Length",
+    "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "n_models": "Model Copies",
+    "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
+    "input_length": "Input Length", "output_length": "Output Length",
+}
+
+
+def result_table(result: DiffResult, split_key: bool = False) -> pd.DataFrame:
+    """The matched rows as a DataFrame of display strings (one column per metric).
+
+    ``split_key`` gives one column per key field instead of one ``Row`` label.
+    """
     metrics = [m for m in METRICS if m != "cost_per_1m" or result.prices is not None]
+    key_columns = [KEY_LABELS[k] for k in result.key_fields] if split_key else ["Row"]
     records = []
     for row in result.matched:
-        record = {"Row": row.label()}
+        if split_key:
+            record = {KEY_LABELS[k]: row.key.get(k, "") for k in result.key_fields}
+        else:
+            record = {"Row": row.label()}
         by_metric = {m.metric: m for m in row.metrics}
         for metric in metrics:
             record[METRIC_LABELS[metric]] = format_change(by_metric[metric])
@@ -670,7 +685,7 @@ def result_table(result: DiffResult) -> pd.DataFrame:
             f" (status {row.old_status} -> {row.new_status})")
         record["Verdict"] = row.verdict + status
         records.append(record)
-    columns = ["Row", *(METRIC_LABELS[m] for m in metrics), "Verdict"]
+    columns = [*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict"]
     return pd.DataFrame(records, columns=columns)
 
 

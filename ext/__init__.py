@@ -11,10 +11,15 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ext.chart_directive import setup_chart_directive
+from ext.release_diff import setup_release_diff
+
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    setup_release_diff(app)
+    setup_chart_directive(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
