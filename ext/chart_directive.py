@@ -26,12 +26,11 @@ import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from collect import diff
 from ext import charts
-from ext.release_diff import InputError, error_node, find_input
+from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
 
 KINDS = ("pareto", "cost", "sweep")
 THROUGHPUT_COLUMNS = ("Throughput (inference/sec)", "Throughput (tokens/second)")
@@ -213,21 +212,16 @@ def visit_perf_chart_html(self, node: perf_chart) -> None:
     raise nodes.SkipNode
 
 
-class ChartsAsText(SphinxPostTransform):
+def charts_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Builders other than HTML get the chart's alt text instead of the image."""
-
-    default_priority = 200
-
-    def run(self, **kwargs: Any) -> None:
-        if self.app.builder.format == "html":
-            return
-        for node in list(self.document.findall(perf_chart)):
-            node.replace_self(nodes.paragraph(text=f"[Chart: {node['alt']}]"))
+    if app.builder.format == "html":
+        return
+    for node in list(doctree.findall(perf_chart)):
+        node.replace_self(nodes.paragraph(text=f"[Chart: {node['alt']}]"))
 
 
 def setup_chart_directive(app: Sphinx) -> None:
-    if "df_table_data_dir" not in app.config:
-        app.add_config_value("df_table_data_dir", "", "env", types=frozenset({str}))
+    add_data_dir_config(app)
     app.add_node(perf_chart, html=(visit_perf_chart_html, None))
-    app.add_post_transform(ChartsAsText)
+    app.connect("doctree-resolved", charts_as_text)
     app.add_directive("perf-chart", PerfChart)

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -44,10 +45,7 @@ def find_input(directive: SphinxDirective, option: str, value: str) -> Path:
     candidates = []
     data_dir = getattr(directive.config, "df_table_data_dir", None)
     if data_dir and not value.startswith("/"):
-        base = Path(data_dir)
-        if not base.is_absolute():
-            base = Path(directive.env.app.confdir) / base
-        candidates.append(base / value)
+        candidates.append(Path(data_dir) / value)
     _, page_path = directive.env.relfn2path(value, directive.env.docname)
     candidates.append(Path(page_path))
     for candidate in candidates:
@@ -60,8 +58,8 @@ def find_input(directive: SphinxDirective, option: str, value: str) -> Path:
 def error_node(directive: SphinxDirective, message: str, subtype: str) -> list[nodes.Node]:
     """Log a located warning and return a visible error box for the page."""
     logger.warning(message, location=directive.get_location(), type="perf", subtype=subtype)
-    box = nodes.error("", nodes.paragraph(text=message))
-    box["classes"].append("perf-error")
+    box = nodes.error("", nodes.paragraph(text=message), classes=["perf-error"],
+                      support_smartquotes=False)
     return [box]
 
 
@@ -169,7 +167,7 @@ class PerfDiff(SphinxDirective):
         value = self.options[option].strip()
         if value.startswith("git:"):
             self.env.note_reread()
-            return diff.load_snapshot(value, Path(self.env.app.confdir))
+            return diff.load_snapshot(value, Path(self.env.srcdir))
         path = find_input(self, option, value)
         snapshot = diff.load_snapshot(str(path))
         for dependency in (path, *snapshot.dependencies):
@@ -189,7 +187,8 @@ class PerfDiff(SphinxDirective):
         return diff.load_price_rates(path, pricing_model)
 
     def _render(self, result: diff.DiffResult) -> list[nodes.Node]:
-        container = nodes.container(classes=["perf-diff", *self.options.get("class", [])])
+        container = nodes.container(classes=["perf-diff", *self.options.get("class", [])],
+                                    support_smartquotes=False)
         container += nodes.paragraph(text=self._intro(result))
         if result.matched:
             frame = diff.result_table(result, split_key=True)
@@ -204,7 +203,7 @@ class PerfDiff(SphinxDirective):
         container += nodes.paragraph(text="Tests: " + ("; ".join(tests) if tests else "none") + ".")
         if result.notes:
             notes = nodes.bullet_list(classes=["perf-diff-notes"])
-            base = f"{Path(self.env.app.confdir)}/"
+            base = f"{Path(self.config.df_table_data_dir)}/"
             for note in result.notes:
                 notes += nodes.list_item("", nodes.paragraph(text=note.replace(base, "")))
             container += notes
@@ -221,7 +220,20 @@ class PerfDiff(SphinxDirective):
                 f"noise.{cost}")
 
 
-def setup_release_diff(app: Sphinx) -> None:
+def absolute_data_dir(app: Sphinx, config: Config) -> None:
+    """Make a relative ``df_table_data_dir`` relative to the directory of conf.py."""
+    data_dir = config.df_table_data_dir
+    if data_dir and not Path(data_dir).is_absolute():
+        config.df_table_data_dir = str(Path(app.confdir) / data_dir)
+
+
+def add_data_dir_config(app: Sphinx) -> None:
+    """``df_table_data_dir`` unless the df-table extension registered it already."""
     if "df_table_data_dir" not in app.config:
         app.add_config_value("df_table_data_dir", "", "env", types=frozenset({str}))
+        app.connect("config-inited", absolute_data_dir)
+
+
+def setup_release_diff(app: Sphinx) -> None:
+    add_data_dir_config(app)
     app.add_directive("perf-diff", PerfDiff)
