@@ -21,14 +21,17 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.transforms import blended_transform_factory
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib itself is imported only when a chart is drawn: importing it costs about half a
+# second, which every Sphinx start would otherwise pay, charts or not.
 
 SVG_RC = {
     "svg.hashsalt": "perf-chart",
@@ -129,6 +132,9 @@ def unit_of(column: str) -> str:
 
 
 def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasSVG(figure)
     return figure
@@ -136,6 +142,8 @@ def _new_figure(width: float, height: float) -> Figure:
 
 def figure_to_svg(figure: Figure, title: str, description: str) -> str:
     """Deterministic SVG text with ``<title>`` and ``<desc>`` (escaped) and ``role="img"``."""
+    import matplotlib
+
     buffer = io.StringIO()
     with matplotlib.rc_context(SVG_RC):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
@@ -154,6 +162,8 @@ def figure_to_svg(figure: Figure, title: str, description: str) -> str:
 
 
 def _render(draw, width: float, height: float, title: str, description: str) -> str:
+    import matplotlib
+
     with matplotlib.rc_context(SVG_RC):
         figure = _new_figure(width, height)
         draw(figure)
@@ -339,6 +349,8 @@ def _peak_x(frame: pd.DataFrame, x_column: str, name: str) -> float | None:
 
 def _draw_sweep_panel(axes, frame: pd.DataFrame, x_column: str, series: Sequence[str],
                       peaks: Mapping[str, float | None], peak_text: str) -> None:
+    from matplotlib.transforms import blended_transform_factory
+
     xs = _xs(frame, x_column)
     marker_transform = blended_transform_factory(axes.transData, axes.transAxes)
     oom_labelled = False

@@ -170,8 +170,11 @@ class PerfDiff(SphinxDirective):
             return diff.load_snapshot(value, Path(self.env.srcdir))
         path = find_input(self, option, value)
         snapshot = diff.load_snapshot(str(path))
-        for dependency in (path, *snapshot.dependencies):
-            self.env.note_dependency(str(dependency))
+        # a directory is no dependency (Sphinx would re-read the page on every build);
+        # its CSV files are
+        for dependency in {path, *snapshot.dependencies}:
+            if Path(dependency).is_file():
+                self.env.note_dependency(str(dependency))
         return snapshot
 
     def _prices(self) -> diff.PriceRates | None:

@@ -121,6 +121,9 @@ def test_editing_a_csv_rereads_only_the_pages_that_use_it(tmp_path, make_app):
     site = _multi_page_site(tmp_path, "incremental")
     app = make_app("html", srcdir=site, freshenv=True)
     app.build()
+    unchanged = make_app("html", srcdir=site)
+    unchanged.build()
+    assert "0 added, 0 changed, 0 removed" in _strip_colors(unchanged._status.getvalue())
     csv = site / "data" / "sweep_throughput.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace("51.59", "52.00"), encoding="utf-8")
     again = make_app("html", srcdir=site)
