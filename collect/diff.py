@@ -56,7 +56,7 @@ METRIC_LABELS = {
     "throughput": "Throughput",
     "latency_p50": "P50 (ms)",
     "latency_p99": "P99 (ms)",
-    "cost_per_1m": "Cost per 1M",
+    "cost_per_1m": "Cost per 1M (USD)",
 }
 
 CSV_KEY_COLUMNS = {
@@ -592,6 +592,12 @@ def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
     removed = [_key_dict(old_rows[k]) for k in sorted(old_rows.keys() - new_rows.keys(),
                                                        key=_natural_key)]
     notes = [*old.notes, *new.notes, *old_notes, *new_notes]
+    notes.extend(
+        f"{new_rows[k]['origin']}: throughput in {new_rows[k]['throughput_unit']}, but "
+        f"{old_rows[k]['origin']} in {old_rows[k]['throughput_unit']}"
+        for k in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
+        if old_rows[k]["throughput_unit"] != new_rows[k]["throughput_unit"]
+    )
     if prices is not None:
         notes.extend(_price_notes(prices, matched))
     return DiffResult(old, new, threshold, alpha, key_fields, matched, added, removed, notes,
@@ -641,6 +647,15 @@ def format_change(change: MetricChange) -> str:
     if change.change is None:
         return f"{format_value(change.old)} -> {format_value(change.new)}"
     return f"{format_value(change.old)} -> {format_value(change.new)} ({change.change:+.1%})"
+
+
+def price_statement(prices: PriceRates) -> str:
+    """Which price the costs use, e.g. ``Cost uses on-demand rates (USD/hour) from ...``."""
+    dates = sorted({d for d in prices.read_dates.values() if d})
+    read = "" if not dates else (f", read {dates[0]}" if len(dates) == 1
+                                 else f", read {dates[0]} to {dates[-1]}")
+    return (f"Cost uses {prices.pricing_model} rates (USD/hour) from "
+            f"{Path(prices.path).name}{read}")
 
 
 def summary_line(result: DiffResult) -> str:
@@ -706,7 +721,7 @@ def format_text(result: DiffResult) -> str:
              f"new: {result.new.spec} ({result.new.kind})",
              "key: " + ", ".join(result.key_fields)]
     if result.prices is not None:
-        lines.append(f"cost: {result.prices.pricing_model} rates from {result.prices.path}")
+        lines.append(f"cost: {price_statement(result.prices)}")
     lines.append("")
     table = result_table(result)
     lines.append(text_table(table) if len(table) else "no matched rows")

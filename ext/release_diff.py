@@ -214,9 +214,7 @@ class PerfDiff(SphinxDirective):
         return [container]
 
     def _intro(self, result: diff.DiffResult) -> str:
-        cost = ("" if result.prices is None else
-                f" Cost uses {result.prices.pricing_model} rates from "
-                f"{Path(result.prices.path).name}.")
+        cost = "" if result.prices is None else f" {diff.price_statement(result.prices)}."
         return (f"Comparing {self.options['old'].strip()} (old) with "
                 f"{self.options['new'].strip()} (new): {diff.summary_line(result)}. "
                 "A change is flagged only when it exceeds the threshold and the measured "

@@ -33,6 +33,7 @@ def test_review_page_renders_diff_tables_and_charts(app, warning):
     assert "Throughput: noise unknown: threshold only" in html
     assert "release-b/sweep_note.csv: skipped" in html
     assert "1,000 -&gt; 940 (-6.0%)" in html
+    assert "Cost uses on-demand rates (USD/hour) from prices.yaml, read 2026-11-22." in html
     images = sorted((app.outdir / "_images").glob("perf-chart-*.svg"))
     assert len(images) == 3
     for image in images:
