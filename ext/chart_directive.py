@@ -60,7 +60,7 @@ class PerfChart(SphinxDirective):
 
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "kind": lambda arg: directives.choice(arg, KINDS),
+        "kind": directives.unchanged_required,  # checked in run() for a visible error
         "data": directives.unchanged_required,
         "title": directives.unchanged,
         "alt": directives.unchanged,
@@ -82,12 +82,14 @@ class PerfChart(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         try:
-            if "kind" not in self.options:
-                raise InputError(f"missing option :kind: (one of {', '.join(KINDS)})")
+            kind = self.options.get("kind", "").strip()
+            if kind not in KINDS:
+                got = f", got {kind!r}" if kind else ""
+                raise InputError(f"missing or unknown :kind: (one of {', '.join(KINDS)}{got})")
             if not self.options.get("data"):
                 raise InputError("missing option :data: (CSV path(s))")
             frames = [self._read(path) for path in self.options["data"].split()]
-            svg = getattr(self, f"_{self.options['kind']}")(frames)
+            svg = getattr(self, f"_{kind}")(frames)
         except (InputError, charts.ChartError, diff.DiffError) as exc:
             return error_node(self, f"perf-chart: {exc}", "chart")
         return [self._node(svg)]

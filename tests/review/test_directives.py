@@ -80,12 +80,14 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
         "Source) [perf.chart]",
         f"{src / 'index.rst'}:22: WARNING: perf-chart: {data / 'torn.csv'}:3: expected 10 "
         "fields, found 3 [perf.chart]",
-        f"{src / 'index.rst'}:26: WARNING: perf-chart: missing option :kind: (one of pareto, "
-        "cost, sweep) [perf.chart]",
+        f"{src / 'index.rst'}:26: WARNING: perf-chart: missing or unknown :kind: (one of "
+        "pareto, cost, sweep) [perf.chart]",
+        f"{src / 'index.rst'}:29: WARNING: perf-chart: missing or unknown :kind: (one of "
+        "pareto, cost, sweep, got 'pie') [perf.chart]",
     ]
     assert _strip_colors(warning.getvalue()).splitlines() == expected
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
-    assert html.count('<div class="perf-error admonition error">') == 6
+    assert html.count('<div class="perf-error admonition error">') == 7
     assert "perf-diff: :threshold: expected a fraction like 0.05 or 5%, got 'five'" in html
 
 
