@@ -114,7 +114,10 @@ class PerfChart(SphinxDirective):
         return [c for c in defaults if c in frame.columns]
 
     def _single(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        """One table of several CSVs; a row in both (throughput and latency tables) counts once."""
+        if len(frames) == 1:
+            return frames[0]
+        return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
 
     def _pareto(self, frames: list[pd.DataFrame]) -> str:
         frame = self._single(frames)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -125,6 +126,16 @@ def _row_list(rows: list[dict[str, str]], empty: str) -> nodes.Node:
     return bullets
 
 
+def _hoist_constant_keys(result: diff.DiffResult) -> tuple[pd.DataFrame, str]:
+    """The table without key columns that are equal in every row, and those as a sentence."""
+    frame = diff.result_table(result, split_key=True)
+    key_columns = [diff.KEY_LABELS[k] for k in result.key_fields if k not in ("model",
+                                                                             "instance_type")]
+    constant = [c for c in key_columns if len(frame) > 1 and frame[c].nunique() == 1]
+    shared = ", ".join(f"{c} {frame[c].iloc[0] or '(not stated)'}" for c in constant)
+    return frame.drop(columns=constant), shared
+
+
 class PerfDiff(SphinxDirective):
     """Render :func:`collect.diff.compare` of two snapshots as a table plus new/removed rows."""
 
@@ -194,7 +205,9 @@ class PerfDiff(SphinxDirective):
                                     support_smartquotes=False)
         container += nodes.paragraph(text=self._intro(result))
         if result.matched:
-            frame = diff.result_table(result, split_key=True)
+            frame, shared = _hoist_constant_keys(result)
+            if shared:
+                container += nodes.paragraph(text=f"Every compared row has {shared}.")
             container += build_table(frame, ["df-table", "perf-diff-table"], "Verdict")
         else:
             container += nodes.paragraph(text="No rows match between the two sides.")
