@@ -721,7 +721,7 @@ def format_text(result: DiffResult) -> str:
              f"new: {result.new.spec} ({result.new.kind})",
              "key: " + ", ".join(result.key_fields)]
     if result.prices is not None:
-        lines.append(f"cost: {price_statement(result.prices)}")
+        lines.append(price_statement(result.prices))
     lines.append("")
     table = result_table(result)
     lines.append(text_table(table) if len(table) else "no matched rows")
