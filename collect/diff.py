@@ -124,6 +124,7 @@ class PriceRates:
     pricing_model: str
     rates: dict[str, float]
     read_dates: dict[str, str]
+    unpriced: dict[str, str] = field(default_factory=dict)  # lower-case instance -> reason
 
     def rate_for(self, instance_type: str) -> float | None:
         return self.rates.get(instance_type.strip().lower())
@@ -463,7 +464,11 @@ def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates
                             f"expected a positive number, got {price.get('rate')!r}")
         rates[str(name).strip().lower()] = rate
         dates[str(name).strip().lower()] = str(price.get("read", ""))
-    return PriceRates(str(path), pricing_model, rates, dates)
+    unpriced = catalog.get("unpriced") or {}
+    if not isinstance(unpriced, dict):
+        raise DiffError(f"{path}: 'unpriced:' must map instance types to reasons")
+    reasons = {str(name).strip().lower(): str(reason) for name, reason in unpriced.items()}
+    return PriceRates(str(path), pricing_model, rates, dates, reasons)
 
 
 # --------------------------------------------------------------------------- comparing
@@ -607,8 +612,12 @@ def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
 def _price_notes(prices: PriceRates, matched: list[RowDiff]) -> list[str]:
     missing = sorted({row.key["instance_type"] for row in matched
                       if prices.rate_for(row.key["instance_type"]) is None})
-    return [f"no {prices.pricing_model} price in {prices.path} for {name}: cost n/a"
-            for name in missing]
+    notes = []
+    for name in missing:
+        reason = prices.unpriced.get(name.strip().lower())
+        notes.append(f"{name}: cost n/a (unpriced: {reason})" if reason is not None else
+                     f"no {prices.pricing_model} price in {prices.path} for {name}: cost n/a")
+    return notes
 
 
 def _natural_key(key: tuple[str, ...]) -> tuple:

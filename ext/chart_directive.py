@@ -26,11 +26,14 @@ import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from collect import diff
 from ext import charts
 from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("pareto", "cost", "sweep")
 THROUGHPUT_COLUMNS = ("Throughput (inference/sec)", "Throughput (tokens/second)")
@@ -157,6 +160,12 @@ class PerfChart(SphinxDirective):
         rates = diff.load_price_rates(path, pricing_model)
         instance = self.options.get("instance-column", "Inst. Type")
         frame = charts.add_cost_column(frame, throughput, instance, rates.rates, cost_column)
+        unpriced = frame.loc[frame[cost_column].isna(), instance].astype(str)
+        for name in sorted(set(unpriced), key=str.lower):
+            if name.strip().lower() not in rates.unpriced:
+                logger.warning(f"perf-chart: no {pricing_model} price for {name!r} in {path}: "
+                               "cost n/a", location=self.get_location(), type="perf",
+                               subtype="price")
         dates = sorted({d for d in rates.read_dates.values() if d})
         read = f", read {dates[0]}" if len(dates) == 1 else (
             f", read {dates[0]} to {dates[-1]}" if dates else "")

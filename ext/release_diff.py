@@ -155,6 +155,7 @@ class PerfDiff(SphinxDirective):
             result = self._compare()
         except (InputError, diff.DiffError, ValueError) as exc:
             return error_node(self, f"perf-diff: {exc}", "diff")
+        self._warn_missing_prices(result)
         return self._render(result)
 
     def _compare(self) -> diff.DiffResult:
@@ -199,6 +200,12 @@ class PerfDiff(SphinxDirective):
                 return None
         self.env.note_dependency(str(path))
         return diff.load_price_rates(path, pricing_model)
+
+    def _warn_missing_prices(self, result: diff.DiffResult) -> None:
+        for note in result.notes:
+            if note.startswith("no ") and note.endswith(": cost n/a"):
+                logger.warning(f"perf-diff: {note}", location=self.get_location(), type="perf",
+                               subtype="price")
 
     def _render(self, result: diff.DiffResult) -> list[nodes.Node]:
         container = nodes.container(classes=["perf-diff", *self.options.get("class", [])],

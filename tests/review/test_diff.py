@@ -114,6 +114,16 @@ def test_cost_follows_price_catalog(tmp_path, review_data):
     assert f"no on-demand price in {review_data / 'prices.yaml'} for x1: cost n/a" in result.notes
 
 
+def test_unpriced_instances_give_the_catalog_reason(tmp_path, review_data):
+    catalog = tmp_path / "prices.yaml"
+    catalog.write_text((review_data / "prices.yaml").read_text(encoding="utf-8").replace(
+        "unpriced: {}", 'unpriced:\n  "inf2 (size not stated)": "the source does not say"'))
+    prices = diff.load_price_rates(catalog)
+    result = _compare(tmp_path, [_record("m", 1, TIGHT, instance="inf2 (size not stated)")],
+                      [_record("m", 1, TIGHT, instance="inf2 (size not stated)")], prices=prices)
+    assert result.notes == ["inf2 (size not stated): cost n/a (unpriced: the source does not say)"]
+
+
 def test_repeated_key_keeps_later_record_with_note(tmp_path):
     result = _compare(tmp_path, [_record("m", 1, WIDE), _record("m", 1, TIGHT)],
                       [_record("m", 1, TIGHT)])

@@ -88,10 +88,16 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
         "pareto, cost, sweep) [perf.chart]",
         f"{src / 'index.rst'}:29: WARNING: perf-chart: missing or unknown :kind: (one of "
         "pareto, cost, sweep, got 'pie') [perf.chart]",
+        f"{src / 'index.rst'}:33: WARNING: perf-chart: no on-demand price for 'inf2.xlarge' in "
+        f"{data / 'prices.yaml'}: cost n/a [perf.price]",
+        f"{src / 'index.rst'}:33: WARNING: perf-chart: cost chart: no row has a numeric "
+        "'Cost per 1M inferences' [perf.chart]",
+        f"{src / 'index.rst'}:37: WARNING: perf-diff: no on-demand price in "
+        f"{data / 'prices.yaml'} for inf2.xlarge: cost n/a [perf.price]",
     ]
     assert _strip_colors(warning.getvalue()).splitlines() == expected
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
-    assert html.count('<div class="perf-error admonition error">') == 7
+    assert html.count('<div class="perf-error admonition error">') == 8
     assert "perf-diff: :threshold: expected a fraction like 0.05 or 5%, got 'five'" in html
 
 
