@@ -11,8 +11,10 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ext.chart_directive import setup_chart_directive
 from ext.cost_explorer import setup_cost_explorer
 from ext.interactive import setup_interactive
+from ext.release_diff import setup_release_diff
 
 __version__ = "0.1.0"
 
@@ -20,6 +22,8 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     setup_interactive(app)
     setup_cost_explorer(app)
+    setup_release_diff(app)
+    setup_chart_directive(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
