@@ -53,7 +53,10 @@ def neuron_env(seed: str) -> dict:
         "neuron": {"venv": NEURON_VENV},
         "torch": None,
         "run_id": f"seed-{seed}",
-        "notes": "the seed names the Neuron venv (PyTorch 2.7) but not the SDK release or instance size",
+        "notes": (
+            "the seed names the Neuron venv (PyTorch 2.7) but not the SDK release "
+            "or instance size"
+        ),
     }
 
 
@@ -156,7 +159,10 @@ def seed_003(text: str) -> list[dict]:
                 output_length=None,
                 env={"instance_type": "A100 80GB (host not stated)", "cuda": "A100 80GB",
                      "run_id": "seed-003"},
-                notes="bigcode-inference-benchmark table: tokens/sec | msec/token, latency in seconds",
+                notes=(
+                    "bigcode-inference-benchmark table: tokens/sec | msec/token, "
+                    "latency in seconds"
+                ),
             )
             cell = tput_cell.replace("\\", "").strip()
             if not cell:
