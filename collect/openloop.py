@@ -303,26 +303,29 @@ def _windows(finish_offsets: np.ndarray, latency_ms: np.ndarray, span: float) ->
     return {"throughput_windows": throughput, "latency_windows_ms": latency}
 
 
-def latency_growth(requests_latency_ms: np.ndarray) -> float | None:
-    """P99 of the last third of requests over the P99 of the first third (arrival order)."""
+def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:
+    """P99 latency of the first and of the last third of requests (arrival order)."""
     third = requests_latency_ms.size // 3
     if third < 1:
         return None
     first = float(np.percentile(requests_latency_ms[:third], 99))
     last = float(np.percentile(requests_latency_ms[-third:], 99))
-    return last / first if first > 0 else None
+    return first, last
 
 
 def _add_stability(record: dict[str, Any], requests: list[Request], offered: float | None) -> None:
     done = [r for r in requests if r.done == r.done]
     latency_ms = np.array([(r.done - r.scheduled) * 1000.0 for r in done])
-    growth = latency_growth(latency_ms)
+    thirds = thirds_p99(latency_ms)
+    growth = thirds[1] / thirds[0] if thirds and thirds[0] > 0 else None
     ratio = None
     if offered and record["achieved_rate"] is not None:
         ratio = record["achieved_rate"] / offered
     record["stability"] = {
         "achieved_over_offered": None if ratio is None else round(ratio, 4),
         "p99_growth": None if growth is None else round(growth, 3),
+        "p99_first_third_ms": None if thirds is None else round(thirds[0], 4),
+        "p99_last_third_ms": None if thirds is None else round(thirds[1], 4),
     }
     sustained = ratio is None or ratio >= SUSTAINED_FRACTION
     record["stable"] = bool(sustained and (growth is None or growth <= GROWTH_LIMIT))
