@@ -28,7 +28,8 @@ from collect.openloop import SUSTAINED_FRACTION
 
 SLO_PERCENTILES = (50, 90, 95, 99)
 
-Measure = Callable[[float], Mapping[str, Any]]
+Measure = Callable[[float], dict[str, Any]]
+OnMeasured = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ def slo_met(record: Mapping[str, Any], slo_ms: float, percentile: int) -> bool:
     return latency <= slo_ms and achieved >= SUSTAINED_FRACTION * offered
 
 
+def slo_fields(record: Mapping[str, Any], slo_ms: float, percentile: int) -> dict[str, Any]:
+    """The fields an open-loop record of an SLO search carries (CONTRIBUTING.md)."""
+    return {"slo_ms": slo_ms, "slo_percentile": percentile,
+            "slo_met": slo_met(record, slo_ms, percentile)}
+
+
 class _Prober:
     def __init__(
         self,
@@ -76,8 +83,10 @@ class _Prober:
         slo_ms: float,
         percentile: int,
         measured: Mapping[float, Mapping[str, Any]],
+        on_measured: OnMeasured | None,
     ) -> None:
         self._measure = measure
+        self._on_measured = on_measured
         self._known = {nice_rate(rate): record for rate, record in measured.items()}
         self.slo_ms, self.percentile = slo_ms, percentile
         self.probes: list[Probe] = []
@@ -86,7 +95,11 @@ class _Prober:
         rate = nice_rate(rate)
         reused = rate in self._known
         if not reused:
-            self._known[rate] = self._measure(rate)
+            fresh = self._measure(rate)
+            fresh.update(slo_fields(fresh, self.slo_ms, self.percentile))
+            if self._on_measured is not None:
+                self._on_measured(fresh)
+            self._known[rate] = fresh
         record = self._known[rate]
         ok = slo_met(record, self.slo_ms, self.percentile)
         latency = record.get(f"request_latency_ms_p{self.percentile}")
@@ -104,17 +117,20 @@ def search_max_rate(
     rel_tol: float = 0.05,
     max_probes: int = 20,
     measured: Mapping[float, Mapping[str, Any]] | None = None,
+    on_measured: OnMeasured | None = None,
 ) -> SloResult:
     """Find the highest rate meeting the SLO; ``measure(rate)`` runs one open-loop config.
 
     ``measured`` maps rates already measured (e.g. read back from the results
-    file) to their records; those rates are not measured again.
+    file) to their records; those rates are not measured again. Each new record
+    gets ``slo_ms``, ``slo_percentile`` and ``slo_met`` and is passed to
+    ``on_measured`` (e.g. the results writer) as soon as it is measured.
     """
     if percentile not in SLO_PERCENTILES:
         raise ValueError(f"SLO percentile must be one of {SLO_PERCENTILES}, got {percentile}")
     if not slo_ms > 0:
         raise ValueError(f"SLO must be a positive number of milliseconds, got {slo_ms}")
-    prober = _Prober(measure, slo_ms, percentile, measured or {})
+    prober = _Prober(measure, slo_ms, percentile, measured or {}, on_measured)
     if rates:
         best = _bisect_list(prober, sorted({nice_rate(r) for r in rates}))
     else:
@@ -146,8 +162,6 @@ def _expand_and_bisect(
             low, rate = rate, nice_rate(rate * 2)
         else:
             high, rate = rate, nice_rate(rate / 2)
-        if low is not None and high is not None:
-            break
     while low is not None and high is not None and len(prober.probes) < max_probes:
         if high / low <= 1 + rel_tol:
             break

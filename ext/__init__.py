@@ -11,10 +11,13 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ext.run_reports import setup_run_reports
+
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    setup_run_reports(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,

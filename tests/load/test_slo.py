@@ -81,3 +81,11 @@ def test_rates_are_rounded_to_three_significant_digits():
 def test_unsupported_percentiles_are_rejected(percentile):
     with pytest.raises(ValueError, match="percentile"):
         search_max_rate(Counting(), slo_ms=10, percentile=percentile, rates=[1])
+
+
+def test_each_new_measurement_is_annotated_and_handed_over_as_it_ends():
+    written = []
+    search_max_rate(Counting(), slo_ms=20, percentile=99, rates=[100, 800, 900],
+                    on_measured=written.append)
+    assert [(r["offered_rate"], r["slo_met"]) for r in written] == [(800, False), (100, True)]
+    assert all(r["slo_ms"] == 20 and r["slo_percentile"] == 99 for r in written)
