@@ -29,6 +29,7 @@ class Request:
     started: float = math.nan
     done: float = math.nan
     batch_size: int = 0
+    batch_id: int = -1
     done_event: threading.Event | None = None
 
 

@@ -17,6 +17,7 @@ answer before sending the next; latency is measured from the submission.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -164,9 +165,10 @@ def _start_workers(
     failures: list[BaseException],
     stop: threading.Event,
 ) -> list[threading.Thread]:
+    batch_ids = itertools.count()  # shared by the workers; next() is atomic
     threads = [
         threading.Thread(
-            target=_serve, args=(infer, batcher, clock, failures, stop), daemon=True
+            target=_serve, args=(infer, batcher, clock, failures, stop, batch_ids), daemon=True
         )
         for infer in workers
     ]
@@ -181,6 +183,7 @@ def _serve(
     clock: Clock,
     failures: list[BaseException],
     stop: threading.Event,
+    batch_ids: itertools.count,
 ) -> None:
     while (batch := batcher.next_batch()) is not None:
         if stop.is_set():
@@ -195,10 +198,12 @@ def _serve(
             _release(batch)
             continue
         done = clock()
+        batch_id = next(batch_ids)
         for request in batch:
             request.started = started
             request.done = done
             request.batch_size = len(batch)
+            request.batch_id = batch_id
         _release(batch)
 
 
@@ -247,9 +252,9 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
     began = np.array([r.started for r in done])
     enqueued = np.array([r.enqueued for r in done])
     span = max(min_span, float(finished.max() - start)) if done else 0.0
-    batches = {(r.started, r.done): r.batch_size for r in done}
-    batch_ms = np.array([(end - begin) * 1000.0 for begin, end in batches])
-    histogram = Counter(batches.values())
+    batches = {r.batch_id: (r.started, r.done, r.batch_size) for r in done}
+    batch_ms = np.array([(end - begin) * 1000.0 for begin, end, _ in batches.values()])
+    histogram = Counter(size for _, _, size in batches.values())
     latency_ms = (finished - scheduled) * 1000.0
     record: dict[str, Any] = {
         "status": "ok",

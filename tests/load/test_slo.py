@@ -89,3 +89,21 @@ def test_each_new_measurement_is_annotated_and_handed_over_as_it_ends():
                     on_measured=written.append)
     assert [(r["offered_rate"], r["slo_met"]) for r in written] == [(800, False), (100, True)]
     assert all(r["slo_ms"] == 20 and r["slo_percentile"] == 99 for r in written)
+
+
+def test_search_over_real_open_loop_runs():
+    """Bisecting real runs of a 2 ms model (capacity 500/s): 800/s cannot meet any SLO."""
+    import time
+
+    from collect.openloop import run_poisson
+    from collect.schedule import poisson_schedule
+
+    def infer(batch_size):
+        time.sleep(0.002)
+
+    def measure(rate):
+        return run_poisson(infer, poisson_schedule(rate, 0.3, seed=0))
+
+    result = search_max_rate(measure, slo_ms=50, percentile=99, rates=[50, 200, 800])
+    assert [(p.rate, p.met) for p in result.probes] == [(200, True), (800, False)]
+    assert result.best_rate == 200
