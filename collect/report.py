@@ -148,24 +148,55 @@ def headline(record: Mapping[str, Any]) -> dict[str, Any]:
 # --- tables -----------------------------------------------------------------------------------
 
 
+def _table(rows: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table of mixed cells: object dtype keeps whole numbers whole next to missing ones."""
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def load_label(record: Mapping[str, Any]) -> str | None:
+    """The load a configuration ran under: rate, concurrency or lengths."""
+    mode = record.get("mode") or "offline"
+    if mode == "poisson":
+        return f"{_number(record.get('offered_rate'))}/s, max batch {record.get('max_batch_size')}"
+    if mode == "closed":
+        return f"{record.get('concurrency')} clients, max batch {record.get('max_batch_size')}"
+    if mode == "generate":
+        return f"in {record.get('input_length')}, out {record.get('output_length')}"
+    copies, workers = record.get("n_models"), record.get("workers_per_model")
+    if not (copies or workers):
+        return None
+    return f"{_count(copies or 1, 'model')} x {_count(workers or 1, 'worker')}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def summary_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per configuration (seed 004's "Results Summary")."""
+    """One row per configuration (seed 004's "Results Summary").
+
+    Latency is the mode's headline latency: per batch (offline), per request from
+    its scheduled arrival (poisson, closed), per generation (generate).
+    """
     rows = []
     for number, record in enumerate(records, start=1):
         head = headline(record)
         rows.append({
             "#": number,
-            "Configuration": config_label(record),
+            "Model": record.get("model"),
+            "Mode": record.get("mode") or "offline",
+            "Batch": record.get("batch_size"),
+            "Load": load_label(record),
+            "Seq": record.get("sequence_length"),
+            "Dtype": record.get("dtype"),
             "Status": record.get("status"),
-            "Time (s)": record.get("duration_s"),
-            "Latency": head["kind"],
             "P50 (ms)": head["p50"],
             "P95 (ms)": head["p95"],
             "P99 (ms)": head["p99"],
             "Throughput": head["throughput"],
             "Unit": head["unit"],
         })
-    return pd.DataFrame(rows)
+    return _table(rows)
 
 
 def overall_summary(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -184,7 +215,7 @@ def overall_summary(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             best, head = min(with_lat, key=lambda pair: pair[1]["p50"])
             rows.append({"Metric": f"Lowest P50 latency ({head['kind']})", "Value": head["p50"],
                          "Unit": "ms", "Configuration": config_label(best)})
-    return pd.DataFrame(rows, columns=["Metric", "Value", "Unit", "Configuration"])
+    return _table(rows, columns=["Metric", "Value", "Unit", "Configuration"])
 
 
 LATENCY_KEYS = {
@@ -200,7 +231,7 @@ def latency_distribution(record: Mapping[str, Any]) -> pd.DataFrame:
     names = [("Average", "mean"), ("Min", "min"), ("Max", "max"), ("Std Dev", "std"),
              ("P50", "p50"), ("P90", "p90"), ("P95", "p95"), ("P99", "p99")]
     rows = [{"Metric": label, "Value": record.get(f"{prefix}_{key}")} for label, key in names]
-    return pd.DataFrame([row for row in rows if row["Value"] is not None],
+    return _table([row for row in rows if row["Value"] is not None],
                         columns=["Metric", "Value"])
 
 
@@ -213,7 +244,7 @@ def distribution(values: Sequence[float]) -> pd.DataFrame:
     rows = [("Average", data.mean()), ("Min", data.min()), ("Max", data.max()),
             ("Std Dev", data.std()), ("P50", points[0]), ("P90", points[1]),
             ("P95", points[2]), ("P99", points[3])]
-    return pd.DataFrame([{"Metric": m, "Value": float(v)} for m, v in rows])
+    return _table([{"Metric": m, "Value": float(v)} for m, v in rows])
 
 
 def latency_bands(
@@ -248,7 +279,7 @@ def latency_bands(
     correlation = None
     if spread["latency"] > 0 and spread["throughput"] > 0:
         correlation = float(pairs["latency"].corr(pairs["throughput"]))
-    return pd.DataFrame(rows, columns=columns), correlation
+    return _table(rows, columns=columns), correlation
 
 
 DASHBOARD_UTILIZATION = (
@@ -315,7 +346,7 @@ def open_loop_table(record: Mapping[str, Any]) -> pd.DataFrame:
         ("Schedule lag P50 / P99 (ms)", _pair(record, "schedule_lag_ms")),
         ("Sustained (kept up, latency not growing)", record.get("stable")),
     ]
-    return pd.DataFrame([{"Metric": m, "Value": v} for m, v in rows if v is not None],
+    return _table([{"Metric": m, "Value": v} for m, v in rows if v is not None],
                         columns=["Metric", "Value"])
 
 
@@ -335,7 +366,7 @@ def batch_histogram(record: Mapping[str, Any]) -> pd.DataFrame:
     total = sum(histogram.values()) or 1
     rows = [{"Batch size": int(size), "Batches": count, "Share (%)": 100 * count / total}
             for size, count in sorted(histogram.items(), key=lambda item: int(item[0]))]
-    return pd.DataFrame(rows, columns=["Batch size", "Batches", "Share (%)"])
+    return _table(rows, columns=["Batch size", "Batches", "Share (%)"])
 
 
 def generation_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -354,7 +385,7 @@ def generation_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "TPOT P50 (ms)": record.get("tpot_ms_p50"), "TPOT P99 (ms)": record.get("tpot_ms_p99"),
             "E2E P50 (ms)": record.get("e2e_ms_p50"), "E2E P99 (ms)": record.get("e2e_ms_p99"),
         })
-    return pd.DataFrame(rows)
+    return _table(rows)
 
 
 def slo_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -374,7 +405,7 @@ def slo_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                      "SLO": f"P{percentile} <= {slo:g} ms",
                      "Highest rate meeting it (requests/s)": max(met) if met else None,
                      "Rates tried": ", ".join(f"{rate:g}" for rate in tried)})
-    return pd.DataFrame(rows)
+    return _table(rows)
 
 
 TIMESERIES_COLUMNS = (
@@ -398,4 +429,4 @@ def timeseries_table(samples: Sequence[Mapping[str, Any]], max_rows: int = 40) -
                if any(s.get(key) is not None for s in samples)]
     rows = [{"Index": int(i), **{label: samples[i].get(key) for key, label in present}}
             for i in keep]
-    return pd.DataFrame(rows)
+    return _table(rows)

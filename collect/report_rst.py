@@ -73,8 +73,14 @@ def image(name: str, alt: str) -> str:
     return f".. image:: {name}\n   :alt: {rst_escape(alt)}\n   :width: 100%\n"
 
 
-def field_list(items: Sequence[tuple[str, Any]]) -> str:
-    return "".join(f":{rst_escape(name)}: {cell(value)}\n" for name, value in items) or ""
+def key_values(items: Sequence[tuple[str, Any]]) -> str:
+    """A two-column table without header of the items whose value is known."""
+    known = [(name, value) for name, value in items if value is not None]
+    if not known:
+        return ""
+    lines = [".. list-table::", "   :header-rows: 0", "   :stub-columns: 1", ""]
+    lines += [f"   * - {rst_escape(name)}\n     - {cell(value)}" for name, value in known]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -142,7 +148,10 @@ def _render(loaded: report.LoadedResults, out: Path, title: str | None,
     parts = [MARKER, "", heading(title or f"Run report: {run_ids}", "="), _header(loaded)]
     if loaded.notes:
         parts += [rubric("Notes"), "".join(f"- {rst_escape(n)}\n" for n in loaded.notes)]
-    parts += [heading("Results summary", "-"), table(report.summary_table(records)),
+    parts += [heading("Results summary", "-"),
+              "Latency is per batch for offline rows, per request (from its scheduled arrival) "
+              "for poisson and closed rows, and per generation for generate rows.\n",
+              table(report.summary_table(records)),
               heading("Overall summary", "-"), table(report.overall_summary(records),
                                                      empty="No configuration finished ok.")]
     parts += _plots_section(records, out, written)
@@ -161,7 +170,7 @@ def _render(loaded: report.LoadedResults, out: Path, title: str | None,
 def _header(loaded: report.LoadedResults) -> str:
     records = loaded.records
     statuses = Counter(str(r.get("status")) for r in records)
-    return field_list([
+    return key_values([
         ("Results", ", ".join(dict.fromkeys(p.name for p in loaded.sources))),
         ("Run", _distinct(records, "run_id")),
         ("Models", _distinct(records, "model")),
@@ -206,7 +215,7 @@ def _generation_intro() -> str:
 def _config_section(number: int, record: Mapping[str, Any], source: Path, out: Path,
                     written: WrittenReport) -> list[str]:
     parts = [heading(f"Config {number}: {report.config_label(record)}", "~")]
-    parts.append(field_list([("Status", record.get("status")), ("Reason", record.get("reason")),
+    parts.append(key_values([("Status", record.get("status")), ("Reason", record.get("reason")),
                              ("Config id", record.get("config_id"))]))
     if record.get("status") != "ok":
         return parts
