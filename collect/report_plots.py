@@ -27,7 +27,7 @@ def _plain(text: str) -> str:
 
 def _save(figure: Figure, path: Path) -> Path:
     with matplotlib.rc_context(SVG_SETTINGS):
-        figure.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        figure.savefig(path, format="svg", metadata={"Date": None})
     return path
 
 
