@@ -20,7 +20,7 @@ search continues where it stopped.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,24 @@ def slo_met(record: Mapping[str, Any], slo_ms: float, percentile: int) -> bool:
     if record.get("status") != "ok" or latency is None or not offered or achieved is None:
         return False
     return latency <= slo_ms and achieved >= SUSTAINED_FRACTION * offered
+
+
+def measured_from_records(
+    records: Iterable[Mapping[str, Any]], configuration: Mapping[str, Any]
+) -> dict[float, Mapping[str, Any]]:
+    """Rates already measured for this configuration, read back from a results file.
+
+    Poisson records whose fields equal every item of ``configuration`` (e.g.
+    model, backend, max_batch_size, max_batch_delay_ms, dtype) count; the last
+    record of a rate wins. Pass the result as ``measured`` to resume a search.
+    """
+    found: dict[float, Mapping[str, Any]] = {}
+    for record in records:
+        if record.get("mode") != "poisson" or record.get("offered_rate") is None:
+            continue
+        if all(record.get(key) == value for key, value in configuration.items()):
+            found[nice_rate(record["offered_rate"])] = record
+    return found
 
 
 def slo_fields(record: Mapping[str, Any], slo_ms: float, percentile: int) -> dict[str, Any]:

@@ -107,3 +107,16 @@ def test_search_over_real_open_loop_runs():
     result = search_max_rate(measure, slo_ms=50, percentile=99, rates=[50, 200, 800])
     assert [(p.rate, p.met) for p in result.probes] == [(200, True), (800, False)]
     assert result.best_rate == 200
+
+
+def test_measured_rates_are_read_back_for_the_same_configuration_only():
+    from collect.slo import measured_from_records
+
+    records = [
+        {**modelled_run(100), "mode": "poisson", "model": "bert", "max_batch_size": 8},
+        {**modelled_run(200), "mode": "poisson", "model": "bert", "max_batch_size": 16},
+        {**modelled_run(400), "mode": "poisson", "model": "bert", "max_batch_size": 8},
+        {"mode": "offline", "model": "bert", "max_batch_size": 8},
+    ]
+    found = measured_from_records(records, {"model": "bert", "max_batch_size": 8})
+    assert sorted(found) == [100, 400]
