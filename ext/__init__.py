@@ -15,6 +15,7 @@ from ext.chart_directive import setup_chart_directive
 from ext.cost_explorer import setup_cost_explorer
 from ext.interactive import setup_interactive
 from ext.release_diff import setup_release_diff
+from ext.run_reports import setup_run_reports
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_cost_explorer(app)
     setup_release_diff(app)
     setup_chart_directive(app)
+    setup_run_reports(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
