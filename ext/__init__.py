@@ -15,6 +15,16 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from ext.df_table import setup_df_table
+    from ext.filecache import FileCache
+    from ext.perf_family import setup_perf_family
+    from ext.perf_sweep import setup_perf_sweep
+
+    cache = FileCache()  # parsed inputs, shared by the directives for this application only
+    setup_df_table(app, cache)
+    setup_perf_family(app, cache)
+    setup_perf_sweep(app, cache)
+    # Directives only build nodes and note dependencies; Sphinx merges those itself.
     return {
         "version": __version__,
         "parallel_read_safe": True,
