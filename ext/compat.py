@@ -2,7 +2,8 @@
 
 No Sphinx import. The body sees ``pd`` and ``np``; ``pd.read_csv`` resolves relative
 paths against the page's folder (never ``os.chdir``), records every file it reads,
-checks every row's field count first, and keeps ``None``/``NA`` as text. When the
+checks every row's field count first, and keeps ``None``/``NA`` as text; frames it
+returns sort by value even when a column was formatted to text. When the
 result is shown, an unchanged value appears exactly as the CSV wrote it
 (``2.20`` stays ``2.20``), because each column remembers the text behind each value.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ext.csvdata import DataFileError, read_csv_text
+from ext.formats import sort_key
 from ext.tabledata import BuiltTable, Cell
 
 _AMBIGUOUS = object()
@@ -33,6 +35,27 @@ class CodeResult:
     files_read: list[Path] = field(default_factory=list)
     error: str | None = None
     error_line: int | None = None
+
+
+def _value_order(column: pd.Series) -> pd.Series:
+    return column.map(sort_key)
+
+
+class PageFrame(pd.DataFrame):
+    """What the body's ``pd.read_csv`` returns: sorting orders values, not their text.
+
+    ``sort_values`` on a column formatted as ``$1,234.000`` orders it by the number,
+    and text naturally and case-insensitively (``resnet18 < resnet101 < UNet``),
+    unless the body passes its own ``key``. Pandas keeps the subclass through merge,
+    selection, ``query`` and ``groupby(...).head``.
+    """
+
+    @property
+    def _constructor(self) -> type[PageFrame]:
+        return PageFrame
+
+    def sort_values(self, by: Any, *args: Any, key: Any = None, **kwargs: Any) -> Any:
+        return super().sort_values(by, *args, key=key or _value_order, **kwargs)
 
 
 class PagePandas:
@@ -53,7 +76,7 @@ class PagePandas:
         checked = read_csv_text(path, self._shown(path))
         kwargs.setdefault("keep_default_na", False)
         kwargs.setdefault("na_values", [""])
-        frame = pd.read_csv(path, *args, **kwargs)
+        frame = PageFrame(pd.read_csv(path, *args, **kwargs))
         if len(frame) == len(checked.rows):
             self._remember(frame, checked.columns, checked.rows)
         return frame

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -44,12 +45,10 @@ class DataDirective(SphinxDirective):
     cache: ClassVar[FileCache]
 
     def data_path(self, relative: str) -> Path:
-        configured = self.config.df_table_data_dir or str(self.env.srcdir)
-        base = Path(self.env.app.confdir, configured)
-        return base / relative
+        return Path(self.config.df_table_data_dir, relative)
 
     def shown(self, path: str | Path) -> str:
-        return shown_path(path, self.env.app.confdir)
+        return shown_path(path, self.config.df_table_display_root)
 
     def depend(self, path: str | Path) -> None:
         self.env.note_dependency(os.path.abspath(path))
@@ -172,4 +171,14 @@ def setup_df_table(app: Sphinx, cache: FileCache) -> None:
                          description="directory of data CSVs and catalogs (default: srcdir)")
     app.add_config_value("df_table_allow_code", False, "env", types=frozenset({bool}),
                          description="run pandas-code df-table bodies (compatibility form)")
+    app.add_config_value("df_table_display_root", "", "", types=frozenset({str}),
+                         description="paths in messages are relative to this (default: confdir)")
     app.add_directive("df-table", type("DfTable", (DfTable,), {"cache": cache}))
+    app.connect("config-inited", _resolve_paths)
+
+
+def _resolve_paths(app: Sphinx, config: Config) -> None:
+    """Make the configured folders absolute once, relative to the folder of conf.py."""
+    data_dir = config.df_table_data_dir or str(app.srcdir)
+    config.df_table_data_dir = str(Path(app.confdir, data_dir).resolve())
+    config.df_table_display_root = str(Path(app.confdir, config.df_table_display_root).resolve())

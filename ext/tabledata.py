@@ -92,13 +92,15 @@ def _passes(text: str, flt: RowFilter) -> bool:
 
 def throughput_values(frame: pd.DataFrame, column: str, path: str) -> pd.Series:
     """Throughput as floats; a non-numeric, zero or negative value is an error at its line."""
-    values = frame[column].map(parse_number)
-    for line, text, value in zip(frame.index, frame[column], values, strict=True):
+    values = []
+    for line, text in zip(frame.index, frame[column], strict=True):
+        value = parse_number(text)
         if value is None:
             raise DataFileError(path, line, f"{column} must be a number, got {text!r}")
         if value <= 0:
             raise DataFileError(path, line, f"{column} must be positive, got {text!r}")
-    return values.astype(float)
+        values.append(value)
+    return pd.Series(values, index=frame.index, dtype=float)
 
 
 def add_cost(

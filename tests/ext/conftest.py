@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = Path(__file__).resolve().parent / "roots"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -50,15 +53,35 @@ class Site:
     def warning_lines(self) -> list[str]:
         """Warnings with the temporary folder removed and colour codes stripped."""
         prefix = str(self.srcdir) + "/"
-        return [line.replace(prefix, "") for line in self.warnings.splitlines() if line.strip()]
+        text = ANSI.sub("", self.warnings)
+        return [line.replace(prefix, "") for line in text.splitlines() if line.strip()]
 
     def html(self, docname: str, builddir: Path | None = None) -> str:
         out = (builddir or self.srcdir / "_build") / "html" / f"{docname}.html"
         return out.read_text(encoding="utf-8")
 
 
+def tables(app: SphinxTestApp, docname: str) -> list[list[list[str]]]:
+    """Every df-table of a page as rows of cell texts (header first)."""
+    doctree = app.env.get_doctree(docname)
+    return [
+        [[entry.astext() for entry in row.children] for row in table.findall(nodes.row)]
+        for table in doctree.findall(nodes.table)
+        if "df-table" in table["classes"]
+    ]
+
+
+def copy_root(tmp_path: Path, name: str) -> Site:
+    srcdir = tmp_path / name
+    shutil.copytree(ROOTS / name, srcdir)
+    return Site(srcdir)
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
-    srcdir = tmp_path / "site"
-    shutil.copytree(ROOTS / "test-site", srcdir)
-    return Site(srcdir)
+    return copy_root(tmp_path, "test-site")
+
+
+@pytest.fixture
+def compat_site(tmp_path: Path) -> Site:
+    return copy_root(tmp_path, "test-compat")

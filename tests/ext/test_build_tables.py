@@ -1,0 +1,125 @@
+"""Real Sphinx builds of the test site: the rendered tables, cell by cell."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from conftest import tables
+
+PRICED = [
+    ["Model", "Inst. Type", "Throughput (inference/sec)", "Neuron Version",
+     "Cost per 1M inferences"],
+    ["resnet18", "inf2.xlarge", "1,200", "2.19", "$0.0759"],
+    ["resnet34", "inf2.xlarge", "1,000", "2.20", "$0.0911"],
+    ["resnet34", "inf2 (size not stated)", "900", "2.20", "n/a"],
+    ["resnet101", "inf2.48xlarge", "3,000", "2.20", "$0.519"],
+    ["UNet", "Inf2.xlarge", "12.5", "2.20", "$7.29"],
+]
+
+
+def test_site_builds_without_any_warning(site):
+    site.build()
+    assert site.warning_lines() == []
+
+
+def test_priced_table_snapshot(site):
+    app = site.build()
+    assert tables(app, "priced") == [PRICED]
+    html = site.html("priced")
+    assert ('<abbr title="the source does not state the instance size">n/a</abbr>') in html
+    assert ('<p class="df-table-cost-note">Cost per 1M inferences: ri-effective hourly rate '
+            "(USD), us-east-1, prices read 2025-05-20.</p>") in html
+    assert ('<p class="df-table-cost-note">n/a for inf2 (size not stated): the source does not '
+            "state the instance size</p>") in html
+
+
+def test_plain_table_filters_sorts_descending_and_marks_the_peak(site):
+    app = site.build()
+    assert tables(app, "plain") == [[
+        ["Model", "Scripts", "Throughput (inference/sec)", "Compilation Autocast Data Type"],
+        ["resnet18", "resnet18", "1200.50", "None"],
+        ["resnet34", "resnet34", "1000", "NA"],
+        ["resnet34", "resnet34", "900", "None"],
+        ["UNet", "Script", "12.5", "None"],
+    ]]
+    html = site.html("plain")
+    assert '<tr class="df-peak row-even"><td><p>resnet18</p></td>' in html
+    assert "<td><p><strong>1200.50</strong></p></td>" in html
+    assert ('<a class="extlink-benchmark-pt reference external" '
+            'href="https://example.com/benchmarks/resnet18">resnet18</a>') in html
+    assert '<a class="reference external" href="https://example.com/unet">Script</a>' in html
+    assert '<span class="caption-text">Fastest first</span>' in html
+
+
+def test_cells_carry_the_csv_file_and_line(site):
+    app = site.build()
+    doctree = app.env.get_doctree("plain")
+    body_rows = [row for row in doctree.findall(nodes.row) if row.parent.tagname == "tbody"]
+    assert [(row[0].source, row[0].line) for row in body_rows] == [
+        ("data/models.csv", 4), ("data/models.csv", 6), ("data/models.csv", 5),
+        ("data/models.csv", 2)]
+
+
+def test_family_tab_set_and_empty_family(site):
+    app = site.build()
+    assert tables(app, "family") == [
+        [["Model", "Inst. Type", "Throughput (inference/sec)", "Latency P50 (ms)",
+          "Cost per 1M inferences", "Batch Size"],
+         ["bert-base", "inf2.xlarge", "2000", "4.0", "$0.0456", "8"],
+         ["bert-base", "inf2.48xlarge", "24000", "4.2", "$0.0649", "8"]],
+        [["Model", "Inst. Type", "Throughput (inference/sec)", "Latency P50 (ms)",
+          "Cost per 1M inferences", "Batch Size"],
+         ["bert-base", "inf2.xlarge", "900", "1.1", "$0.101", "1"]],
+    ]
+    html = site.html("family")
+    assert 'data-sync-id="throughput"' in html and 'data-sync-id="latency"' in html
+    assert "Throughput optimized</label>" in html and "Latency optimized</label>" in html
+    assert html.count("<strong>Cost per 1M inferences</strong> uses the RI-effective") == 2
+    assert '<p class="df-table-empty">No published results yet.</p>' in html
+
+
+def test_sweep_keeps_oom_and_bolds_each_series_peak(site):
+    app = site.build()
+    assert tables(app, "sweep") == [[
+        ["Batch Size", "HF (fp32)", "DS-inference (fp16)"],
+        ["1", "51.59 | 19.38", "61.61 | 16.23"],
+        ["2", "103.92 | 9.62", "121.55 | 8.23"],
+        ["1024", "oom", "11534.95 | 0.09"],
+    ]]
+    html = site.html("sweep")
+    assert "<td><p><strong>103.92 | 9.62</strong></p></td>" in html
+    assert "<td><p><strong>11534.95 | 0.09</strong></p></td>" in html
+
+
+def test_compat_bodies_render_seed_002_tables(compat_site):
+    app = compat_site.build()
+    assert compat_site.warning_lines() == []
+    assert tables(app, "trn1/encoder") == [
+        [["Model", "Inst. Type", "Throughput (inference/sec)", "Latency P50 (ms)",
+          "Cost per 1M inferences", "Neuron Version", "Compilation Autocast Data Type"],
+         ["bert-base", "trn1.2xlarge", "1503.46", "5.32", "$0.095", "2.20", "None"],
+         ["bert-base", "trn1.32xlarge", "22000.5", "5.5", "$0.103", "2.20", "bf16"],
+         ["bert-large", "trn1.2xlarge", "501.2", "12.04", "$0.284", "2.19", "None"],
+         ["bert-large", "trn1.32xlarge", "7300", "14.2", "$0.312", "2.20", "None"]],
+        [["Model", "Inst. Type", "Batch Size", "Neuron Version"],
+         ["bert-large", "trn1.32xlarge", "1", "2.20"],
+         ["bert-base", "trn1.2xlarge", "1", "2.20"]],
+    ]
+    deps = {str(path) for path in app.env.dependencies["trn1/encoder"]}
+    assert deps == {str(compat_site.srcdir / "trn1" / "throughput_data_encoder.csv"),
+                    str(compat_site.srcdir / "trn1" / "trn1_instance_prices.csv")}
+
+
+def test_compat_sort_orders_formatted_costs_by_value(compat_site):
+    compat_site.write("trn1/encoder.rst", """\
+Encoder Models
+==============
+
+.. df-table::
+
+   df = pd.read_csv('throughput_data_encoder.csv')
+   df['Cost'] = (1e9 / df['Throughput (inference/sec)']).map('${:,.3f}'.format)
+   df = df[['Model', 'Cost']].sort_values('Cost')
+""")
+    app = compat_site.build()
+    assert [row[1] for row in tables(app, "trn1/encoder")[0]] == [
+        "Cost", "$45,453.512", "$136,986.301", "$665,134.197", "$1,995,211.492"]
