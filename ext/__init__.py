@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     from ext.df_table import setup_df_table
     from ext.filecache import FileCache
+    from ext.missing_files import setup_missing_files
     from ext.perf_family import setup_perf_family
     from ext.perf_sweep import setup_perf_sweep
 
@@ -24,7 +25,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_df_table(app, cache)
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
-    # Directives only build nodes and note dependencies; Sphinx merges those itself.
+    setup_missing_files(app)
+    # Directives build nodes and note dependencies (merged by Sphinx); the one piece of
+    # environment data, missing files per page, is purged and merged in missing_files.
     return {
         "version": __version__,
         "parallel_read_safe": True,

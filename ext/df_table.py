@@ -21,6 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 from ext.csvdata import CsvText, DataFileError, read_csv_text
 from ext.families import VARIANTS, FamilyCatalog, family_csv, load_families
 from ext.filecache import FileCache
+from ext.missing_files import note_missing_file
 from ext.prices import PriceCatalog, load_price_catalog
 from ext.render import error_box, shown_path, table_nodes
 from ext.tabledata import build_table
@@ -53,8 +54,15 @@ class DataDirective(SphinxDirective):
     def depend(self, path: str | Path) -> None:
         self.env.note_dependency(os.path.abspath(path))
 
+    def depend_if_present(self, path: str | Path) -> None:
+        """A dependency, or for an absent file a note to re-read this page once it appears."""
+        if os.path.isfile(path):
+            self.depend(path)
+        else:
+            note_missing_file(self.env, path)
+
     def read_csv(self, path: Path) -> CsvText:
-        self.depend(path)
+        self.depend_if_present(path)
         shown = self.shown(path)
         return self.cache.get("csv", str(path), lambda: read_csv_text(path, shown))
 
@@ -135,7 +143,7 @@ class DfTable(DataDirective):
                           self.options["variant"])
         path = self.data_path(data)
         if not path.is_file() or not self.read_csv(path).rows:
-            self.depend(path)
+            self.depend_if_present(path)
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         result = self.render_spec(spec.with_data(data))
         for note in spec.notes:
@@ -160,7 +168,7 @@ class DfTable(DataDirective):
         result = run_table_code(body, page_dir, self.get_source_info()[0],
                                 self.content_offset, self.shown)
         for path in result.files_read:
-            self.depend(path)
+            self.depend_if_present(path)
         if result.error:
             raise TableError(result.error, result.error_line)
         return table_nodes(self.state, result.table, self.get_source_info()[0])

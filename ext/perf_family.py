@@ -38,7 +38,7 @@ class PerfFamily(DataDirective):
 
     def _has_rows(self, platform: str, family: str, variant: str) -> bool:
         path = self.data_path(family_csv(platform, family, variant))
-        self.depend(path)
+        self.depend_if_present(path)
         if not path.is_file():
             return False
         try:

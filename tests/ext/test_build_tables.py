@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from docutils import nodes
 from conftest import tables
+from docutils import nodes
 
 PRICED = [
     ["Model", "Inst. Type", "Throughput (inference/sec)", "Neuron Version",
