@@ -86,11 +86,12 @@ class DataDirective(SphinxDirective):
                      type="df_table", subtype="error")
         return [error_box(text)]
 
-    def warn_missing_prices(self, instances: list[str], csv_shown: str, prices: str) -> None:
+    def warn_missing_prices(self, instances: list[str], pricing: str, csv_shown: str,
+                            prices: str) -> None:
         for instance in instances:
             logger.warning(
-                "%s: no price for instance %r (from %s) in %s; its cost shows n/a",
-                self.name, instance, csv_shown, prices,
+                "%s: no %s price for instance %r (from %s) in %s; its cost shows n/a",
+                self.name, pricing, instance, csv_shown, prices,
                 location=(self.env.docname, self.get_source_info()[1]),
                 type="df_table", subtype="price",
             )
@@ -101,7 +102,8 @@ class DataDirective(SphinxDirective):
         catalog = self.price_catalog(spec.prices) if spec.pricing else None
         table = build_table(csv, spec, catalog)
         if catalog is not None:
-            self.warn_missing_prices(table.missing_prices, csv.path, catalog.path)
+            self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
+                                     catalog.path)
         return table_nodes(self.state, table, csv.path, caption=spec.caption)
 
 

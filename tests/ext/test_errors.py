@@ -44,8 +44,8 @@ CASES = {
     "missing_price": (
         {"data/t.csv": TPUT_CSV.replace("inf2.xlarge", "trn9.huge").format(5)},
         ".. df-table::\n\n   data: t.csv\n" + PRICED,
-        ["errors.rst:4: WARNING: df-table: no price for instance 'trn9.huge' (from data/t.csv) "
-         "in data/prices.yaml; its cost shows n/a [df_table.price]"]),
+        ["errors.rst:4: WARNING: df-table: no on-demand price for instance 'trn9.huge' "
+         "(from data/t.csv) in data/prices.yaml; its cost shows n/a [df_table.price]"]),
     "unknown_pricing_model": (
         {}, ".. df-table::\n\n   data: models.csv\n   pricing: spot\n"
             "   throughput: Throughput (inference/sec)\n",

@@ -257,3 +257,20 @@ def test_missing_column_lists_the_columns(tmp_path):
         build_table(csv, parse_spec("data: t.csv\ncolumns: [Model, Latency]"))
     assert str(err.value) == ("t.csv: column 'Latency' not found; the columns are: Model, "
                               "Inst. Type, Throughput (tokens/second), Neuron Version")
+
+
+# the site's own family catalog ---------------------------------------------------------------
+
+def test_site_families_use_contract_column_names():
+    from pathlib import Path
+
+    from ext.families import load_families
+
+    repo = Path(__file__).resolve().parents[2]
+    contract = (repo / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    catalog = load_families(repo / "data" / "families.yaml")
+    assert list(catalog.families) == ["encoder", "encoder_decoder", "decoder"]
+    for name, spec in catalog.families.items():
+        unit = unit_from_column(spec.throughput)
+        for column in spec.columns:
+            assert column in contract or column == f"Cost per 1M {unit}", (name, column)
