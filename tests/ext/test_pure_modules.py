@@ -140,12 +140,18 @@ def test_spec_parses_sort_filter_formats():
     ("columns: [a]", 1, "'data' is missing (the CSV file to show)"),
     ("data: x.csv\ndata: y.csv", 2,
      "the table spec: duplicate entry 'data' (first given on line 1)"),
-    ("data: [x", 1, "invalid YAML: expected ',' or ']', but got '<stream end>'"),
 ])
 def test_spec_errors_name_the_line(body, line, message):
     with pytest.raises(SpecError) as err:
         parse_spec(body)
     assert (err.value.line, err.value.message) == (line, message)
+
+
+def test_spec_yaml_syntax_error_is_located():
+    with pytest.raises(SpecError) as err:
+        parse_spec("data: x.csv\ncolumns: [x\nsort: [y]")
+    assert err.value.line in (2, 3)  # libyaml reports where the list ends, PyYAML where it began
+    assert err.value.message.startswith("invalid YAML: ")
 
 
 # prices ------------------------------------------------------------------------------------
