@@ -104,7 +104,7 @@ class DataDirective(SphinxDirective):
         if catalog is not None:
             self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
                                      catalog.path)
-        return table_nodes(self.state, table, csv.path, caption=spec.caption)
+        return table_nodes(self.state, table, str(csv_path), caption=spec.caption)
 
 
 class DfTable(DataDirective):

@@ -36,7 +36,11 @@ def shown_path(path: str | Path, confdir: str | Path) -> str:
 def table_nodes(
     state: RSTState, table: BuiltTable, source: str, caption: str | None = None
 ) -> list[nodes.Node]:
-    """The table (class ``df-table``), then its notes and any messages from cell markup."""
+    """The table (class ``df-table``), then its notes and any messages from cell markup.
+
+    ``source`` (the CSV's path) and each row's line become the cells' source, so
+    warnings from cell markup, now or when references resolve, point at the CSV.
+    """
     texts = [cell.text for row in table.rows for cell in row]
     items = [(source, line - 1) for line, row in zip(table.row_lines, table.rows, strict=True)
              for _ in row]

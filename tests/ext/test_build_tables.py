@@ -54,9 +54,9 @@ def test_cells_carry_the_csv_file_and_line(site):
     app = site.build()
     doctree = app.env.get_doctree("plain")
     body_rows = [row for row in doctree.findall(nodes.row) if row.parent.tagname == "tbody"]
+    csv = str(site.srcdir / "data" / "models.csv")
     assert [(row[0].source, row[0].line) for row in body_rows] == [
-        ("data/models.csv", 4), ("data/models.csv", 6), ("data/models.csv", 5),
-        ("data/models.csv", 2)]
+        (csv, 4), (csv, 6), (csv, 5), (csv, 2)]
 
 
 def test_family_tab_set_and_empty_family(site):

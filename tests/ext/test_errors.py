@@ -94,6 +94,10 @@ CASES = {
     "cell_markup": (
         {"data/m.csv": "Model,Scripts\nbert,:nope:`x`\n"}, ".. df-table::\n\n   data: m.csv\n",
         ['data/m.csv:2: ERROR: Unknown interpreted text role "nope". [docutils]']),
+    "cell_reference": (
+        {"data/m.csv": "Model,Scripts\nbert,ok\nbert,:ref:`nowhere`\n"},
+        ".. df-table::\n\n   data: m.csv\n",
+        ["data/m.csv:3: WARNING: undefined label: 'nowhere' [ref.ref]"]),
 }
 
 
