@@ -123,3 +123,33 @@ Encoder Models
     app = compat_site.build()
     assert [row[1] for row in tables(app, "trn1/encoder")[0]] == [
         "Cost", "$45,453.512", "$136,986.301", "$665,134.197", "$1,995,211.492"]
+
+
+def test_repository_families_render_on_a_platform_page(site):
+    """data/families.yaml of the repository, with fixture CSVs carrying its columns."""
+    from conftest import REPO
+
+    from ext.families import load_families
+
+    families = load_families(REPO / "data" / "families.yaml").families
+    site.write("data/families.yaml", (REPO / "data" / "families.yaml").read_text())
+    (site.srcdir / "data" / "inf2" / "latency_data_encoder.csv").unlink()
+    page = "Platform\n========\n\n"
+    for name, spec in families.items():
+        columns = [column for column in spec.columns if not column.startswith("Cost per 1M")]
+        row = ["inf2.xlarge" if column == "Inst. Type" else "250" if column == spec.throughput
+               else f"{column[:3]}-{name}" for column in columns]
+        site.write(f"data/inf2/throughput_data_{name}.csv",
+                   ",".join(columns) + "\n" + ",".join(row) + "\n")
+        page += f"{spec.title}\n{'-' * len(spec.title)}\n\n.. perf-family:: {name}\n" \
+                "   :platform: inf2\n\n"
+    site.write("platform.rst", page)
+    site.write("index.rst", (site.srcdir / "index.rst").read_text() + "   platform\n")
+    app = site.build()
+    assert [line for line in site.warning_lines() if "family.rst" not in line] == []
+    rendered = tables(app, "platform")
+    assert [len(table) for table in rendered] == [2, 2, 2]  # header and the one row
+    assert [table[1][table[0].index(label)] for table, label in zip(rendered, [
+        "Cost per 1M inferences", "Cost per 1M tokens", "Cost per 1M tokens"], strict=True)
+    ] == ["$0.364", "$0.364", "$0.364"]
+    assert site.html("platform").count("No published results yet.") == 3  # latency tabs
