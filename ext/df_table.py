@@ -149,10 +149,10 @@ class DfTable(DataDirective):
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         result = self.render_spec(spec.with_data(data))
         for note in spec.notes:
-            result.append(self.parse_text_to_nodes_note(note))
+            result.append(self._note_box(note))
         return result
 
-    def parse_text_to_nodes_note(self, text: str) -> nodes.Node:
+    def _note_box(self, text: str) -> nodes.Node:
         box = nodes.note()
         box.extend(self.parse_text_to_nodes(text))
         return box
