@@ -1,4 +1,9 @@
-"""Fixtures for the df-table extension tests: real Sphinx builds of a copied test root."""
+"""Fixtures for the df-table extension tests: real Sphinx builds of a copied test root.
+
+Builds use ``sphinx.testing.util.SphinxTestApp`` directly. The ``sphinx.testing.fixtures``
+plugin is not loaded here: pytest refuses ``pytest_plugins`` outside the top-level
+conftest, and these tests need only the application class.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,6 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
-
-pytest_plugins = ("sphinx.testing.fixtures",)
 
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = Path(__file__).resolve().parent / "roots"
