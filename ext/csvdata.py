@@ -9,8 +9,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import Any
 
 
 @dataclass
@@ -35,14 +34,12 @@ class CsvText:
     rows: tuple[tuple[str, ...], ...]
     lines: tuple[int, ...]
 
-    def to_frame(self) -> pd.DataFrame:
-        """A DataFrame of strings, indexed by CSV line number."""
-        return pd.DataFrame(
-            list(self.rows),
-            columns=list(self.columns),
-            index=pd.Index(self.lines, name="line"),
-            dtype=object,
-        )
+    def to_frame(self) -> Any:
+        """A pandas DataFrame of the text, indexed by CSV line number (for notebooks)."""
+        import pandas as pd  # the site itself does not need pandas for declarative tables
+
+        return pd.DataFrame(list(self.rows), columns=list(self.columns),
+                            index=pd.Index(self.lines, name="line"), dtype=object)
 
 
 def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:

@@ -1,15 +1,15 @@
-"""Table logic: filter, join prices, compute cost, sort, format. Plain pandas, no Sphinx.
+"""Table logic: filter, join prices, compute cost, sort, format. No Sphinx import.
 
-Frames hold the CSV text as written (object dtype) indexed by CSV line number,
-so every later problem can name the line it came from.
+Every CSV value is text shown as written, so this works on plain Python rows rather
+than pandas: importing pandas alone costs a clean build of a small site about as
+much as rendering its tables (see benchmarks/build_speed.py). Each row keeps the CSV
+line it came from, so every later problem can name that line.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-import pandas as pd
 
 from ext.csvdata import CsvText, DataFileError
 from ext.formats import format_number, is_missing, parse_number, sort_key
@@ -42,6 +42,42 @@ class BuiltTable:
     cost_note: str | None = None
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Columns, one dict per row (CSV text, or a computed number / None), and CSV lines."""
+
+    path: str
+    columns: tuple[str, ...]
+    records: tuple[dict[str, object], ...]
+    lines: tuple[int, ...]
+
+    @classmethod
+    def from_csv(cls, csv: CsvText) -> Rows:
+        records = tuple(dict(zip(csv.columns, row, strict=True)) for row in csv.rows)
+        return cls(csv.path, csv.columns, records, csv.lines)
+
+    def values(self, column: str) -> list[object]:
+        return [record[column] for record in self.records]
+
+    def take(self, positions: list[int]) -> Rows:
+        return Rows(self.path, self.columns, tuple(self.records[i] for i in positions),
+                    tuple(self.lines[i] for i in positions))
+
+    def with_column(self, name: str, values: list[object]) -> Rows:
+        records = tuple({**record, name: value}
+                        for record, value in zip(self.records, values, strict=True))
+        return Rows(self.path, (*self.columns, name), records, self.lines)
+
+    def require(self, names: list[str], what: str) -> None:
+        missing = [name for name in names if name not in self.columns]
+        if missing:
+            raise DataFileError(
+                self.path, 0,
+                f"{what} {', '.join(repr(name) for name in missing)} not found; "
+                f"the columns are: {', '.join(self.columns)}",
+            )
+
+
 def unit_from_column(column: str) -> str | None:
     """``Throughput (tokens/second)`` -> ``tokens``; None when the header names no unit."""
     match = _UNIT.search(column)
@@ -60,24 +96,15 @@ def cost_per_million(throughput_per_s: float, hourly_rate: float) -> float:
     return 1.0e6 / throughput_per_s * hourly_rate / 3600.0
 
 
-def require_columns(frame: pd.DataFrame, names: list[str], path: str, what: str) -> None:
-    missing = [name for name in names if name not in frame.columns]
-    if missing:
-        raise DataFileError(
-            path, 0,
-            f"{what} {', '.join(repr(name) for name in missing)} not found; "
-            f"the columns are: {', '.join(frame.columns)}",
-        )
-
-
-def apply_filters(frame: pd.DataFrame, filters: tuple[RowFilter, ...], path: str) -> pd.DataFrame:
-    require_columns(frame, [flt.column for flt in filters], path, "filter column")
+def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
+    rows.require([flt.column for flt in filters], "filter column")
     for flt in filters:
-        frame = frame[frame[flt.column].map(lambda text, flt=flt: _passes(text, flt))]
-    return frame
+        rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
+                          if _passes(text, flt)])
+    return rows
 
 
-def _passes(text: str, flt: RowFilter) -> bool:
+def _passes(text: object, flt: RowFilter) -> bool:
     left, right = parse_number(text), parse_number(flt.value)
     if left is not None and right is not None:
         pair: tuple = (left, right)
@@ -90,36 +117,37 @@ def _passes(text: str, flt: RowFilter) -> bool:
     }[flt.op]
 
 
-def throughput_values(frame: pd.DataFrame, column: str, path: str) -> pd.Series:
+def throughput_values(rows: Rows, column: str) -> list[float]:
     """Throughput as floats; a non-numeric, zero or negative value is an error at its line."""
     values = []
-    for line, text in zip(frame.index, frame[column], strict=True):
+    for line, text in zip(rows.lines, rows.values(column), strict=True):
         value = parse_number(text)
         if value is None:
-            raise DataFileError(path, line, f"{column} must be a number, got {text!r}")
+            raise DataFileError(rows.path, line, f"{column} must be a number, got {text!r}")
         if value <= 0:
-            raise DataFileError(path, line, f"{column} must be positive, got {text!r}")
+            raise DataFileError(rows.path, line, f"{column} must be positive, got {text!r}")
         values.append(value)
-    return pd.Series(values, index=frame.index, dtype=float)
+    return values
 
 
 def add_cost(
-    frame: pd.DataFrame, spec: TableSpec, catalog: PriceCatalog, path: str, label: str
-) -> tuple[pd.DataFrame, BuiltTable]:
+    rows: Rows, spec: TableSpec, catalog: PriceCatalog, label: str
+) -> tuple[Rows, BuiltTable]:
     """Add the cost column (float, or None where there is no price); report what it used."""
-    require_columns(frame, [spec.instance, spec.throughput], path, "column")
+    rows.require([spec.instance, spec.throughput or ""], "column")
     pricing = spec.pricing or ""
     if pricing not in catalog.pricing_models():
         raise DataFileError(catalog.path, 0, f"pricing model {pricing!r} is not in the catalog "
                                              f"(it has: {', '.join(catalog.pricing_models())})")
-    throughput = throughput_values(frame, spec.throughput, path)
+    throughput = throughput_values(rows, spec.throughput or "")
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     used: set[tuple[str, str]] = set()
-    costs: list[float | None] = []
-    for instance, per_second in zip(frame[spec.instance], throughput, strict=True):
+    costs: list[object] = []
+    for instance, per_second in zip(rows.values(spec.instance), throughput, strict=True):
+        instance = str(instance)
         entry = catalog.lookup(instance)
         price = entry.prices.get(pricing) if entry else None
-        if price is None:
+        if entry is None or price is None:
             costs.append(None)
             reason = catalog.unpriced_reason(instance)
             if reason is not None:
@@ -129,9 +157,8 @@ def add_cost(
             continue
         used.add((entry.region, price.read))
         costs.append(cost_per_million(per_second, price.rate))
-    frame = frame.assign(**{label: pd.Series(costs, index=frame.index, dtype=object)})
     report.cost_note = _cost_note(label, pricing, catalog.currency, used)
-    return frame, report
+    return rows.with_column(label, costs), report
 
 
 def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
@@ -142,20 +169,20 @@ def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str
             f"prices read {read}.")
 
 
-def sort_frame(frame: pd.DataFrame, keys: tuple[SortKey, ...], path: str) -> pd.DataFrame:
+def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
     """Stable multi-key sort on the underlying values; missing values last in either direction."""
-    require_columns(frame, [key.column for key in keys], path, "sort column")
-    order = list(range(len(frame)))
+    rows.require([key.column for key in keys], "sort column")
+    order = list(range(len(rows.records)))
     for key in reversed(keys):
-        values = frame[key.column].tolist()
+        values = rows.values(key.column)
         present = [i for i in order if not is_missing(values[i])]
         absent = [i for i in order if is_missing(values[i])]
         present.sort(key=lambda i, values=values: sort_key(values[i]), reverse=key.descending)
         order = present + absent
-    return frame.iloc[order]
+    return rows.take(order)
 
 
-def format_column(values: pd.Series, fmt: str | None) -> list[str]:
+def format_column(values: list[object], fmt: str | None) -> list[str]:
     """Text as written, or the number formatted with ``fmt`` (cells that are not numbers stay)."""
     texts = []
     for value in values:
@@ -163,12 +190,12 @@ def format_column(values: pd.Series, fmt: str | None) -> list[str]:
             texts.append("n/a")
             continue
         number = parse_number(value) if fmt else None
-        texts.append(format_number(fmt, number) if number is not None else str(value))
+        texts.append(format_number(fmt, number) if fmt and number is not None else str(value))
     return texts
 
 
-def peak_position(frame: pd.DataFrame, column: str) -> int | None:
-    numbers = [parse_number(value) for value in frame[column]]
+def peak_position(values: list[object]) -> int | None:
+    numbers = [parse_number(value) for value in values]
     best = None
     for position, number in enumerate(numbers):
         if number is not None and (best is None or number > numbers[best]):
@@ -180,46 +207,42 @@ def build_table(
     csv: CsvText, spec: TableSpec, catalog: PriceCatalog | None = None
 ) -> BuiltTable:
     """Everything a declarative df-table shows, from the CSV text, the spec and the prices."""
-    frame = apply_filters(csv.to_frame(), spec.filters, csv.path)
+    rows = apply_filters(Rows.from_csv(csv), spec.filters)
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     formats = dict(spec.formats)
     label = None
     if spec.pricing:
         if catalog is None:
             raise ValueError("a priced table needs a price catalog")
-        unit = spec.unit or unit_from_column(spec.throughput or "") or "inferences"
-        label = cost_label(unit)
+        label = cost_label(spec.unit or unit_from_column(spec.throughput or "") or "inferences")
         formats.setdefault(label, DEFAULT_COST_FORMAT)
-        frame, report = add_cost(frame, spec, catalog, csv.path, label)
-    columns = list(spec.columns or frame.columns)
-    require_columns(frame, columns, csv.path, "column")
-    require_columns(frame, list(formats), csv.path, "formatted column")
-    frame = sort_frame(frame, spec.sort, csv.path)
-    if spec.peak:
-        require_columns(frame, [spec.peak], csv.path, "peak column")
-    peak = peak_position(frame, spec.peak) if spec.peak else None
+        rows, report = add_cost(rows, spec, catalog, label)
+    columns = list(spec.columns or rows.columns)
+    rows.require(columns, "column")
+    rows.require(list(formats), "formatted column")
+    rows.require([spec.peak] if spec.peak else [], "peak column")
+    rows = sort_rows(rows, spec.sort)
     report.columns = tuple(columns)
-    report.row_lines = [int(line) for line in frame.index]
-    report.peak_row = peak
-    report.rows = _cells(frame, columns, formats, spec, label, report.unpriced, peak)
+    report.row_lines = list(rows.lines)
+    report.peak_row = peak_position(rows.values(spec.peak)) if spec.peak else None
+    report.rows = _cells(rows, columns, formats, spec, label, report)
     return report
 
 
-def _cells(
-    frame: pd.DataFrame, columns: list[str], formats: dict[str, str], spec: TableSpec,
-    cost_column: str | None, unpriced: dict[str, str], peak: int | None,
-) -> list[list[Cell]]:
-    texts = {column: format_column(frame[column], formats.get(column)) for column in columns}
-    instances = frame[spec.instance].tolist() if cost_column else []
-    rows = []
-    for position in range(len(frame)):
+def _cells(rows: Rows, columns: list[str], formats: dict[str, str], spec: TableSpec,
+           cost_column: str | None, report: BuiltTable) -> list[list[Cell]]:
+    texts = {column: format_column(rows.values(column), formats.get(column))
+             for column in columns}
+    instances = rows.values(spec.instance) if cost_column else []
+    cells = []
+    for position in range(len(rows.records)):
         row = []
         for column in columns:
             text = texts[column][position]
             explanation = None
             if column == cost_column and text == "n/a":
-                explanation = unpriced.get(instances[position])
-            row.append(Cell(text, strong=(position == peak and column == spec.peak),
-                            explanation=explanation))
-        rows.append(row)
-    return rows
+                explanation = report.unpriced.get(str(instances[position]))
+            strong = position == report.peak_row and column == spec.peak
+            row.append(Cell(text, strong=strong, explanation=explanation))
+        cells.append(row)
+    return cells

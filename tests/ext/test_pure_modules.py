@@ -280,3 +280,17 @@ def test_site_families_use_contract_column_names():
         unit = unit_from_column(spec.throughput)
         for column in spec.columns:
             assert column in contract or column == f"Cost per 1M {unit}", (name, column)
+
+
+def test_declarative_tables_do_not_import_pandas():
+    """pandas is imported only for the opt-in compatibility form (it dominates small builds)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; import ext, ext.df_table, ext.perf_family, ext.perf_sweep; "
+            "print('pandas' in sys.modules)")
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "False"
