@@ -2,7 +2,7 @@
 
 One module per concern, each with a ``setup_<x>(app)``; ``setup`` wires them up.
 Table logic (load, join prices, compute, sort, format) lives in modules that do
-not import Sphinx, so it can be tested with plain pandas.
+not import Sphinx, so it is unit-tested without a build.
 """
 
 from __future__ import annotations
