@@ -294,3 +294,50 @@ def test_declarative_tables_do_not_import_pandas():
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# file cache and sweeps -----------------------------------------------------------------------
+
+def test_file_cache_rereads_only_changed_files(tmp_path):
+    import os
+
+    from ext.filecache import FileCache
+
+    path = tmp_path / "a.csv"
+    path.write_text("a\n1\n")
+    cache, loads = FileCache(), []
+
+    def load():
+        loads.append(1)
+        return read_csv_text(path)
+
+    first = cache.get("csv", str(path), load)
+    assert cache.get("csv", str(path), load) is first and len(loads) == 1
+    path.write_text("a\n1\n2\n")
+    os.utime(path, ns=(1, 1))
+    assert cache.get("csv", str(path), load).rows == (("1",), ("2",)) and len(loads) == 2
+
+
+def test_sweep_pivots_in_numeric_order_and_leaves_absent_cells_blank(tmp_path):
+    from ext.sweep import build_sweep, parse_sweep_spec
+
+    csv = write_csv(tmp_path, "Batch Size,Engine,Data Type,T,Status\n"
+                              "16,HF,fp32,9.5,ok\n2,HF,fp32,3,ok\n2,DS,,4,ok\n16,HF,bf16,,oom\n")
+    table = build_sweep(csv, parse_sweep_spec("data: t.csv\nvalue: T\npeak: yes"))
+    assert table.columns == ("Batch Size", "HF (fp32)", "DS", "HF (bf16)")
+    assert [[cell.text for cell in row] for row in table.rows] == [
+        ["2", "3", "4", ""], ["16", "9.5", "", "oom"]]
+    assert [[cell.strong for cell in row] for row in table.rows] == [
+        [False, False, True, False], [False, True, False, False]]
+    assert table.row_lines == [3, 2]
+
+
+def test_sweep_spec_errors():
+    from ext.sweep import parse_sweep_spec
+
+    with pytest.raises(SpecError) as err:
+        parse_sweep_spec("data: t.csv\nvalue: T\npeak: maybe")
+    assert (err.value.line, err.value.message) == (3, "peak must be true or false, got 'maybe'")
+    with pytest.raises(SpecError) as err:
+        parse_sweep_spec("data: t.csv")
+    assert err.value.message == "'value' is missing"
