@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import tables
 from docutils import nodes
 
@@ -153,3 +155,29 @@ def test_repository_families_render_on_a_platform_page(site):
         "Cost per 1M inferences", "Cost per 1M tokens", "Cost per 1M tokens"], strict=True)
     ] == ["$0.364", "$0.364", "$0.364"]
     assert site.html("platform").count("No published results yet.") == 3  # latency tabs
+
+
+def test_verbatim_seed_002_section_renders(compat_site):
+    """The encoder-decoder section of the published page, unchanged, with fixture CSVs."""
+    app = compat_site.build()
+    assert compat_site.warning_lines() == []
+    throughput, latency = tables(app, "trn1/encoder_decoder")
+    assert throughput == latency
+    assert [row[:9] for row in throughput] == [
+        ["Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (tokens/second)",
+         "Latency per Token P50 (ms)", "Latency per Token P99 (ms)", "Cost per 1M inferences"],
+        ["flan-t5-xl", "", "PyTorch 2.7", "trn1.2xlarge", "Text Generation", "130.5", "7.5",
+         "8.25", "$1.090"],
+        ["t5-3b", "", "PyTorch 2.7", "trn1.2xlarge", "Text Generation", "100", "10.0", "10.5",
+         "$1.422"],
+        ["t5-3b", "t5", "PyTorch 2.7", "trn1.32xlarge", "Text Generation", "1200.46", "3.01",
+         "3.5", "$1.897"],
+    ]
+    assert [row[9:] for row in throughput[1:]] == [
+        ["Real Time", "2.20", "Tensor Parallel", "2", "1", "1", "128", "128", "84", "BF16", "None"],
+        ["Real Time", "2.19", "Tensor Parallel", "2", "1", "1", "128", "128", "84", "FP32", "NA"],
+        ["Batch", "2.20", "Tensor Parallel", "8", "4", "1", "128", "128", "84", "FP32", "None"],
+    ]
+    deps = {path.name for path in map(Path, app.env.dependencies["trn1/encoder_decoder"])}
+    assert deps == {"throughput_data_encoder_decoder.csv", "latency_data_encoder_decoder.csv",
+                    "trn1_instance_prices.csv"}

@@ -2,3 +2,5 @@
 extensions = ["ext", "sphinx_design"]
 df_table_allow_code = True
 exclude_patterns = ["_build"]
+extensions.append("sphinx.ext.extlinks")
+extlinks = {"benchmark-pt": ("https://example.com/benchmarks/%s", "%s")}
