@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ext.csvdata import DataFileError, read_csv_text
-from ext.formats import sort_key
+from ext.formats import is_missing, sort_key
 from ext.tabledata import BuiltTable, Cell
 
 _AMBIGUOUS = object()
@@ -37,8 +37,17 @@ class CodeResult:
     error_line: int | None = None
 
 
-def _value_order(column: pd.Series) -> pd.Series:
-    return column.map(sort_key)
+def _value_order(by: Any, ascending: Any) -> Callable[[pd.Series], pd.Series]:
+    """A ``sort_values`` key: values by :func:`sort_key`, blanks last in either direction."""
+    names = [by] if isinstance(by, str) else list(by)
+    directions = [ascending] * len(names) if isinstance(ascending, bool) else list(ascending)
+    descending = {name for name, up in zip(names, directions, strict=False) if not up}
+
+    def key(column: pd.Series) -> pd.Series:
+        last = (-1,) if column.name in descending else (1,)
+        return column.map(lambda value: last if is_missing(value) else sort_key(value))
+
+    return key
 
 
 class PageFrame(pd.DataFrame):
@@ -54,8 +63,10 @@ class PageFrame(pd.DataFrame):
     def _constructor(self) -> type[PageFrame]:
         return PageFrame
 
-    def sort_values(self, by: Any, *args: Any, key: Any = None, **kwargs: Any) -> Any:
-        return super().sort_values(by, *args, key=key or _value_order, **kwargs)
+    def sort_values(self, by: Any, *args: Any, ascending: Any = True, key: Any = None,
+                    **kwargs: Any) -> Any:
+        key = key or _value_order(by, ascending)
+        return super().sort_values(by, *args, ascending=ascending, key=key, **kwargs)
 
 
 class PagePandas:
