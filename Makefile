@@ -10,8 +10,11 @@ SPHINXOPTS ?=
 
 .PHONY: html test lint clean
 
+# A failed strict build forgets its saved environment, so the next run re-reads every page
+# and reports the same problems again instead of passing on a stale environment.
 html: $(SITE_STAMP)
-	$(PY) -m sphinx -W --keep-going -b html -c . docs _build/html $(SPHINXOPTS)
+	$(PY) -m sphinx -W --keep-going -b html -c . docs _build/html $(SPHINXOPTS) \
+		|| { rm -f _build/html/.doctrees/environment.pickle; exit 1; }
 
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .

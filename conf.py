@@ -22,3 +22,4 @@ exclude_patterns = ["_build"]
 
 # Where df-table and perf-family find data/ (CSVs, price catalog, family catalog).
 df_table_data_dir = str(ROOT / "data")
+smartquotes = False  # values show exactly as written (no curly quotes in table cells)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import tables
+from df_site import tables
 from docutils import nodes
 
 PRICED = [
@@ -129,7 +129,7 @@ Encoder Models
 
 def test_repository_families_render_on_a_platform_page(site):
     """data/families.yaml of the repository, with fixture CSVs carrying its columns."""
-    from conftest import REPO
+    from df_site import REPO
 
     from ext.families import load_families
 

@@ -282,18 +282,20 @@ def test_site_families_use_contract_column_names():
             assert column in contract or column == f"Cost per 1M {unit}", (name, column)
 
 
-def test_declarative_tables_do_not_import_pandas():
-    """pandas is imported only for the opt-in compatibility form (it dominates small builds)."""
-    import subprocess
-    import sys
+def test_table_logic_imports_neither_sphinx_nor_pandas():
+    """Declarative tables need no pandas (its import dominated small builds) and no Sphinx."""
+    import ast
     from pathlib import Path
 
-    code = ("import sys; import ext, ext.df_table, ext.perf_family, ext.perf_sweep; "
-            "print('pandas' in sys.modules)")
-    repo = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
-                            text=True, check=True)
-    assert result.stdout.strip() == "False"
+    ext_dir = Path(__file__).resolve().parents[2] / "ext"
+    for name in ("csvdata", "families", "filecache", "formats", "prices", "sweep", "tabledata",
+                 "tablespec", "yamlnodes"):
+        tree = ast.parse((ext_dir / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in tree.body
+                    if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in tree.body
+                     if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & {"sphinx", "docutils", "pandas"}, name
 
 
 # file cache and sweeps -----------------------------------------------------------------------

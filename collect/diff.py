@@ -1,0 +1,773 @@
+"""Release comparison: what changed in throughput, latency and cost between two runs.
+
+Each side is one of
+- a results JSONL file (schema v1, written by ``collect run``),
+- a directory of published CSVs (``data/`` or ``data/<platform>/``, read recursively),
+- ``git:<rev>`` or ``git:<rev>:<path>``: the published CSVs under ``data/`` (or ``<path>``)
+  at a git revision, read with ``git ls-tree`` / ``git show``.
+
+Rows are matched by key: model, instance type (case-insensitive), sequence length, dtype,
+batch size and mode, plus those of the parallelism/length fields (model copies, workers
+per model, TP/DP degree, input/output length) that both sides record.
+
+A change is flagged (``regression`` / ``improvement``) only when it exceeds BOTH the
+relative threshold AND the measured noise. Throughput noise is judged with Welch's
+two-sample t-test (alpha 0.01 by default) on the recorded per-second throughput windows
+(``throughput_windows``); cost scales with 1/throughput at a fixed price, so it shares the
+throughput test. Where no distribution is recorded (published CSVs, latency percentiles)
+the verdict says ``noise unknown: threshold only``.
+
+This module does not import Sphinx: the ``perf-diff`` directive and the CLI build on it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+DEFAULT_THRESHOLD = 0.05
+DEFAULT_ALPHA = 0.01
+RESULTS_SCHEMA_VERSION = 1
+JSON_SCHEMA = "collect-diff/1"
+
+KEY_FIELDS = ("model", "instance_type", "sequence_length", "dtype", "batch_size", "mode")
+OPTIONAL_KEY_FIELDS = (
+    "n_models",
+    "workers_per_model",
+    "tp_degree",
+    "dp_degree",
+    "input_length",
+    "output_length",
+)
+METRICS = ("throughput", "latency_p50", "latency_p99", "cost_per_1m")
+# +1: a higher value is better; -1: a lower value is better.
+METRIC_DIRECTION = {"throughput": 1, "latency_p50": -1, "latency_p99": -1, "cost_per_1m": -1}
+METRIC_LABELS = {
+    "throughput": "Throughput",
+    "latency_p50": "P50 (ms)",
+    "latency_p99": "P99 (ms)",
+    "cost_per_1m": "Cost per 1M (USD)",
+}
+
+CSV_KEY_COLUMNS = {
+    "model": "Model",
+    "instance_type": "Inst. Type",
+    "sequence_length": "Sequence Length",
+    "dtype": "Model Data Type",
+    "batch_size": "Batch Size",
+    "mode": "Run Mode",
+    "n_models": "Model Copies",
+    "workers_per_model": "Workers per Model",
+    "tp_degree": "TP Degree",
+    "dp_degree": "DP Degree",
+    "input_length": "Input Length",
+    "output_length": "Output Length",
+}
+CSV_THROUGHPUT_COLUMNS = {
+    "Throughput (inference/sec)": "inferences/s",
+    "Throughput (tokens/second)": "tokens/s",
+}
+CSV_LATENCY_COLUMNS = {
+    "latency_p50": ("Latency P50 (ms)", "Latency per Token P50 (ms)"),
+    "latency_p99": ("Latency P99 (ms)", "Latency per Token P99 (ms)"),
+}
+JSONL_METRIC_FIELDS = {
+    "throughput": ("throughput_avg", "achieved_rate", "output_tokens_per_s"),
+    "latency_p50": ("latency_ms_p50", "request_latency_ms_p50", "tpot_ms_p50"),
+    "latency_p99": ("latency_ms_p99", "request_latency_ms_p99", "tpot_ms_p99"),
+}
+
+NOISE_UNKNOWN = "noise unknown: threshold only"
+RECORD_COLUMNS = (
+    *KEY_FIELDS,
+    *OPTIONAL_KEY_FIELDS,
+    "throughput",
+    "latency_p50",
+    "latency_p99",
+    "throughput_unit",
+    "windows",
+    "status",
+    "origin",
+)
+
+
+class DiffError(Exception):
+    """Bad input for a comparison; the message names the file (and line) and what was expected."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One side of a comparison: normalised rows plus where they came from."""
+
+    spec: str
+    kind: str  # "results", "csv" or "git"
+    rows: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    dependencies: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceRates:
+    """Hourly rates (USD) of one pricing model, keyed by lower-case instance type."""
+
+    path: str
+    pricing_model: str
+    rates: dict[str, float]
+    read_dates: dict[str, str]
+    unpriced: dict[str, str] = field(default_factory=dict)  # lower-case instance -> reason
+
+    def rate_for(self, instance_type: str) -> float | None:
+        return self.rates.get(instance_type.strip().lower())
+
+
+@dataclass
+class MetricChange:
+    metric: str
+    old: float | None
+    new: float | None
+    change: float | None  # relative: new / old - 1
+    verdict: str  # regression, improvement, unchanged, within noise, n/a
+    test: str
+    p_value: float | None = None
+
+
+@dataclass
+class RowDiff:
+    key: dict[str, str]
+    old_status: str
+    new_status: str
+    metrics: list[MetricChange]
+    verdict: str
+    old_origin: str
+    new_origin: str
+
+    def label(self) -> str:
+        return format_key(self.key)
+
+
+@dataclass
+class DiffResult:
+    old: Snapshot
+    new: Snapshot
+    threshold: float
+    alpha: float
+    key_fields: tuple[str, ...]
+    matched: list[RowDiff]
+    added: list[dict[str, str]]
+    removed: list[dict[str, str]]
+    notes: list[str] = field(default_factory=list)
+    prices: PriceRates | None = None
+
+    @property
+    def regressions(self) -> list[RowDiff]:
+        return [row for row in self.matched if row.verdict in ("regression", "mixed")]
+
+    @property
+    def improvements(self) -> list[RowDiff]:
+        return [row for row in self.matched if row.verdict in ("improvement", "mixed")]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def regularized_incomplete_beta(a: float, b: float, x: float) -> float:
+    """I_x(a, b), computed without scipy (the site environment has none)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def welch_t_test(sample_a: Sequence[float], sample_b: Sequence[float]) -> float | None:
+    """Two-sided p-value of Welch's t-test for equal means; None with fewer than 2 values."""
+    a = [float(v) for v in sample_a]
+    b = [float(v) for v in sample_b]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+    var_a = sum((v - mean_a) ** 2 for v in a) / (len(a) - 1)
+    var_b = sum((v - mean_b) ** 2 for v in b) / (len(b) - 1)
+    se2_a, se2_b = var_a / len(a), var_b / len(b)
+    se2 = se2_a + se2_b
+    if se2 == 0.0:
+        return 1.0 if mean_a == mean_b else 0.0
+    t = (mean_a - mean_b) / math.sqrt(se2)
+    dof = se2**2 / (se2_a**2 / (len(a) - 1) + se2_b**2 / (len(b) - 1))
+    return regularized_incomplete_beta(dof / 2.0, 0.5, dof / (dof + t * t))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _canonical(value: Any) -> str:
+    """Key text: numbers without a trailing '.0', None/NaN as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return "" if text.lower() in ("none", "nan", "n/a") else text
+    if math.isfinite(number) and number.is_integer() and "e" not in text.lower():
+        return str(int(number))
+    return text
+
+
+def _number(text: Any) -> float | None:
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text) if math.isfinite(float(text)) else None
+    cleaned = str(text).strip().replace(",", "").lstrip("$")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
+    for name in names:
+        if record.get(name) is not None:
+            return record[name]
+    return None
+
+
+def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+
+
+def read_results_jsonl(path: Path) -> Snapshot:
+    """Normalised rows of a results file; later records of a configuration replace earlier ones."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DiffError(f"{path}: cannot read results file ({exc.strerror})") from exc
+    lines = text.split("\n")
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines) and not text.endswith("\n"):
+                notes.append(f"{path}:{number}: ignored a torn last line (unfinished write)")
+                continue
+            raise DiffError(f"{path}:{number}: invalid JSON ({exc.msg}); expected one results "
+                            "record (schema v1) per line") from exc
+        rows.append(_normalise_record(record, path, number))
+    return Snapshot(str(path), "results", _rows_frame(rows), tuple(notes), (Path(path),))
+
+
+def _normalise_record(record: Any, path: Path, number: int) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise DiffError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+    version = record.get("schema_version")
+    if version != RESULTS_SCHEMA_VERSION:
+        raise DiffError(f"{path}:{number}: schema_version {version!r} is not supported "
+                        f"(expected {RESULTS_SCHEMA_VERSION})")
+    if not record.get("model"):
+        raise DiffError(f"{path}:{number}: record has no 'model'")
+    env = record.get("env") if isinstance(record.get("env"), dict) else {}
+    row: dict[str, Any] = {name: _canonical(record.get(name)) for name in KEY_FIELDS}
+    row.update({name: _canonical(record.get(name)) for name in OPTIONAL_KEY_FIELDS})
+    row["instance_type"] = _canonical(env.get("instance_type") or record.get("instance_type"))
+    for metric, names in JSONL_METRIC_FIELDS.items():
+        row[metric] = _number(_first(record, names))
+    windows = record.get("throughput_windows")
+    if isinstance(windows, list):
+        row["windows"] = tuple(v for v in (_number(w) for w in windows) if v is not None)
+    else:
+        row["windows"] = None
+    row["throughput_unit"] = "tokens/s" if record.get("mode") == "generate" else "inferences/s"
+    row["status"] = str(record.get("status") or "ok")
+    row["origin"] = f"{path}:{number}"
+    return row
+
+
+def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Rows of one published CSV, or a note saying why the file is not a results table."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        return [], f"{origin}: skipped (empty file)"
+    header = [name.strip() for name in header]
+    throughput_column = next((c for c in CSV_THROUGHPUT_COLUMNS if c in header), None)
+    if "Model" not in header or "Inst. Type" not in header or throughput_column is None:
+        return [], f"{origin}: skipped (no Model, Inst. Type and throughput columns)"
+    rows = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise DiffError(f"{origin}:{line_number}: expected {len(header)} fields, "
+                            f"found {len(cells)}")
+        rows.append(_normalise_csv_row(dict(zip(header, cells, strict=True)), throughput_column,
+                                       f"{origin}:{line_number}"))
+    return rows, None
+
+
+def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: str) -> dict:
+    row: dict[str, Any] = {
+        name: _canonical(cells.get(column)) for name, column in CSV_KEY_COLUMNS.items()
+    }
+    row["throughput"] = _number(cells.get(throughput_column))
+    for metric, columns in CSV_LATENCY_COLUMNS.items():
+        row[metric] = _number(_first(cells, columns))
+    row["throughput_unit"] = CSV_THROUGHPUT_COLUMNS[throughput_column]
+    row["windows"] = None
+    row["status"] = "ok"
+    row["origin"] = origin
+    return row
+
+
+def read_csv_snapshot(directory: Path) -> Snapshot:
+    """Rows of every published results CSV under ``directory`` (recursively, sorted)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DiffError(f"{directory}: not a directory of published CSVs")
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    files = sorted(directory.rglob("*.csv"))
+    if not files:
+        raise DiffError(f"{directory}: no CSV files found")
+    for path in files:
+        file_rows, note = _read_csv_text(path.read_text(encoding="utf-8-sig"), str(path))
+        rows.extend(file_rows)
+        if note:
+            notes.append(note)
+    return Snapshot(str(directory), "csv", _rows_frame(rows), tuple(notes), tuple(files))
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise DiffError("git: command not found (needed to read a git: snapshot)") from exc
+    if completed.returncode != 0:
+        message = completed.stderr.strip().splitlines()
+        raise DiffError(f"git -C {repo} {' '.join(args)}: {message[-1] if message else 'failed'}")
+    return completed.stdout
+
+
+def read_git_snapshot(spec: str, repo: Path) -> Snapshot:
+    """Rows of the published CSVs at ``git:<rev>[:<path>]`` (path defaults to ``data``)."""
+    _, _, rest = spec.partition(":")
+    rev, _, subpath = rest.partition(":")
+    if not rev:
+        raise DiffError(f"{spec}: expected git:<rev> or git:<rev>:<path>")
+    subpath = (subpath or "data").strip("/")
+    listing = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", subpath)
+    files = sorted(name for name in listing.splitlines() if name.endswith(".csv"))
+    if not files:
+        raise DiffError(f"{spec}: no CSV files under {subpath}/ at revision {rev} in {repo}")
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for name in files:
+        text = _git(repo, "show", f"{rev}:{name}")
+        file_rows, note = _read_csv_text(text.lstrip("\ufeff"), f"{rev}:{name}")
+        rows.extend(file_rows)
+        if note:
+            notes.append(note)
+    return Snapshot(spec, "git", _rows_frame(rows), tuple(notes))
+
+
+def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
+    """Read one side: a results JSONL file, a CSV directory or ``git:<rev>[:<path>]``."""
+    if spec.startswith("git:"):
+        return read_git_snapshot(spec, Path(repo) if repo else Path.cwd())
+    path = Path(spec)
+    if path.is_dir():
+        return read_csv_snapshot(path)
+    if not path.exists():
+        raise DiffError(f"{spec}: no such file or directory (expected a results JSONL file, "
+                        "a directory of published CSVs or git:<rev>)")
+    if path.suffix == ".csv":
+        raise DiffError(f"{spec}: expected a directory of published CSVs, not a single CSV file")
+    return read_results_jsonl(path)
+
+
+def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates:
+    """Hourly rates of one pricing model from the price catalog (CONTRIBUTING.md format)."""
+    try:
+        catalog = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DiffError(f"{path}: cannot read price catalog ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise DiffError(f"{path}: invalid YAML ({exc})") from exc
+    instances = catalog.get("instances") if isinstance(catalog, dict) else None
+    if not isinstance(instances, dict):
+        raise DiffError(f"{path}: expected a mapping 'instances:' (see CONTRIBUTING.md)")
+    rates: dict[str, float] = {}
+    dates: dict[str, str] = {}
+    for name, entry in instances.items():
+        price = ((entry or {}).get("prices") or {}).get(pricing_model)
+        if not isinstance(price, dict):
+            continue
+        rate = _number(price.get("rate"))
+        if rate is None or rate <= 0:
+            raise DiffError(f"{path}: instances.{name}.prices.{pricing_model}.rate: "
+                            f"expected a positive number, got {price.get('rate')!r}")
+        rates[str(name).strip().lower()] = rate
+        dates[str(name).strip().lower()] = str(price.get("read", ""))
+    unpriced = catalog.get("unpriced") or {}
+    if not isinstance(unpriced, dict):
+        raise DiffError(f"{path}: 'unpriced:' must map instance types to reasons")
+    reasons = {str(name).strip().lower(): str(reason) for name, reason in unpriced.items()}
+    return PriceRates(str(path), pricing_model, rates, dates, reasons)
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def cost_per_million(throughput: float | None, hourly_rate: float | None) -> float | None:
+    """Cost of 1M inferences (or tokens) at ``throughput`` per second and an hourly rate."""
+    if throughput is None or hourly_rate is None or throughput <= 0:
+        return None
+    return 1e6 / throughput * hourly_rate / 3600.0
+
+
+def _key_fields(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:
+    shared = [
+        name for name in OPTIONAL_KEY_FIELDS
+        if old[name].astype(str).ne("").any() and new[name].astype(str).ne("").any()
+    ]
+    return (*KEY_FIELDS, *shared)
+
+
+def _keyed(rows: pd.DataFrame, key_fields: Sequence[str], side: str) -> tuple[dict, list[str]]:
+    """Rows by key; a repeated key keeps the last row and leaves a note."""
+    keyed: dict[tuple[str, ...], dict[str, Any]] = {}
+    notes = []
+    for row in rows.to_dict("records"):
+        key = tuple(
+            str(row[name]).lower() if name == "instance_type" else str(row[name])
+            for name in key_fields
+        )
+        if key in keyed:
+            notes.append(f"{side}: {row['origin']} repeats the key of "
+                         f"{keyed[key]['origin']}; the later row is used")
+        keyed[key] = row
+    return keyed, notes
+
+
+def _judge(metric: str, old: float | None, new: float | None, threshold: float,
+           p_value: float | None, test: str, alpha: float) -> MetricChange:
+    if old is None or new is None or old <= 0:
+        return MetricChange(metric, old, new, None, "n/a", "no value on one side")
+    change = new / old - 1.0
+    if abs(change) <= threshold:
+        return MetricChange(metric, old, new, change, "unchanged", test, p_value)
+    direction = "improvement" if change * METRIC_DIRECTION[metric] > 0 else "regression"
+    if test == NOISE_UNKNOWN:
+        return MetricChange(metric, old, new, change, direction, test, None)
+    if p_value is not None and p_value >= alpha:
+        return MetricChange(metric, old, new, change, "within noise", test, p_value)
+    return MetricChange(metric, old, new, change, direction, test, p_value)
+
+
+def _throughput_test(old_row: dict, new_row: dict, alpha: float) -> tuple[float | None, str]:
+    old_windows, new_windows = old_row["windows"], new_row["windows"]
+    if not old_windows or not new_windows:
+        return None, NOISE_UNKNOWN
+    p_value = welch_t_test(old_windows, new_windows)
+    if p_value is None:
+        return None, NOISE_UNKNOWN
+    return p_value, f"Welch t-test on throughput windows, alpha {alpha:g}"
+
+
+def _row_verdict(old_status: str, new_status: str, metrics: list[MetricChange]) -> str:
+    if old_status == "ok" and new_status != "ok":
+        return "regression"
+    if old_status != "ok" and new_status == "ok":
+        return "improvement"
+    verdicts = {m.verdict for m in metrics}
+    if "regression" in verdicts and "improvement" in verdicts:
+        return "mixed"
+    for verdict in ("regression", "improvement", "within noise", "unchanged"):
+        if verdict in verdicts:
+            return verdict
+    return "n/a"
+
+
+def _compare_rows(old_row: dict, new_row: dict, threshold: float, alpha: float,
+                  prices: PriceRates | None) -> RowDiff:
+    p_value, test = _throughput_test(old_row, new_row, alpha)
+    metrics = [_judge("throughput", old_row["throughput"], new_row["throughput"], threshold,
+                      p_value, test, alpha)]
+    for metric in ("latency_p50", "latency_p99"):
+        metrics.append(_judge(metric, old_row[metric], new_row[metric], threshold, None,
+                              NOISE_UNKNOWN, alpha))
+    if prices is not None:
+        rate = prices.rate_for(new_row["instance_type"])
+        metrics.append(_judge("cost_per_1m", cost_per_million(old_row["throughput"], rate),
+                              cost_per_million(new_row["throughput"], rate), threshold,
+                              p_value, test, alpha))
+    if old_row["status"] != "ok" or new_row["status"] != "ok":
+        metrics = [MetricChange(m.metric, m.old, m.new, m.change, "n/a", "status not ok")
+                   if m.verdict != "n/a" else m for m in metrics]
+    return RowDiff(
+        key={name: str(new_row[name]) for name in KEY_FIELDS + OPTIONAL_KEY_FIELDS},
+        old_status=old_row["status"],
+        new_status=new_row["status"],
+        metrics=metrics,
+        verdict=_row_verdict(old_row["status"], new_row["status"], metrics),
+        old_origin=old_row["origin"],
+        new_origin=new_row["origin"],
+    )
+
+
+def _key_dict(row: dict[str, Any]) -> dict[str, str]:
+    described = {name: str(row[name]) for name in KEY_FIELDS + OPTIONAL_KEY_FIELDS}
+    described["status"] = row["status"]
+    described["origin"] = row["origin"]
+    return described
+
+
+def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
+            alpha: float = DEFAULT_ALPHA, prices: PriceRates | None = None) -> DiffResult:
+    """Match the rows of two snapshots by key and judge every metric's change."""
+    if not 0 <= threshold < 1:
+        raise DiffError(f"threshold: expected a fraction in [0, 1), got {threshold}")
+    if not 0 < alpha < 1:
+        raise DiffError(f"alpha: expected a probability in (0, 1), got {alpha}")
+    key_fields = _key_fields(old.rows, new.rows)
+    old_rows, old_notes = _keyed(old.rows, key_fields, "old")
+    new_rows, new_notes = _keyed(new.rows, key_fields, "new")
+    matched = [
+        _compare_rows(old_rows[key], new_rows[key], threshold, alpha, prices)
+        for key in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
+    ]
+    added = [_key_dict(new_rows[k]) for k in sorted(new_rows.keys() - old_rows.keys(),
+                                                     key=_natural_key)]
+    removed = [_key_dict(old_rows[k]) for k in sorted(old_rows.keys() - new_rows.keys(),
+                                                       key=_natural_key)]
+    notes = [*old.notes, *new.notes, *old_notes, *new_notes]
+    notes.extend(
+        f"{new_rows[k]['origin']}: throughput in {new_rows[k]['throughput_unit']}, but "
+        f"{old_rows[k]['origin']} in {old_rows[k]['throughput_unit']}"
+        for k in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
+        if old_rows[k]["throughput_unit"] != new_rows[k]["throughput_unit"]
+    )
+    if prices is not None:
+        notes.extend(_price_notes(prices, matched))
+    return DiffResult(old, new, threshold, alpha, key_fields, matched, added, removed, notes,
+                      prices)
+
+
+def _price_notes(prices: PriceRates, matched: list[RowDiff]) -> list[str]:
+    missing = sorted({row.key["instance_type"] for row in matched
+                      if prices.rate_for(row.key["instance_type"]) is None})
+    notes = []
+    for name in missing:
+        reason = prices.unpriced.get(name.strip().lower())
+        notes.append(f"{name}: cost n/a (unpriced: {reason})" if reason is not None else
+                     f"no {prices.pricing_model} price in {prices.path} for {name}: cost n/a")
+    return notes
+
+
+def _natural_key(key: tuple[str, ...]) -> tuple:
+    return tuple(
+        (0, float(part), "") if _number(part) is not None else (1, 0.0, part.lower())
+        for part in key
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def format_key(key: dict[str, str]) -> str:
+    """One-line description of a row key, e.g. ``bert-base | inf2.xlarge | seq 128 | ...``."""
+    parts = [key.get("model", ""), key.get("instance_type", "")]
+    labelled = (
+        ("sequence_length", "seq"), ("dtype", ""), ("batch_size", "batch"), ("mode", ""),
+        ("n_models", "copies"), ("workers_per_model", "workers"), ("tp_degree", "tp"),
+        ("dp_degree", "dp"), ("input_length", "in"), ("output_length", "out"),
+    )
+    for name, label in labelled:
+        value = key.get(name, "")
+        if value:
+            parts.append(f"{label} {value}".strip())
+    return " | ".join(part for part in parts if part)
+
+
+def format_value(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def format_change(change: MetricChange) -> str:
+    """``old -> new (+x.x%)``, e.g. ``1,200 -> 1,100 (-8.3%)``."""
+    if change.change is None:
+        return f"{format_value(change.old)} -> {format_value(change.new)}"
+    return f"{format_value(change.old)} -> {format_value(change.new)} ({change.change:+.1%})"
+
+
+def price_statement(prices: PriceRates) -> str:
+    """Which price the costs use, e.g. ``Cost uses on-demand rates (USD/hour) from ...``."""
+    dates = sorted({d for d in prices.read_dates.values() if d})
+    read = "" if not dates else (f", read {dates[0]}" if len(dates) == 1
+                                 else f", read {dates[0]} to {dates[-1]}")
+    return (f"Cost uses {prices.pricing_model} rates (USD/hour) from "
+            f"{Path(prices.path).name}{read}")
+
+
+def summary_line(result: DiffResult) -> str:
+    return (f"{len(result.matched)} matched, {len(result.regressions)} regressed, "
+            f"{len(result.improvements)} improved, {len(result.added)} new, "
+            f"{len(result.removed)} removed (threshold {result.threshold:.0%}, "
+            f"alpha {result.alpha:g})")
+
+
+def tests_used(result: DiffResult) -> list[str]:
+    """Which test judged which metric, in words."""
+    tests = sorted({(m.metric, m.test) for row in result.matched for m in row.metrics
+                    if m.test not in ("no value on one side", "status not ok")})
+    return [f"{METRIC_LABELS[metric]}: {test}" for metric, test in tests]
+
+
+KEY_LABELS = {
+    "model": "Model", "instance_type": "Inst. Type", "sequence_length": "Sequence Length",
+    "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "n_models": "Model Copies",
+    "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
+    "input_length": "Input Length", "output_length": "Output Length",
+}
+
+
+def result_table(result: DiffResult, split_key: bool = False) -> pd.DataFrame:
+    """The matched rows as a DataFrame of display strings (one column per metric).
+
+    ``split_key`` gives one column per key field instead of one ``Row`` label.
+    """
+    metrics = [m for m in METRICS if m != "cost_per_1m" or result.prices is not None]
+    key_columns = [KEY_LABELS[k] for k in result.key_fields] if split_key else ["Row"]
+    records = []
+    for row in result.matched:
+        if split_key:
+            record = {KEY_LABELS[k]: row.key.get(k, "") for k in result.key_fields}
+        else:
+            record = {"Row": row.label()}
+        by_metric = {m.metric: m for m in row.metrics}
+        for metric in metrics:
+            record[METRIC_LABELS[metric]] = format_change(by_metric[metric])
+        status = "" if row.old_status == row.new_status == "ok" else (
+            f" (status {row.old_status} -> {row.new_status})")
+        record["Verdict"] = row.verdict + status
+        records.append(record)
+    columns = [*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def text_table(table: pd.DataFrame) -> str:
+    """Left-aligned plain-text rendering of a DataFrame of strings."""
+    columns = [str(c) for c in table.columns]
+    cells = [[str(v) for v in row] for row in table.itertuples(index=False)]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(columns), rule, *(line(r) for r in cells)])
+
+
+def format_text(result: DiffResult) -> str:
+    """Readable report for a terminal."""
+    lines = [f"old: {result.old.spec} ({result.old.kind})",
+             f"new: {result.new.spec} ({result.new.kind})",
+             "key: " + ", ".join(result.key_fields)]
+    if result.prices is not None:
+        lines.append(price_statement(result.prices))
+    lines.append("")
+    table = result_table(result)
+    lines.append(text_table(table) if len(table) else "no matched rows")
+    for title, rows in (("new rows", result.added), ("removed rows", result.removed)):
+        lines.append("")
+        lines.append(f"{title} ({len(rows)}):")
+        lines.extend(f"  {format_key(row)} [{row['status']}] ({row['origin']})" for row in rows)
+    lines.append("")
+    lines.append("tests: " + ("; ".join(tests_used(result)) or "none"))
+    lines.extend(f"note: {note}" for note in result.notes)
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(result: DiffResult) -> dict[str, Any]:
+    """Machine-readable report (``collect-diff/1``)."""
+    def side(snapshot: Snapshot) -> dict[str, Any]:
+        return {"spec": snapshot.spec, "kind": snapshot.kind, "rows": len(snapshot.rows)}
+
+    return {
+        "schema": JSON_SCHEMA,
+        "old": side(result.old),
+        "new": side(result.new),
+        "threshold": result.threshold,
+        "alpha": result.alpha,
+        "key_fields": list(result.key_fields),
+        "prices": None if result.prices is None else {
+            "path": result.prices.path, "pricing_model": result.prices.pricing_model},
+        "matched": [asdict(row) for row in result.matched],
+        "new_rows": result.added,
+        "removed_rows": result.removed,
+        "notes": result.notes,
+        "summary": {
+            "matched": len(result.matched),
+            "regressions": len(result.regressions),
+            "improvements": len(result.improvements),
+            "new": len(result.added),
+            "removed": len(result.removed),
+        },
+    }

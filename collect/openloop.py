@@ -1,0 +1,336 @@
+"""Open-loop (``poisson``) and closed-loop (``closed``) load runners.
+
+Both drive an ``infer(batch_size)`` callable through a :class:`DynamicBatcher`
+served by one or more worker threads, and return the record fields of the
+results schema (CONTRIBUTING.md, "open loop").
+
+Open loop: a feeder submits each request at its precomputed arrival time.
+Request latency is measured from the *scheduled* arrival, not from when the
+feeder managed to submit it, so neither a late feeder nor a saturated worker can
+hide queueing (coordinated omission). ``schedule_lag`` is how late the feeder
+submitted (a health figure of the harness itself), ``queue_wait`` is scheduled
+arrival to the start of the request's batch.
+
+Closed loop: ``concurrency`` clients each send one request and wait for its
+answer before sending the next; latency is measured from the submission.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from collect.batcher import Clock, DynamicBatcher, Request
+from collect.schedule import Schedule
+
+InferFn = Callable[[int], None]
+
+SUSTAINED_FRACTION = 0.98
+"""A rate is sustained when the achieved rate is at least this fraction of the offered one."""
+
+GROWTH_LIMIT = 2.0
+"""Latency is called growing when the P99 of the last third of requests exceeds this
+multiple of the P99 of the first third."""
+
+PERCENTILES = (50, 90, 95, 99)
+
+
+def warm_up(infer: InferFn, max_batch_size: int, seconds: float, clock: Clock) -> None:
+    """Call ``infer`` with batch sizes 1 and ``max_batch_size`` for ``seconds`` (discarded)."""
+    end = clock() + seconds
+    sizes = sorted({1, max_batch_size})
+    while True:
+        for size in sizes:
+            infer(size)
+        if clock() >= end:
+            return
+
+
+def run_poisson(
+    infer: InferFn | Sequence[InferFn],
+    schedule: Schedule,
+    max_batch_size: int = 1,
+    max_batch_delay_ms: float = 0.0,
+    warmup_s: float = 0.0,
+    clock: Clock = time.perf_counter,
+) -> dict[str, Any]:
+    """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
+    workers = _as_workers(infer)
+    batcher = DynamicBatcher(max_batch_size, max_batch_delay_ms, clock)
+    if warmup_s > 0:
+        for worker in workers:
+            warm_up(worker, max_batch_size, warmup_s, clock)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    threads = _start_workers(workers, batcher, clock, failures, stop)
+    start = clock() + 0.002  # a little lead so the first arrival is not already late
+    requests = [Request(i, start + float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
+    for request in requests:
+        _sleep_until(request.scheduled, clock)
+        if stop.is_set():
+            break
+        batcher.submit(request)
+    batcher.close()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    record = _summarise(requests, start, schedule.duration_s)
+    record.update(
+        mode="poisson",
+        offered_rate=schedule.rate,
+        concurrency=None,
+        max_batch_size=max_batch_size,
+        max_batch_delay_ms=max_batch_delay_ms,
+        warmup_s=warmup_s,
+        arrival_schedule={"kind": schedule.kind, "seed": schedule.seed, "n": len(schedule)},
+    )
+    _add_stability(record, requests, schedule.offered_rate)
+    return record
+
+
+def run_closed(
+    infer: InferFn | Sequence[InferFn],
+    concurrency: int,
+    duration_s: float,
+    max_batch_size: int = 1,
+    max_batch_delay_ms: float = 0.0,
+    warmup_s: float = 0.0,
+    clock: Clock = time.perf_counter,
+) -> dict[str, Any]:
+    """``concurrency`` clients in a send-wait loop for ``duration_s`` seconds."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    if not duration_s > 0:
+        raise ValueError(f"duration must be positive, got {duration_s}")
+    workers = _as_workers(infer)
+    batcher = DynamicBatcher(max_batch_size, max_batch_delay_ms, clock)
+    if warmup_s > 0:
+        for worker in workers:
+            warm_up(worker, max_batch_size, warmup_s, clock)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    threads = _start_workers(workers, batcher, clock, failures, stop)
+    start = clock()
+    end = start + duration_s
+    per_client: list[list[Request]] = [[] for _ in range(concurrency)]
+    clients = [
+        threading.Thread(target=_client, args=(batcher, mine, end, clock, stop), daemon=True)
+        for mine in per_client
+    ]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    batcher.close()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    requests = sorted((r for mine in per_client for r in mine), key=lambda r: r.scheduled)
+    for index, request in enumerate(requests):
+        request.index = index
+    record = _summarise(requests, start, 0.0)
+    record.update(
+        mode="closed",
+        offered_rate=None,
+        concurrency=concurrency,
+        max_batch_size=max_batch_size,
+        max_batch_delay_ms=max_batch_delay_ms,
+        warmup_s=warmup_s,
+        schedule_lag_ms_p50=None,
+        schedule_lag_ms_p99=None,
+    )
+    _add_stability(record, requests, None)
+    return record
+
+
+def _as_workers(infer: InferFn | Sequence[InferFn]) -> list[InferFn]:
+    workers = [infer] if callable(infer) else list(infer)
+    if not workers:
+        raise ValueError("at least one infer callable is needed")
+    return workers
+
+
+def _start_workers(
+    workers: list[InferFn],
+    batcher: DynamicBatcher,
+    clock: Clock,
+    failures: list[BaseException],
+    stop: threading.Event,
+) -> list[threading.Thread]:
+    batch_ids = itertools.count()  # shared by the workers; next() is atomic
+    threads = [
+        threading.Thread(
+            target=_serve, args=(infer, batcher, clock, failures, stop, batch_ids), daemon=True
+        )
+        for infer in workers
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _serve(
+    infer: InferFn,
+    batcher: DynamicBatcher,
+    clock: Clock,
+    failures: list[BaseException],
+    stop: threading.Event,
+    batch_ids: itertools.count,
+) -> None:
+    while (batch := batcher.next_batch()) is not None:
+        if stop.is_set():
+            _release(batch)
+            continue
+        started = clock()
+        try:
+            infer(len(batch))
+        except BaseException as exc:  # recorded and re-raised by the runner's thread
+            failures.append(exc)
+            stop.set()
+            _release(batch)
+            continue
+        done = clock()
+        batch_id = next(batch_ids)
+        for request in batch:
+            request.started = started
+            request.done = done
+            request.batch_size = len(batch)
+            request.batch_id = batch_id
+        _release(batch)
+
+
+def _release(batch: list[Request]) -> None:
+    for request in batch:
+        if request.done_event is not None:
+            request.done_event.set()
+
+
+def _client(
+    batcher: DynamicBatcher,
+    mine: list[Request],
+    end: float,
+    clock: Clock,
+    stop: threading.Event,
+) -> None:
+    while not stop.is_set() and (now := clock()) < end:
+        request = Request(len(mine), now, done_event=threading.Event())
+        batcher.submit(request)
+        request.done_event.wait()
+        mine.append(request)
+
+
+def _sleep_until(deadline: float, clock: Clock) -> None:
+    remaining = deadline - clock()
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def _percentiles(values_ms: np.ndarray, prefix: str) -> dict[str, float | None]:
+    if values_ms.size == 0:
+        return {f"{prefix}_p{p}": None for p in PERCENTILES}
+    points = np.percentile(values_ms, PERCENTILES)
+    return {f"{prefix}_p{p}": round(float(v), 4) for p, v in zip(PERCENTILES, points, strict=True)}
+
+
+def _summarise(requests: list[Request], start: float, min_span: float) -> dict[str, Any]:
+    """Record fields from the requests' timestamps.
+
+    The achieved rate divides completions by the time from the start to the last
+    completion, and at least by the schedule's length (``min_span``).
+    """
+    done = [r for r in requests if r.done == r.done]  # NaN != NaN: skip unfinished ones
+    scheduled = np.array([r.scheduled for r in done])
+    finished = np.array([r.done for r in done])
+    began = np.array([r.started for r in done])
+    enqueued = np.array([r.enqueued for r in done])
+    span = max(min_span, float(finished.max() - start)) if done else 0.0
+    batches = {r.batch_id: (r.started, r.done, r.batch_size) for r in done}
+    batch_ms = np.array([(end - begin) * 1000.0 for begin, end, _ in batches.values()])
+    histogram = Counter(size for _, _, size in batches.values())
+    latency_ms = (finished - scheduled) * 1000.0
+    record: dict[str, Any] = {
+        "status": "ok",
+        "reason": None,
+        "duration_s": round(span, 6),
+        "n_requests": len(requests),
+        "n_inferences": len(done),
+        "n_batches": len(batches),
+        "achieved_rate": round(len(done) / span, 4) if span > 0 else None,
+        **_percentiles(latency_ms, "request_latency_ms"),
+        "request_latency_ms_mean": round(float(latency_ms.mean()), 4) if done else None,
+        "request_latency_ms_max": round(float(latency_ms.max()), 4) if done else None,
+        **_p50_p99((began - scheduled) * 1000.0, "queue_wait_ms"),
+        **_p50_p99((enqueued - scheduled) * 1000.0, "schedule_lag_ms"),
+        "batch_size_histogram": {str(size): histogram[size] for size in sorted(histogram)},
+        **_batch_latency(batch_ms),
+        **_windows(finished - start, latency_ms, span),
+    }
+    return record
+
+
+def _p50_p99(values_ms: np.ndarray, prefix: str) -> dict[str, float | None]:
+    every = _percentiles(values_ms, prefix)
+    return {key: every[key] for key in (f"{prefix}_p50", f"{prefix}_p99")}
+
+
+def _batch_latency(batch_ms: np.ndarray) -> dict[str, float | None]:
+    """Per-batch inference time (the schema's ``latency_ms_*``: per batch)."""
+    if batch_ms.size == 0:
+        return {}
+    return {
+        **_percentiles(batch_ms, "latency_ms"),
+        "latency_ms_mean": round(float(batch_ms.mean()), 4),
+        "latency_ms_min": round(float(batch_ms.min()), 4),
+        "latency_ms_max": round(float(batch_ms.max()), 4),
+        "latency_ms_std": round(float(batch_ms.std()), 4),
+    }
+
+
+def _windows(finish_offsets: np.ndarray, latency_ms: np.ndarray, span: float) -> dict[str, list]:
+    """Completions per 1-second window, and the median latency of each window."""
+    n_windows = int(span)  # full windows only
+    if n_windows < 1:
+        return {"throughput_windows": [], "latency_windows_ms": []}
+    which = np.floor(finish_offsets).astype(int)
+    throughput, latency = [], []
+    for window in range(n_windows):
+        inside = latency_ms[which == window]
+        throughput.append(int(inside.size))
+        latency.append(round(float(np.median(inside)), 4) if inside.size else None)
+    return {"throughput_windows": throughput, "latency_windows_ms": latency}
+
+
+def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:
+    """P99 latency of the first and of the last third of requests (arrival order)."""
+    third = requests_latency_ms.size // 3
+    if third < 1:
+        return None
+    first = float(np.percentile(requests_latency_ms[:third], 99))
+    last = float(np.percentile(requests_latency_ms[-third:], 99))
+    return first, last
+
+
+def _add_stability(record: dict[str, Any], requests: list[Request], offered: float | None) -> None:
+    done = [r for r in requests if r.done == r.done]
+    latency_ms = np.array([(r.done - r.scheduled) * 1000.0 for r in done])
+    thirds = thirds_p99(latency_ms)
+    growth = thirds[1] / thirds[0] if thirds and thirds[0] > 0 else None
+    ratio = None
+    if offered and record["achieved_rate"] is not None:
+        ratio = record["achieved_rate"] / offered
+    record["stability"] = {
+        "achieved_over_offered": None if ratio is None else round(ratio, 4),
+        "p99_growth": None if growth is None else round(growth, 3),
+        "p99_first_third_ms": None if thirds is None else round(thirds[0], 4),
+        "p99_last_third_ms": None if thirds is None else round(thirds[1], 4),
+    }
+    sustained = ratio is None or ratio >= SUSTAINED_FRACTION
+    record["stable"] = bool(sustained and (growth is None or growth <= GROWTH_LIMIT))

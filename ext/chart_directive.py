@@ -1,0 +1,241 @@
+"""``perf-chart``: a build-time SVG chart of a performance CSV.
+
+::
+
+    .. perf-chart::
+       :kind: pareto
+       :data: inf2/throughput_data_encoder.csv
+
+The SVG is drawn while the page is read (:mod:`ext.charts`, no Sphinx there) and kept in
+the doctree; the HTML writer saves it as ``_images/perf-chart-<hash>.svg`` (content-hashed,
+written atomically, so parallel writers agree) and shows it with ``<img alt=...>``. Other
+builders get the alt text. The CSVs (and the price catalog) are page dependencies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from collect import diff
+from ext import charts
+from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("pareto", "cost", "sweep")
+THROUGHPUT_COLUMNS = ("Throughput (inference/sec)", "Throughput (tokens/second)")
+LATENCY_COLUMNS = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
+COST_COLUMNS = ("Cost per 1M inferences", "Cost per 1M tokens")
+LABEL_COLUMNS = ("Inst. Type", "Batch Size")
+
+
+class perf_chart(nodes.General, nodes.Element):  # docutils names node classes in lower case
+    """Holds ``svg`` (text), ``alt`` and ``filename``; written out by the HTML visitor."""
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _first_present(frame: pd.DataFrame, names: Sequence[str], option: str) -> str:
+    for name in names:
+        if name in frame.columns:
+            return name
+    raise InputError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
+                     f":{option}: (columns: {', '.join(map(str, frame.columns))})")
+
+
+class PerfChart(SphinxDirective):
+    """Draw a Pareto, cost or batch-size sweep chart of CSV data as an SVG image."""
+
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "kind": directives.unchanged_required,  # checked in run() for a visible error
+        "data": directives.unchanged_required,
+        "title": directives.unchanged,
+        "alt": directives.unchanged,
+        "model": directives.unchanged_required,
+        "group-column": directives.unchanged_required,
+        "label-columns": directives.unchanged_required,
+        "throughput-column": directives.unchanged_required,
+        "latency-column": directives.unchanged_required,
+        "cost-column": directives.unchanged_required,
+        "instance-column": directives.unchanged_required,
+        "prices": directives.unchanged_required,
+        "pricing-model": directives.unchanged_required,
+        "x-column": directives.unchanged_required,
+        "columns": directives.unchanged_required,
+        "throughput-label": directives.unchanged_required,
+        "latency-label": directives.unchanged_required,
+        "class": directives.class_option,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            kind = self.options.get("kind", "").strip()
+            if kind not in KINDS:
+                got = f", got {kind!r}" if kind else ""
+                raise InputError(f"missing or unknown :kind: (one of {', '.join(KINDS)}{got})")
+            if not self.options.get("data"):
+                raise InputError("missing option :data: (CSV path(s))")
+            frames = [self._read(path) for path in self.options["data"].split()]
+            svg = getattr(self, f"_{kind}")(frames)
+        except (InputError, charts.ChartError, diff.DiffError) as exc:
+            return error_node(self, f"perf-chart: {exc}", "chart")
+        return [self._node(svg)]
+
+    def _read(self, value: str) -> pd.DataFrame:
+        path = find_input(self, "data", value)
+        self.env.note_dependency(str(path))
+        return charts.read_csv_strict(path)
+
+    def _filtered(self, frame: pd.DataFrame, group_column: str) -> pd.DataFrame:
+        if "model" not in self.options:
+            return frame
+        charts.require_columns(frame, [group_column], ":model:")
+        selected = frame[frame[group_column].astype(str) == self.options["model"]]
+        if selected.empty:
+            raise InputError(f":model: no row has {group_column} = {self.options['model']!r}")
+        return selected
+
+    def _label_columns(self, frame: pd.DataFrame, defaults: Sequence[str]) -> list[str]:
+        if "label-columns" in self.options:
+            return _comma_list(self.options["label-columns"])
+        return [c for c in defaults if c in frame.columns]
+
+    def _single(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
+        """One table of several CSVs; a row in both (throughput and latency tables) counts once."""
+        if len(frames) == 1:
+            return frames[0]
+        return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
+
+    def _pareto(self, frames: list[pd.DataFrame]) -> str:
+        frame = self._single(frames)
+        group = self.options.get("group-column", "Model")
+        frame = self._filtered(frame, group)
+        return charts.pareto_chart_svg(
+            frame,
+            self.options.get("throughput-column")
+            or _first_present(frame, THROUGHPUT_COLUMNS, "throughput-column"),
+            self.options.get("latency-column")
+            or _first_present(frame, LATENCY_COLUMNS, "latency-column"),
+            group,
+            self._label_columns(frame, LABEL_COLUMNS),
+            self.options.get("title"),
+        )
+
+    def _cost(self, frames: list[pd.DataFrame]) -> str:
+        frame = self._filtered(self._single(frames), self.options.get("group-column", "Model"))
+        cost_column = self.options.get("cost-column") or next(
+            (c for c in COST_COLUMNS if c in frame.columns), None)
+        cost_label = None
+        if cost_column is None or cost_column not in frame.columns:
+            frame, cost_column, cost_label = self._with_cost(frame, cost_column)
+        labels = self._label_columns(frame, ("Model", *LABEL_COLUMNS))
+        return charts.cost_chart_svg(frame, cost_column, labels, self.options.get("title"),
+                                     cost_label)
+
+    def _with_cost(self, frame: pd.DataFrame,
+                   cost_column: str | None) -> tuple[pd.DataFrame, str, str]:
+        throughput = self.options.get("throughput-column") or _first_present(
+            frame, THROUGHPUT_COLUMNS, "throughput-column")
+        per = "tokens" if "token" in throughput.lower() else "inferences"
+        cost_column = cost_column or f"Cost per 1M {per}"
+        pricing_model = self.options.get("pricing-model", "on-demand")
+        path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
+        self.env.note_dependency(str(path))
+        rates = diff.load_price_rates(path, pricing_model)
+        instance = self.options.get("instance-column", "Inst. Type")
+        frame = charts.add_cost_column(frame, throughput, instance, rates.rates, cost_column)
+        unpriced = frame.loc[frame[cost_column].isna(), instance].astype(str)
+        for name in sorted(set(unpriced), key=str.lower):
+            if name.strip().lower() not in rates.unpriced:
+                logger.warning(f"perf-chart: no {pricing_model} price for {name!r} in {path}: "
+                               "cost n/a", location=self.get_location(), type="perf",
+                               subtype="price")
+        dates = sorted({d for d in rates.read_dates.values() if d})
+        read = f", read {dates[0]}" if len(dates) == 1 else (
+            f", read {dates[0]} to {dates[-1]}" if dates else "")
+        return frame, cost_column, f"{cost_column} (USD, {pricing_model} rate{read})"
+
+    def _sweep(self, frames: list[pd.DataFrame]) -> str:
+        if len(frames) > 2:
+            raise InputError(":data: a sweep takes one throughput CSV and optionally one "
+                             f"latency CSV, got {len(frames)} files")
+        throughput = frames[0]
+        x_column = self.options.get("x-column") or str(throughput.columns[0])
+        series = _comma_list(self.options.get("columns", ""))
+        return charts.sweep_chart_svg(
+            throughput, frames[1] if len(frames) == 2 else None, x_column, series,
+            self.options.get("throughput-label", "Throughput (inferences/s)"),
+            self.options.get("latency-label", "Latency (ms)"),
+            self.options.get("title"),
+        )
+
+    def _node(self, svg: str) -> perf_chart:
+        digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:20]
+        alt = self.options.get("alt") or _description(svg)
+        node = perf_chart(svg=svg, alt=alt, filename=f"perf-chart-{digest}.svg",
+                          classes=["perf-chart", *self.options.get("class", [])])
+        self.set_source_info(node)
+        return node
+
+
+def _description(svg: str) -> str:
+    start = svg.index("<desc")
+    start = svg.index(">", start) + 1
+    return html.unescape(svg[start:svg.index("</desc>", start)])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".perf-chart-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def visit_perf_chart_html(self, node: perf_chart) -> None:
+    _write_atomically(Path(self.builder.outdir) / "_images" / node["filename"], node["svg"])
+    source = f"{self.builder.imgpath}/{node['filename']}"
+    classes = " ".join(node["classes"])
+    self.body.append(
+        f'<figure class="{html.escape(classes)}">'
+        f'<img src="{html.escape(source)}" alt="{html.escape(node["alt"])}" loading="lazy">'
+        "</figure>\n"
+    )
+    raise nodes.SkipNode
+
+
+def charts_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Builders other than HTML get the chart's alt text instead of the image."""
+    if app.builder.format == "html":
+        return
+    for node in list(doctree.findall(perf_chart)):
+        node.replace_self(nodes.paragraph(text=f"[Chart: {node['alt']}]"))
+
+
+def setup_chart_directive(app: Sphinx) -> None:
+    add_data_dir_config(app)
+    app.add_node(perf_chart, html=(visit_perf_chart_html, None))
+    app.connect("doctree-resolved", charts_as_text)
+    app.add_directive("perf-chart", PerfChart)

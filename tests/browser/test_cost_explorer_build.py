@@ -1,0 +1,255 @@
+"""The cost-explorer directive and JSON export in real Sphinx builds (no browser needed)."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from sphinx.errors import ExtensionError
+from sphinx.testing.util import SphinxTestApp
+
+from ext.cost_explorer import (
+    COST_JSON_URI,
+    CostExplorerDataError,
+    build_cost_payload,
+    resolve_provider,
+    write_cost_json,
+)
+
+ROW = {
+    "model": "bert-base",
+    "platform": "inf2",
+    "instance": "inf2.xlarge",
+    "batch_size": 1,
+    "throughput": 812.0,
+    "unit": "inferences",
+    "latency_p50_ms": 5.1,
+    "latency_p99_ms": 9.8,
+    "cost_per_1m": {"on-demand": 0.259, "ri-effective": None},
+    "source": "fixture",
+    "table": "latency",
+}
+
+PRICE_NOTES = {"on-demand": "fixture rates"}
+PROVIDER = f"def rows(app):\n    return {{'rows': [{ROW!r}], 'price_notes': {PRICE_NOTES!r}}}\n"
+
+
+def make_site(tmp_path: Path, pages: dict[str, str], conf: str = "") -> Path:
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    conf_text = (
+        "import sys, pathlib\n"
+        "sys.path.insert(0, str(pathlib.Path(__file__).parent))\n"
+        "extensions = ['ext']\n" + conf
+    )
+    (srcdir / "conf.py").write_text(conf_text, encoding="utf-8")
+    (srcdir / "fixture_provider.py").write_text(PROVIDER, encoding="utf-8")
+    for name, body in pages.items():
+        (srcdir / f"{name}.rst").write_text(textwrap.dedent(body), encoding="utf-8")
+    return srcdir
+
+
+def build(srcdir: Path, **kwargs) -> tuple[SphinxTestApp, str]:
+    app = SphinxTestApp("html", srcdir=srcdir, warning=StringIO(), **kwargs)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app, app.warning.getvalue()
+
+
+EXPLORER_PAGE = """\
+Costs
+=====
+
+.. cost-explorer::
+   :model: bert "base" <b>
+   :sla-ms: 10
+   :percentile: p50
+   :pricing: on-demand
+"""
+
+PROVIDER_CONF = "cost_explorer_rows_provider = 'fixture_provider:rows'\n"
+
+
+def test_payload_shape_and_nan_becomes_null():
+    payload = build_cost_payload(
+        [{**ROW, "latency_p50_ms": math.nan}], price_notes={"on-demand": "fixture rates"}
+    )
+    assert payload["schema_version"] == 1
+    assert payload["pricing_models"] == ["on-demand", "ri-effective"]
+    assert payload["rows"][0]["latency_p50_ms"] is None
+    assert payload["rows"][0]["cost_per_1m"] == {"on-demand": 0.259, "ri-effective": None}
+    assert payload["generated"].endswith("Z")
+
+
+def test_generated_follows_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert build_cost_payload([ROW])["generated"] == "1970-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": ""}, "row 1 ('' on 'inf2.xlarge'): 'model' must be a non-empty string"),
+        ({"throughput": "fast"}, "'throughput' must be a number or null, got 'fast'"),
+        ({"latency_p99_ms": True}, "'latency_p99_ms' must be a number or null"),
+        ({"cost_per_1m": {}}, "'cost_per_1m' must map pricing model to cost"),
+        ({"cost_per_1m": {"spot": math.inf}}, "\"cost_per_1m['spot']\" must be finite"),
+        ({"colour": "red"}, "unknown keys ['colour']"),
+    ],
+)
+def test_bad_rows_are_named_and_explained(change, message):
+    with pytest.raises(CostExplorerDataError) as error:
+        build_cost_payload([{**ROW, **change}])
+    assert message in str(error.value)
+
+
+def test_pricing_models_must_cover_the_rows():
+    with pytest.raises(CostExplorerDataError, match=r"pricing models \['ri-effective'\]"):
+        build_cost_payload([ROW], pricing_models=["on-demand"])
+
+
+def test_write_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    target = write_cost_json([ROW], tmp_path)
+    assert target == tmp_path / COST_JSON_URI
+    assert json.loads(target.read_text("utf-8"))["rows"][0]["instance"] == "inf2.xlarge"
+    with pytest.raises(CostExplorerDataError):
+        write_cost_json([{**ROW, "throughput": "x"}], tmp_path)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["cost-explorer.json"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no_colon", "expected 'module:function'"),
+        ("no_such_module_xyz:rows", "No module named 'no_such_module_xyz'"),
+        ("json:no_such_function", "has no attribute 'no_such_function'"),
+        ("json:__doc__", "is not callable"),
+    ],
+)
+def test_bad_provider_setting_is_explained(spec, message):
+    with pytest.raises(ExtensionError, match="cost_explorer_rows_provider") as error:
+        resolve_provider(spec)
+    assert message in str(error.value)
+
+
+def test_directive_html_escapes_options_and_writes_json(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE}, PROVIDER_CONF)
+    app, warnings = build(srcdir)
+    assert warnings == ""
+    page = (app.outdir / "index.html").read_text("utf-8")
+    assert (
+        '<div class="cost-explorer" data-src="_static/cost-explorer.json" '
+        'data-model="bert &quot;base&quot; &lt;b&gt;" data-sla-ms="10" data-percentile="p50" '
+        'data-pricing="on-demand"><noscript>'
+    ) in page
+    assert 'src="_static/cost-explorer.js' in page
+    assert 'src="_static/df-table.js' in page
+    data = json.loads((app.outdir / COST_JSON_URI).read_text("utf-8"))
+    assert data["price_notes"] == {"on-demand": "fixture rates"}
+    assert [row["instance"] for row in data["rows"]] == ["inf2.xlarge"]
+
+
+def test_data_src_is_relative_to_nested_pages(tmp_path):
+    srcdir = make_site(tmp_path, {"index": "Home\n====\n"}, PROVIDER_CONF)
+    (srcdir / "review").mkdir()
+    (srcdir / "review" / "costs.rst").write_text(EXPLORER_PAGE, encoding="utf-8")
+    app, _ = build(srcdir)
+    page = (app.outdir / "review" / "costs.html").read_text("utf-8")
+    assert 'data-src="../_static/cost-explorer.json"' in page
+    home = (app.outdir / "index.html").read_text("utf-8")
+    assert "cost-explorer.js" not in home, "the explorer script loads only where it is used"
+
+
+def test_data_src_under_dirhtml(tmp_path):
+    srcdir = make_site(tmp_path, {"index": "Home\n====\n"}, PROVIDER_CONF)
+    (srcdir / "review").mkdir()
+    (srcdir / "review" / "costs.rst").write_text(EXPLORER_PAGE, encoding="utf-8")
+    app = SphinxTestApp("dirhtml", srcdir=srcdir, warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    page = (app.outdir / "review" / "costs" / "index.html").read_text("utf-8")
+    assert 'data-src="../../_static/cost-explorer.json"' in page
+    assert (app.outdir / COST_JSON_URI).exists()
+
+
+def test_bad_option_is_a_located_error(tmp_path):
+    page = EXPLORER_PAGE.replace(":sla-ms: 10", ":sla-ms: -3")
+    srcdir = make_site(tmp_path, {"index": page}, PROVIDER_CONF)
+    _, warnings = build(srcdir)
+    assert "index.rst:4" in warnings
+    assert "expected a positive number of milliseconds, got '-3'" in warnings
+
+
+def test_missing_provider_warns_at_the_directive_and_exports_no_rows(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE})
+    app, warnings = build(srcdir)
+    assert "index.rst:4: WARNING: cost-explorer: conf.py does not set" in warnings
+    assert json.loads((app.outdir / COST_JSON_URI).read_text("utf-8"))["rows"] == []
+
+
+def test_no_explorer_and_no_provider_writes_nothing(tmp_path):
+    srcdir = make_site(tmp_path, {"index": "Home\n====\n"})
+    app, _ = build(srcdir)
+    assert not (app.outdir / COST_JSON_URI).exists()
+
+
+def test_parallel_build_merges_explorer_pages(tmp_path):
+    pages = {f"page{i}": f"Page {i}\n=======\n" for i in range(6)}
+    pages["index"] = EXPLORER_PAGE
+    pages["page3"] = EXPLORER_PAGE.replace("Costs\n=====", "More costs\n==========")
+    conf = PROVIDER_CONF + "suppress_warnings = ['toc.not_included']\n"
+    srcdir = make_site(tmp_path, pages, conf)
+    app, warnings = build(srcdir, parallel=2)
+    assert "WARNING" not in warnings
+    assert app.env.cost_explorer_docs == {"index", "page3"}
+    assert (app.outdir / COST_JSON_URI).exists()
+
+
+def test_purged_page_no_longer_counts(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE}, PROVIDER_CONF)
+    build(srcdir)
+    (srcdir / "index.rst").write_text("Home\n====\n", encoding="utf-8")
+    app, _ = build(srcdir)
+    assert app.env.cost_explorer_docs == set()
+
+
+def test_bad_provider_row_stops_the_build_naming_the_setting(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE}, PROVIDER_CONF)
+    (srcdir / "bad_provider.py").write_text(
+        "def rows(app):\n    return [{'model': 'bert-base', 'instance': 'x', "
+        "'cost_per_1m': {'on-demand': 'cheap'}}]\n",
+        encoding="utf-8",
+    )
+    conf = srcdir / "conf.py"
+    conf.write_text(conf.read_text("utf-8").replace("fixture_provider", "bad_provider"), "utf-8")
+    app, warnings = build(srcdir)
+    assert (
+        "ERROR: cost_explorer_rows_provider 'bad_provider:rows': row 1 ('bert-base' on 'x'): "
+        "\"cost_per_1m['on-demand']\" must be a number or null, got 'cheap'; "
+        "_static/cost-explorer.json not written"
+    ) in warnings
+    assert not (app.outdir / COST_JSON_URI).exists()
+
+
+def test_provider_data_error_is_one_line(tmp_path):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE})
+    (srcdir / "failing_provider.py").write_text(
+        "def rows(app):\n    raise ValueError('prices.yaml:3: expected a mapping')\n",
+        encoding="utf-8",
+    )
+    conf = srcdir / "conf.py"
+    conf.write_text(conf.read_text("utf-8") + "cost_explorer_rows_provider = "
+                    "'failing_provider:rows'\n", "utf-8")
+    _, warnings = build(srcdir)
+    assert (
+        "ERROR: cost_explorer_rows_provider 'failing_provider:rows': "
+        "prices.yaml:3: expected a mapping; _static/cost-explorer.json not written"
+    ) in warnings

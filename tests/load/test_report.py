@@ -1,0 +1,151 @@
+"""Run reports from a hand-written fixture results file, built by a real Sphinx."""
+
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from collect import report
+from collect.report_cli import main as report_main
+from collect.report_rst import ReportError, rst_escape, write_report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RESULTS = FIXTURES / "results_mixed.jsonl"
+
+
+@pytest.fixture()
+def results(tmp_path):
+    """The fixture results file and its time-series sidecar, copied to a scratch dir."""
+    shutil.copy(RESULTS, tmp_path / RESULTS.name)
+    shutil.copytree(FIXTURES / "results_mixed.timeseries", tmp_path / "results_mixed.timeseries")
+    return tmp_path / RESULTS.name
+
+
+def test_loading_skips_a_torn_last_line_and_says_so():
+    loaded = report.load_results([RESULTS])
+    assert len(loaded.records) == 13
+    assert loaded.notes == ["results_mixed.jsonl:14: incomplete last line skipped"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"schema_version": 1}\nnot json\n{"schema_version": 1}\n',
+         r"bad\.jsonl:2: expected one JSON"),
+        ('{"schema_version": 2}\n', r"bad\.jsonl:1: expected schema_version 1, got 2"),
+        ("[1]\n", r"bad\.jsonl:1: expected a JSON object, got list"),
+    ],
+)
+def test_bad_results_name_file_and_line(tmp_path, text, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text)
+    with pytest.raises(report.ResultsFormatError, match=message):
+        report.load_results([bad])
+
+
+def test_latency_bands_follow_seed_004():
+    latency = [10, 11, 12, 13, 14, 15, 16, 17, 18, 30]
+    throughput = [300, 290, 280, 270, 260, 250, 240, 230, 220, 100]
+    bands, correlation = report.latency_bands(latency, throughput)
+    assert list(bands["Latency Range"].str.extract(r"\((.*)\)")[0]) == [
+        "P50", "P50-P75", "P75-P90", "P90+"]
+    assert bands["Count"].sum() == 10
+    assert bands.iloc[0]["Avg Throughput"] == pytest.approx(280)
+    assert correlation < -0.9
+
+
+def test_dashboard_shows_only_what_was_recorded():
+    records = report.load_results([RESULTS]).records
+    offline = report.dashboard(records[0])
+    assert list(offline["Metric"]) == ["CPU Usage (%)", "Process RSS (MB)", "Tokenization (ms)",
+                                       "Inference (ms, per batch)"]
+    poisson = report.dashboard(records[5])
+    assert "Queue Wait (ms)" in set(poisson["Metric"])
+    assert "Schedule Lag (ms)" in set(poisson["Metric"])
+
+
+def test_rst_escape_neutralises_markup():
+    assert rst_escape("a_b *c* `d` |e| .. raw:: html\nnext") == (
+        r"a\_b \*c\* \`d\` \|e\| \.\. raw\:\: html next")
+
+
+def test_report_page_and_plots_build_in_sphinx(results, tmp_path):
+    srcdir = tmp_path / "site"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        "def setup(app):\n"
+        "    from ext.run_reports import setup_run_reports\n"
+        "    return setup_run_reports(app)\n"
+    )
+    (srcdir / "index.rst").write_text("Site\n====\n\n.. run-reports::\n")
+    written = write_report([results], srcdir / "reports" / "fixture-run-1")
+    assert sorted(p.name for p in written.plots) == [
+        "batch_sweep.svg", "latency_vs_throughput.svg", "timeseries_1.svg"]
+    warnings = StringIO()
+    app = SphinxTestApp("html", srcdir=srcdir, status=StringIO(), warning=warnings)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings.getvalue() == ""
+    page = (app.outdir / "reports" / "fixture-run-1" / "index.html").read_text()
+    for heading in ("Results summary", "Overall summary", "SLO search", "Generation",
+                    "Latency vs throughput analysis", "Dashboard metrics", "Time series",
+                    "Batch sizes formed"):
+        assert heading in page
+    # Text from records is shown literally, never as markup.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "**bold** :ref:`x`" in page
+    assert "<script>alert" not in page
+    assert len(list((app.outdir / "_images").glob("*.svg"))) == 3
+    index = (app.outdir / "index.html").read_text()
+    assert "reports/fixture-run-1/index.html" in index
+    assert "Run report: fixture-run-1" in index
+
+
+def test_site_page_says_when_there_are_no_reports(tmp_path):
+    srcdir = tmp_path / "site"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        "def setup(app):\n"
+        "    from ext.run_reports import setup_run_reports\n"
+        "    return setup_run_reports(app)\n"
+    )
+    (srcdir / "index.rst").write_text("Site\n====\n\n.. run-reports::\n")
+    warnings = StringIO()
+    app = SphinxTestApp("html", srcdir=srcdir, status=StringIO(), warning=warnings)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings.getvalue() == ""
+    assert "No run reports yet" in (app.outdir / "index.html").read_text()
+
+
+def test_report_refuses_to_overwrite_a_page_it_did_not_write(results, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.rst").write_text("Hand-written page\n")
+    with pytest.raises(ReportError, match="was not written by collect report"):
+        write_report([results], out)
+    assert (out / "index.rst").read_text() == "Hand-written page\n"
+
+
+def test_report_is_reproducible_and_regenerates_in_place(results, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert report_main([str(results), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "13 configurations, 3 plots" in captured.out
+    assert "incomplete last line skipped" in captured.err
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_report([results], out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+
+
+def test_cli_reports_errors_in_one_line(tmp_path, capsys):
+    missing = tmp_path / "nope.jsonl"
+    assert report_main([str(missing), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope.jsonl: cannot read results file" in err[0]

@@ -1,0 +1,276 @@
+"""collect.diff: matching, threshold vs noise, snapshots (CSV, git) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from collect import diff, diff_cli
+
+
+def _record(model: str, batch: int, windows: list[float], p50: float = 2.0, p99: float = 2.5,
+            status: str = "ok", instance: str = "inf2.xlarge", **extra) -> dict:
+    throughput = sum(windows) / len(windows) if windows else None
+    return {"schema_version": 1, "run_id": "r", "status": status, "model": model,
+            "mode": "offline", "batch_size": batch, "n_models": 1, "workers_per_model": 1,
+            "sequence_length": 128, "dtype": "bf16", "throughput_avg": throughput,
+            "throughput_windows": windows, "latency_ms_p50": p50, "latency_ms_p99": p99,
+            "env": {"instance_type": instance}, **extra}
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _compare(tmp_path: Path, old: list[dict], new: list[dict], **kwargs) -> diff.DiffResult:
+    return diff.compare(diff.read_results_jsonl(_write_jsonl(tmp_path / "old.jsonl", old)),
+                        diff.read_results_jsonl(_write_jsonl(tmp_path / "new.jsonl", new)),
+                        **kwargs)
+
+
+def _metric(row: diff.RowDiff, name: str) -> diff.MetricChange:
+    return next(m for m in row.metrics if m.metric == name)
+
+
+TIGHT = [1000.0, 1001.0, 999.0, 1000.0, 1002.0, 998.0]
+WIDE = [600.0, 1400.0, 700.0, 1300.0, 800.0, 1200.0]
+
+
+def test_matched_new_and_removed_rows(review_data):
+    result = diff.compare(diff.load_snapshot(str(review_data / "old.jsonl")),
+                          diff.load_snapshot(str(review_data / "new.jsonl")))
+    assert [row.key["batch_size"] for row in result.matched] == ["1", "4", "8"]
+    assert [row.verdict for row in result.matched] == ["regression", "within noise", "unchanged"]
+    assert [row["model"] for row in result.added] == ["gpt2"]
+    assert [row["model"] for row in result.removed] == ["roberta-base"]
+    assert result.key_fields == (*diff.KEY_FIELDS, "n_models", "workers_per_model")
+
+
+def test_six_percent_with_tight_windows_is_flagged(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, TIGHT)],
+                      [_record("m", 1, [v * 0.94 for v in TIGHT])])
+    throughput = _metric(result.matched[0], "throughput")
+    assert throughput.verdict == "regression"
+    assert throughput.change == pytest.approx(-0.06)
+    assert throughput.p_value < 0.01
+    assert throughput.test == "Welch t-test on throughput windows, alpha 0.01"
+    assert result.regressions == result.matched
+
+
+def test_six_percent_inside_wide_noise_is_not_flagged(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, WIDE)],
+                      [_record("m", 1, [v * 1.06 for v in WIDE])])
+    throughput = _metric(result.matched[0], "throughput")
+    assert throughput.verdict == "within noise"
+    assert throughput.p_value >= 0.01
+    assert result.matched[0].verdict == "within noise"
+    assert not result.regressions and not result.improvements
+
+
+def test_change_below_threshold_is_unchanged_even_when_significant(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, TIGHT)],
+                      [_record("m", 1, [v * 1.03 for v in TIGHT])])
+    throughput = _metric(result.matched[0], "throughput")
+    assert throughput.p_value < 0.01
+    assert throughput.verdict == "unchanged"
+
+
+def test_latency_has_no_distribution_so_threshold_only(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, TIGHT, p99=2.0)],
+                      [_record("m", 1, TIGHT, p99=2.4)])
+    p99 = _metric(result.matched[0], "latency_p99")
+    assert (p99.verdict, p99.test) == ("regression", "noise unknown: threshold only")
+
+
+def test_improvement_direction_and_threshold_option(tmp_path):
+    old, new = [_record("m", 1, TIGHT)], [_record("m", 1, [v * 1.08 for v in TIGHT])]
+    assert _compare(tmp_path, old, new).matched[0].verdict == "improvement"
+    assert _compare(tmp_path, old, new, threshold=0.10).matched[0].verdict == "unchanged"
+
+
+def test_status_change_to_oom_is_a_regression(tmp_path):
+    result = _compare(tmp_path, [_record("m", 8, TIGHT)],
+                      [_record("m", 8, [], status="oom", latency_ms_p50=None)])
+    row = result.matched[0]
+    assert (row.old_status, row.new_status, row.verdict) == ("ok", "oom", "regression")
+    assert diff.result_table(result)["Verdict"].tolist() == ["regression (status ok -> oom)"]
+
+
+def test_cost_follows_price_catalog(tmp_path, review_data):
+    prices = diff.load_price_rates(review_data / "prices.yaml", "on-demand")
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 1, TIGHT, instance="x1")],
+                      [_record("m", 1, [v * 0.9 for v in TIGHT]),
+                       _record("m", 1, TIGHT, instance="x1")], prices=prices)
+    cost = _metric(result.matched[0], "cost_per_1m")
+    assert cost.old == pytest.approx(1e6 / 1000.0 * 0.7582 / 3600)
+    assert cost.verdict == "regression"
+    assert _metric(result.matched[1], "cost_per_1m").verdict == "n/a"
+    assert f"no on-demand price in {review_data / 'prices.yaml'} for x1: cost n/a" in result.notes
+
+
+def test_unpriced_instances_give_the_catalog_reason(tmp_path, review_data):
+    catalog = tmp_path / "prices.yaml"
+    catalog.write_text((review_data / "prices.yaml").read_text(encoding="utf-8").replace(
+        "unpriced: {}", 'unpriced:\n  "inf2 (size not stated)": "the source does not say"'))
+    prices = diff.load_price_rates(catalog)
+    result = _compare(tmp_path, [_record("m", 1, TIGHT, instance="inf2 (size not stated)")],
+                      [_record("m", 1, TIGHT, instance="inf2 (size not stated)")], prices=prices)
+    assert result.notes == ["inf2 (size not stated): cost n/a (unpriced: the source does not say)"]
+
+
+def test_repeated_key_keeps_later_record_with_note(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, WIDE), _record("m", 1, TIGHT)],
+                      [_record("m", 1, TIGHT)])
+    assert _metric(result.matched[0], "throughput").old == pytest.approx(1000.0)
+    assert (f"old: {tmp_path / 'old.jsonl'}:2 repeats the key of {tmp_path / 'old.jsonl'}:1; "
+            "the later row is used") in result.notes
+
+
+def test_csv_snapshots_say_noise_unknown(review_data):
+    result = diff.compare(diff.load_snapshot(str(review_data / "release-a")),
+                          diff.load_snapshot(str(review_data / "release-b")))
+    first = result.matched[0]
+    assert first.key["instance_type"] == "Inf2.xlarge"  # matched case-insensitively
+    throughput = _metric(first, "throughput")
+    assert (throughput.verdict, throughput.test) == ("regression", diff.NOISE_UNKNOWN)
+    assert "noise unknown: threshold only" in diff.format_text(result)
+    assert [r["model"] for r in result.added] == ["distilbert-base-uncased"]
+    assert [r["model"] for r in result.removed] == ["roberta-base"]
+    skipped = review_data / "release-b" / "sweep_note.csv"
+    assert f"{skipped}: skipped (no Model, Inst. Type and throughput columns)" in result.notes
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_git_revisions_of_data(tmp_path, review_data):
+    repo = tmp_path / "repo"
+    (repo / "data" / "inf2").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    target = repo / "data" / "inf2" / "throughput_data_encoder.csv"
+    for release in ("release-a", "release-b"):
+        shutil.copy(review_data / release / "throughput_data_encoder.csv", target)
+        _git(repo, "add", "data")
+        _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", release)
+    old = diff.load_snapshot("git:HEAD~1", repo)
+    new = diff.load_snapshot("git:HEAD:data/inf2", repo)
+    assert old.kind == "git" and len(old.rows) == 3
+    assert old.rows["origin"].iloc[0] == "HEAD~1:data/inf2/throughput_data_encoder.csv:2"
+    result = diff.compare(old, new)
+    assert [r.verdict for r in result.matched] == ["regression", "unchanged"]
+    with pytest.raises(diff.DiffError, match=r"git -C .* ls-tree .* no-such-rev"):
+        diff.load_snapshot("git:no-such-rev", repo)
+    with pytest.raises(diff.DiffError, match=r"git:HEAD:nothing: no CSV files under nothing/"):
+        diff.load_snapshot("git:HEAD:nothing", repo)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"schema_version": 1, "model": "m"}\n{not json}\n',
+         r"bad.jsonl:2: invalid JSON \(Expecting property name enclosed in double quotes\); "
+         r"expected one results record \(schema v1\) per line"),
+        ('{"schema_version": 2, "model": "m"}\n',
+         r"bad.jsonl:1: schema_version 2 is not supported \(expected 1\)"),
+        ('[1, 2]\n', r"bad.jsonl:1: expected a JSON object, got list"),
+        ('{"schema_version": 1}\n', r"bad.jsonl:1: record has no 'model'"),
+    ],
+)
+def test_bad_results_lines_are_located_errors(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(diff.DiffError, match=message):
+        diff.read_results_jsonl(path)
+
+
+def test_torn_last_line_is_ignored_with_a_note(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(_record("m", 1, TIGHT)) + '\n{"schema_version": 1, "mo',
+                    encoding="utf-8")
+    snapshot = diff.read_results_jsonl(path)
+    assert len(snapshot.rows) == 1
+    assert snapshot.notes == (f"{path}:2: ignored a torn last line (unfinished write)",)
+
+
+def test_bad_snapshot_inputs(tmp_path, review_data):
+    with pytest.raises(diff.DiffError, match="nope: no such file or directory"):
+        diff.load_snapshot(str(tmp_path / "nope"))
+    with pytest.raises(diff.DiffError, match="expected a directory of published CSVs"):
+        diff.load_snapshot(str(review_data / "throughput_data_encoder.csv"))
+    torn = tmp_path / "torn"
+    torn.mkdir()
+    (torn / "t.csv").write_text("Model,Inst. Type,Throughput (inference/sec)\nm,i\n")
+    with pytest.raises(diff.DiffError, match=r"t.csv:2: expected 3 fields, found 2"):
+        diff.load_snapshot(str(torn))
+    with pytest.raises(diff.DiffError, match=r"threshold: expected a fraction in \[0, 1\)"):
+        diff.compare(diff.read_results_jsonl(review_data / "old.jsonl"),
+                     diff.read_results_jsonl(review_data / "new.jsonl"), threshold=5)
+
+
+def test_welch_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    samples = [([1.0, 2.0, 3.0, 4.0], [2.5, 3.5, 4.5, 6.0, 7.0]),
+               (TIGHT, [v * 0.94 for v in TIGHT]), (WIDE, [v * 1.06 for v in WIDE]),
+               ([10.0, 10.5], [9.0, 12.0, 11.0])]
+    for a, b in samples:
+        expected = stats.ttest_ind(a, b, equal_var=False).pvalue
+        assert diff.welch_t_test(a, b) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert diff.welch_t_test([1.0], [1.0, 2.0]) is None
+    assert diff.welch_t_test([1.0, 1.0], [1.0, 1.0]) == 1.0
+    assert diff.welch_t_test([1.0, 1.0], [2.0, 2.0]) == 0.0
+
+
+def test_incomplete_beta_known_values():
+    assert diff.regularized_incomplete_beta(1.0, 1.0, 0.3) == pytest.approx(0.3)
+    assert diff.regularized_incomplete_beta(2.0, 3.0, 0.4) == pytest.approx(0.5248)
+    assert diff.regularized_incomplete_beta(0.5, 0.5, 0.5) == pytest.approx(0.5)
+    assert math.isclose(diff.regularized_incomplete_beta(5.0, 0.5, 1.0), 1.0)
+
+
+def test_json_report(review_data):
+    result = diff.compare(diff.load_snapshot(str(review_data / "old.jsonl")),
+                          diff.load_snapshot(str(review_data / "new.jsonl")))
+    report = json.loads(json.dumps(diff.to_json(result)))
+    assert report["schema"] == "collect-diff/1"
+    assert report["summary"] == {"matched": 3, "regressions": 1, "improvements": 0,
+                                 "new": 1, "removed": 1}
+    assert report["matched"][0]["metrics"][0]["verdict"] == "regression"
+    assert report["removed_rows"][0]["model"] == "roberta-base"
+
+
+def test_cli_text_json_and_exit_codes(review_data, capsys):
+    old, new = str(review_data / "old.jsonl"), str(review_data / "new.jsonl")
+    assert diff_cli.main([old, new]) == 0
+    text = capsys.readouterr().out
+    assert "new rows (1):" in text and "removed rows (1):" in text
+    assert "3 matched, 1 regressed, 0 improved, 1 new, 1 removed (threshold 5%, alpha 0.01)" \
+        in text
+    assert diff_cli.main([old, new, "--fail-on-regression"]) == 1
+    capsys.readouterr()
+    assert diff_cli.main([old, new, "--json", "--threshold", "7%"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == pytest.approx(0.07)
+    assert diff_cli.main([old, str(review_data / "missing.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"collect diff: error: {review_data / 'missing.jsonl'}: no such file")
+    assert err.count("\n") == 1
+
+
+def test_add_diff_command_wires_into_a_parent_parser(review_data, capsys):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="collect")
+    diff_cli.add_diff_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["diff", str(review_data / "old.jsonl"),
+                              str(review_data / "new.jsonl"), "--json"])
+    assert args.handler(args) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["matched"] == 3
+    with pytest.raises(SystemExit):
+        parser.parse_args(["diff", "--help"])
+    assert "noise unknown: threshold only" in capsys.readouterr().out
