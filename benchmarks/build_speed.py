@@ -123,6 +123,16 @@ def build_seconds(site: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def extension_import_cost() -> str:
+    """CPU seconds of ``import ext`` beyond Sphinx itself, and whether it pulls in pandas."""
+    code = ("import sys, time; import sphinx.application, sphinx_design; "
+            "t = time.process_time(); import ext; "
+            "print(f'{time.process_time() - t:.3f}', 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout.split()
+    return f"import ext: {out[0]} s CPU (pandas imported: {out[1]})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", type=int, default=40, help="pages, one table each")
@@ -148,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{measure:4} {name} median {median:.3f} s  (runs: {listed})")
         print(f"{measure:4} ratio df-table / csv-table: {df_median / csv_median:.3f} "
               f"(target <= 1.15)")
+    print(extension_import_cost(), "(a fixed cost of the df-table site; it weighs on small N)")
     return 0
 
 
