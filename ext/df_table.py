@@ -158,6 +158,8 @@ class DfTable(DataDirective):
         return box
 
     def _run_code(self, body: str) -> list[nodes.Node]:
+        if self.options.get("header-rows", 1) != 1:
+            raise TableError(":header-rows: must be 1 (the DataFrame's column names)")
         if not self.config.df_table_allow_code:
             raise TableError(
                 "this body is pandas code, which runs only when conf.py sets "

@@ -91,6 +91,22 @@ CASES = {
         {}, ".. perf-sweep::\n\n   data: a100/sweep.csv\n   value: T\n   colour: red\n",
         ["errors.rst:8: ERROR: perf-sweep: unknown key 'colour' (known keys: data, rows, series, "
          "value, also, status, peak, caption) [df_table.error]"]),
+    "empty_body": (
+        {}, ".. df-table::\n",
+        ["errors.rst:4: ERROR: df-table: the table spec is empty (expected at least "
+         "'data: <file.csv>') [df_table.error]"]),
+    "family_table_with_body": (
+        {}, ".. df-table::\n   :family: encoder\n   :platform: inf2\n   :variant: latency\n\n"
+            "   data: x.csv\n",
+        ["errors.rst:4: ERROR: df-table: a family table takes no body (its spec is in "
+         "families.yaml) [df_table.error]"]),
+    "family_table_without_variant": (
+        {}, ".. df-table::\n   :family: encoder\n   :platform: inf2\n",
+        ["errors.rst:4: ERROR: df-table: a family table needs :variant: [df_table.error]"]),
+    "code_header_rows": (
+        {}, ".. df-table::\n   :header-rows: 2\n\n   df = pd.read_csv('data/models.csv')\n",
+        ["errors.rst:4: ERROR: df-table: :header-rows: must be 1 (the DataFrame's column names) "
+         "[df_table.error]"]),
     "cell_markup": (
         {"data/m.csv": "Model,Scripts\nbert,:nope:`x`\n"}, ".. df-table::\n\n   data: m.csv\n",
         ['data/m.csv:2: ERROR: Unknown interpreted text role "nope". [docutils]']),
