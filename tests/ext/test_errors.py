@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# The verbatim seed-002 bodies use astype(copy=True), which pandas 3 deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+
+
 HEADER = "Errors\n======\n\n"
 PRICED = "   pricing: on-demand\n   throughput: Throughput (inference/sec)\n"
 KNOWN_KEYS = ("data, prices, pricing, throughput, unit, instance, columns, sort, formats, "
