@@ -2,7 +2,7 @@
 
 One module per concern, each with a ``setup_<x>(app)``; ``setup`` wires them up.
 Table logic (load, join prices, compute, sort, format) lives in modules that do
-not import Sphinx, so it can be tested with plain pandas.
+not import Sphinx, so it is unit-tested without a build.
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from sphinx.application import Sphinx
 
 from ext.chart_directive import setup_chart_directive
 from ext.cost_explorer import setup_cost_explorer
+from ext.df_table import setup_df_table
+from ext.filecache import FileCache
 from ext.interactive import setup_interactive
+from ext.missing_files import setup_missing_files
+from ext.perf_family import setup_perf_family
+from ext.perf_sweep import setup_perf_sweep
 from ext.release_diff import setup_release_diff
 from ext.run_reports import setup_run_reports
 
@@ -21,11 +26,18 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    cache = FileCache()  # parsed inputs, shared by the table directives of this application
+    setup_df_table(app, cache)  # first: it registers df_table_data_dir for the others
+    setup_perf_family(app, cache)
+    setup_perf_sweep(app, cache)
+    setup_missing_files(app)
     setup_interactive(app)
     setup_cost_explorer(app)
     setup_release_diff(app)
     setup_chart_directive(app)
     setup_run_reports(app)
+    # Table directives build nodes and note dependencies (merged by Sphinx); their one piece
+    # of environment data, missing files per page, is purged and merged in missing_files.
     return {
         "version": __version__,
         "parallel_read_safe": True,

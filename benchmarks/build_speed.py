@@ -1,0 +1,166 @@
+"""Clean-build time of N df-tables versus the same tables as plain csv-table.
+
+Builds two throw-away sites in a temporary folder:
+
+* ``df``: N pages, each a declarative ``df-table`` (price join, cost, sort, formats)
+  over its own CSV;
+* ``csv``: the same N pages as ``csv-table`` directives over CSVs holding exactly the
+  cells the df-table shows (precomputed with the extension's own table logic).
+
+Each run is a fresh ``sphinx-build`` process into an empty output folder (so import
+time counts, as in ``make html``); runs alternate df, csv, df, csv, ... and the
+script prints both medians and their ratio, for wall time and for CPU time (user +
+system of the build process; steadier on a shared machine). Target: ratio <= 1.15.
+
+The CSV rows are synthetic benchmark inputs written to the temporary folder only.
+
+    .venv/bin/python benchmarks/build_speed.py --tables 40 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ext.csvdata import read_csv_text  # noqa: E402
+from ext.prices import load_price_catalog  # noqa: E402
+from ext.tabledata import build_table  # noqa: E402
+from ext.tablespec import parse_spec  # noqa: E402
+
+COLUMNS = ["Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
+           "Latency P50 (ms)", "Latency P99 (ms)", "Application Type", "Neuron Version",
+           "Run Mode", "Batch Size", "Sequence Length", "Model Data Type",
+           "Compilation Autocast Data Type", "OS Type"]
+SHOWN = [*COLUMNS[:8], "Cost per 1M inferences", *COLUMNS[8:]]
+INSTANCES = ["inf2.xlarge", "Inf2.8xlarge", "inf2.24xlarge", "inf2.48xlarge"]
+PRICES = """\
+schema_version: 1
+currency: USD
+instances:
+""" + "".join(
+    f"  {name.lower()}:\n    region: us-east-1\n    prices:\n"
+    f"      ri-effective: {{rate: {rate}, read: 2025-05-20, source: benchmark input}}\n"
+    for name, rate in zip(INSTANCES, [0.328, 0.85, 2.804, 5.608], strict=True))
+
+
+def spec_text(table: int) -> str:
+    return (f"data: t{table}.csv\npricing: ri-effective\n"
+            f"throughput: Throughput (inference/sec)\ncolumns: [{', '.join(SHOWN)}]\n"
+            f"sort: [Model, Cost per 1M inferences]\n"
+            f"formats: {{Latency P50 (ms): sig3, Latency P99 (ms): sig3}}\n")
+
+
+def synthetic_rows(table: int, rows: int) -> list[list[str]]:
+    out = []
+    for row in range(rows):
+        batch = 1 + (row * 7 + table) % 16
+        out.append([f"model-{(row * 5 + table) % 11}", "script", "PyTorch 2.7",
+                    INSTANCES[row % len(INSTANCES)], "Classification",
+                    f"{100 + (row * 37 + table * 13) % 5000}.{row % 10}5",
+                    f"{1 + row % 9}.{row % 7}2", f"{2 + row % 9}.{row % 5}4",
+                    "Batch" if batch > 1 else "Real Time", "2.20", "Data Parallel",
+                    str(batch), "128", "FP32", "bf16" if row % 2 else "None", "U22"])
+    return out
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def make_sites(root: Path, tables: int, rows: int, theme: str) -> tuple[Path, Path]:
+    df_site, csv_site = root / "df", root / "csv"
+    for site in (df_site, csv_site):
+        (site / "data").mkdir(parents=True)
+    (df_site / "data" / "prices.yaml").write_text(PRICES, encoding="utf-8")
+    catalog = load_price_catalog(df_site / "data" / "prices.yaml")
+    common = f"html_theme = {theme!r}\nexclude_patterns = ['_build', 'data']\n"
+    (df_site / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO)!r})\n"
+        f"extensions = ['ext', 'sphinx_design']\ndf_table_data_dir = 'data'\n" + common)
+    (csv_site / "conf.py").write_text("extensions = ['sphinx_design']\n" + common)
+    toc = "".join(f"   page{table}\n" for table in range(tables))
+    for site in (df_site, csv_site):
+        (site / "index.rst").write_text(f"Benchmark\n=========\n\n.. toctree::\n\n{toc}")
+    for table in range(tables):
+        source = df_site / "data" / f"t{table}.csv"
+        write_csv(source, COLUMNS, synthetic_rows(table, rows))
+        spec = spec_text(table)
+        built = build_table(read_csv_text(source), parse_spec(spec), catalog)
+        write_csv(csv_site / "data" / f"t{table}.csv", list(built.columns),
+                  [[cell.text for cell in row] for row in built.rows])
+        title = f"Page {table}\n{'=' * len(f'Page {table}')}\n\n"
+        body = "".join(f"   {line}\n" for line in spec.splitlines())
+        (df_site / f"page{table}.rst").write_text(f"{title}.. df-table::\n\n{body}")
+        (csv_site / f"page{table}.rst").write_text(
+            f"{title}.. csv-table::\n   :file: data/t{table}.csv\n   :header-rows: 1\n")
+    return df_site, csv_site
+
+
+def build_seconds(site: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system of the build process) of a clean build."""
+    out = site / "_build"
+    shutil.rmtree(out, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(site),
+                    str(out / "html")], check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def extension_import_cost() -> str:
+    """CPU seconds of ``import ext`` beyond Sphinx itself, and whether it pulls in pandas."""
+    code = ("import sys, time; import sphinx.application, sphinx_design; "
+            "t = time.process_time(); import ext; "
+            "print(f'{time.process_time() - t:.3f}', 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout.split()
+    return f"import ext: {out[0]} s CPU (pandas imported: {out[1]})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tables", type=int, default=40, help="pages, one table each")
+    parser.add_argument("--rows", type=int, default=20, help="rows per table")
+    parser.add_argument("--repeats", type=int, default=5, help="clean builds of each site")
+    parser.add_argument("--theme", default="furo", help="html_theme of both sites")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        df_site, csv_site = make_sites(Path(tmp), args.tables, args.rows, args.theme)
+        build_seconds(df_site), build_seconds(csv_site)  # warm the OS file cache
+        df_runs, csv_runs = [], []
+        for _ in range(args.repeats):
+            df_runs.append(build_seconds(df_site))
+            csv_runs.append(build_seconds(csv_site))
+    print(f"{args.tables} tables x {args.rows} rows, theme {args.theme}, "
+          f"{args.repeats} alternating clean builds each (fresh sphinx-build processes)")
+    for measure, index in (("wall", 0), ("cpu", 1)):
+        df_median = statistics.median(run[index] for run in df_runs)
+        csv_median = statistics.median(run[index] for run in csv_runs)
+        for name, median, runs in (("df-table ", df_median, df_runs),
+                                   ("csv-table", csv_median, csv_runs)):
+            listed = ", ".join(f"{run[index]:.2f}" for run in runs)
+            print(f"{measure:4} {name} median {median:.3f} s  (runs: {listed})")
+        print(f"{measure:4} ratio df-table / csv-table: {df_median / csv_median:.3f} "
+              f"(target <= 1.15)")
+    print(extension_import_cost(), "(a fixed cost of the df-table site; it weighs on small N)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

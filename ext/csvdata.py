@@ -1,0 +1,93 @@
+"""Read a data CSV as text, checking every row. No Sphinx import.
+
+Values stay exactly as written (``2.20`` stays ``2.20``, ``None`` stays ``None``);
+each row remembers the line it starts on so later errors can point at it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class DataFileError(ValueError):
+    """A problem in a data file: ``path:line: message`` (line 0 = the file as a whole)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CsvText:
+    """A CSV read as text: header, rows of strings, and the line each row starts on."""
+
+    path: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...]
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame of the text, indexed by CSV line number (for notebooks)."""
+        import pandas as pd  # the site itself does not need pandas for declarative tables
+
+        return pd.DataFrame(list(self.rows), columns=list(self.columns),
+                            index=pd.Index(self.lines, name="line"), dtype=object)
+
+
+def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:
+    """Read ``path``; errors name ``shown_as`` (default: the path) and the line."""
+    shown = shown_as or str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return _parse(handle, shown)
+    except FileNotFoundError:
+        raise DataFileError(shown, 0, "file not found") from None
+    except UnicodeDecodeError as err:
+        raise DataFileError(shown, 0, f"not UTF-8 text ({err.reason})") from None
+    except csv.Error as err:
+        raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
+
+
+def _parse(handle, shown: str) -> CsvText:
+    reader = csv.reader(handle, strict=True)
+    header: list[str] | None = None
+    rows: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    last_line = 0
+    for record in reader:
+        start, last_line = last_line + 1, reader.line_num
+        if not record or record == [""]:
+            continue
+        if header is None:
+            header = _check_header(record, shown, start)
+            continue
+        if len(record) != len(header):
+            raise DataFileError(
+                shown, start,
+                f"expected {len(header)} fields as in the header, found {len(record)}",
+            )
+        rows.append(tuple(record))
+        lines.append(start)
+    if header is None:
+        raise DataFileError(shown, 0, "file is empty (expected a header row)")
+    return CsvText(path=shown, columns=tuple(header), rows=tuple(rows), lines=tuple(lines))
+
+
+def _check_header(record: list[str], shown: str, line: int) -> list[str]:
+    header = [name.strip() for name in record]
+    seen: set[str] = set()
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise DataFileError(shown, line, f"header column {position} has no name")
+        if name in seen:
+            raise DataFileError(shown, line, f"header names column {name!r} twice")
+        seen.add(name)
+    return header

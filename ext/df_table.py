@@ -1,0 +1,196 @@
+"""The ``df-table`` directive: a declarative YAML spec (default) or, opt-in, seed-002 code.
+
+Every file a table uses is recorded with ``env.note_dependency``, so editing a CSV or a
+catalog re-reads exactly the pages that use it. A broken table is a located error in
+the log and a visible error box on the page, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from ext.csvdata import CsvText, DataFileError, read_csv_text
+from ext.families import VARIANTS, FamilyCatalog, family_csv, load_families
+from ext.filecache import FileCache
+from ext.missing_files import note_missing_file
+from ext.prices import PriceCatalog, load_price_catalog
+from ext.render import error_box, shown_path, table_nodes
+from ext.tabledata import build_table
+from ext.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
+from ext.yamlnodes import YamlError
+
+logger = logging.getLogger(__name__)
+NO_RESULTS = "No published results yet."
+
+
+class TableError(Exception):
+    """A problem to report at ``line`` of the page (None: the directive's own line)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class DataDirective(SphinxDirective):
+    """Shared plumbing: the data directory, cached file loading, dependencies, error boxes."""
+
+    cache: ClassVar[FileCache]
+
+    def data_path(self, relative: str) -> Path:
+        return Path(self.config.df_table_data_dir, relative)
+
+    def shown(self, path: str | Path) -> str:
+        return shown_path(path, self.config.df_table_display_root)
+
+    def depend(self, path: str | Path) -> None:
+        self.env.note_dependency(os.path.abspath(path))
+
+    def depend_if_present(self, path: str | Path) -> None:
+        """A dependency, or for an absent file a note to re-read this page once it appears."""
+        if os.path.isfile(path):
+            self.depend(path)
+        else:
+            note_missing_file(self.env, path)
+
+    def read_csv(self, path: Path) -> CsvText:
+        self.depend_if_present(path)
+        shown = self.shown(path)
+        return self.cache.get("csv", str(path), lambda: read_csv_text(path, shown))
+
+    def price_catalog(self, relative: str) -> PriceCatalog:
+        path = self.data_path(relative)
+        self.depend(path)
+        shown = self.shown(path)
+        catalog = self.cache.get("prices", str(path), lambda: load_price_catalog(path))
+        return PriceCatalog(shown, catalog.currency, catalog.instances, catalog.unpriced)
+
+    def family_catalog(self) -> FamilyCatalog:
+        path = self.data_path("families.yaml")
+        self.depend(path)
+        catalog = self.cache.get("families", str(path), lambda: load_families(path))
+        return FamilyCatalog(self.shown(path), catalog.families)
+
+    def report(self, message: str, line: int | None = None) -> list[nodes.Node]:
+        """Log a located error and return the error box that takes the table's place."""
+        text = f"{self.name}: {message}"
+        logger.error(text, location=(self.env.docname, line or self.get_source_info()[1]),
+                     type="df_table", subtype="error")
+        return [error_box(text)]
+
+    def warn_missing_prices(self, instances: list[str], pricing: str, csv_shown: str,
+                            prices: str) -> None:
+        for instance in instances:
+            logger.warning(
+                "%s: no %s price for instance %r (from %s) in %s; its cost shows n/a",
+                self.name, pricing, instance, csv_shown, prices,
+                location=(self.env.docname, self.get_source_info()[1]),
+                type="df_table", subtype="price",
+            )
+
+    def render_spec(self, spec: TableSpec) -> list[nodes.Node]:
+        csv_path = self.data_path(spec.data)
+        csv = self.read_csv(csv_path)
+        catalog = self.price_catalog(spec.prices) if spec.pricing else None
+        table = build_table(csv, spec, catalog)
+        if catalog is not None:
+            self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
+                                     catalog.path)
+        return table_nodes(self.state, table, str(csv_path), caption=spec.caption)
+
+
+class DfTable(DataDirective):
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {
+        "header-rows": directives.nonnegative_int,  # accepted for seed-002 bodies
+        "family": directives.unchanged_required,
+        "platform": directives.unchanged_required,
+        "variant": lambda arg: directives.choice(arg, tuple(VARIANTS)),
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            return self._run()
+        except TableError as err:
+            return self.report(str(err), err.line)
+        except SpecError as err:
+            return self.report(err.message, self.content_offset + err.line if err.line else None)
+        except (YamlError, DataFileError) as err:
+            return self.report(str(err))
+
+    def _run(self) -> list[nodes.Node]:
+        if "family" in self.options:
+            return self._run_family()
+        body = "\n".join(self.content)
+        if looks_like_code(body):
+            return self._run_code(body)
+        return self.render_spec(parse_spec(body, self.get_source_info()[0]))
+
+    def _run_family(self) -> list[nodes.Node]:
+        if self.content:
+            raise TableError("a family table takes no body (its spec is in families.yaml)")
+        missing = [name for name in ("platform", "variant") if name not in self.options]
+        if missing:
+            raise TableError(f"a family table needs :{missing[0]}:")
+        spec = self.family_catalog().get(self.options["family"])
+        data = family_csv(self.options["platform"], self.options["family"],
+                          self.options["variant"])
+        path = self.data_path(data)
+        if not path.is_file() or not self.read_csv(path).rows:
+            self.depend_if_present(path)
+            return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
+        result = self.render_spec(spec.with_data(data))
+        for note in spec.notes:
+            result.append(self._note_box(note))
+        return result
+
+    def _note_box(self, text: str) -> nodes.Node:
+        box = nodes.note()
+        box.extend(self.parse_text_to_nodes(text))
+        return box
+
+    def _run_code(self, body: str) -> list[nodes.Node]:
+        if self.options.get("header-rows", 1) != 1:
+            raise TableError(":header-rows: must be 1 (the DataFrame's column names)")
+        if not self.config.df_table_allow_code:
+            raise TableError(
+                "this body is pandas code, which runs only when conf.py sets "
+                "df_table_allow_code = True (or rewrite it as a declarative spec: "
+                "data, columns, sort, ...)"
+            )
+        from ext.compat import run_table_code  # imported only on sites that opt in
+
+        page_dir = Path(self.env.doc2path(self.env.docname)).parent
+        result = run_table_code(body, page_dir, self.get_source_info()[0],
+                                self.content_offset, self.shown)
+        for path in result.files_read:
+            self.depend_if_present(path)
+        if result.error:
+            raise TableError(result.error, result.error_line)
+        return table_nodes(self.state, result.table, self.get_source_info()[0])
+
+
+def setup_df_table(app: Sphinx, cache: FileCache) -> None:
+    app.add_config_value("df_table_data_dir", "", "env", types=frozenset({str}),
+                         description="directory of data CSVs and catalogs (default: srcdir)")
+    app.add_config_value("df_table_allow_code", False, "env", types=frozenset({bool}),
+                         description="run pandas-code df-table bodies (compatibility form)")
+    app.add_config_value("df_table_display_root", "", "", types=frozenset({str}),
+                         description="paths in messages are relative to this (default: confdir)")
+    app.add_directive("df-table", type("DfTable", (DfTable,), {"cache": cache}))
+    app.connect("config-inited", _resolve_paths)
+
+
+def _resolve_paths(app: Sphinx, config: Config) -> None:
+    """Make the configured folders absolute once, relative to the folder of conf.py."""
+    data_dir = config.df_table_data_dir or str(app.srcdir)
+    config.df_table_data_dir = str(Path(app.confdir, data_dir).resolve())
+    config.df_table_display_root = str(Path(app.confdir, config.df_table_display_root).resolve())

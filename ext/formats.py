@@ -1,0 +1,86 @@
+"""Number formats, number parsing and the sort key shared by all tables. No Sphinx import.
+
+A column format is one of:
+
+* ``sig3`` (any digit 1-9): that many significant figures, thousands separators,
+  never an exponent and never fewer integer digits (``0.08333`` -> ``0.0833``,
+  ``17584.68`` -> ``17,585``); text around it is kept (``$sig3`` -> ``$0.0833``);
+* a ``str.format`` template with one field (``${:,.3f}``);
+* a format spec for a float (``.2f``, ``,.1f``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SIG = re.compile(r"^(?P<prefix>[^{}]*?)sig(?P<digits>[1-9])(?P<suffix>[^{}]*)$")
+_NUMBER_JUNK = str.maketrans("", "", "$,_ ")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def parse_number(text: object) -> float | None:
+    """The number a cell holds (``$1,234.5`` -> 1234.5), or None for text, blanks and NaN."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, int | float):
+        value = float(text)
+    else:
+        cleaned = str(text).strip().translate(_NUMBER_JUNK)
+        if not cleaned:
+            return None
+        try:
+            value = float(cleaned)
+        except ValueError:
+            return None
+    return value if math.isfinite(value) else None
+
+
+def check_format(fmt: str) -> str | None:
+    """None if ``fmt`` is usable, else why not."""
+    try:
+        format_number(fmt, 0.083333)
+        format_number(fmt, 17584.681)
+    except (ValueError, IndexError, KeyError, TypeError) as err:
+        return f"format {fmt!r} cannot format a number: {err}"
+    return None
+
+
+def format_number(fmt: str, value: float) -> str:
+    match = _SIG.match(fmt)
+    if match:
+        body = significant(value, int(match["digits"]))
+        return f"{match['prefix']}{body}{match['suffix']}"
+    if "{" in fmt:
+        return fmt.format(value)
+    return format(value, fmt)
+
+
+def significant(value: float, digits: int) -> str:
+    """``digits`` significant figures, without exponent, keeping all integer digits."""
+    if value == 0:
+        return "0"
+    integer_digits = math.floor(math.log10(abs(value))) + 1
+    decimals = max(digits - integer_digits, 0)
+    return f"{round(value, decimals):,.{decimals}f}"
+
+
+def sort_key(text: object) -> tuple:
+    """Order: numbers numerically, then text naturally and case-insensitively; blanks last.
+
+    ``resnet18 < resnet34 < resnet101 < UNet``; ``n/a``, ``''`` and None sort after all.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return (1,)
+    number = parse_number(text)
+    if number is not None:
+        return (0, 0, number)
+    words = str(text).strip().lower()
+    if words in ("", "n/a", "nan", "none", "null", "-"):
+        return (1,)
+    parts = _DIGITS.split(words)
+    return (0, 1, tuple(int(part) if index % 2 else part for index, part in enumerate(parts)))
+
+
+def is_missing(text: object) -> bool:
+    return sort_key(text) == (1,)

@@ -1,0 +1,33 @@
+"""``.. perf-sweep::``: a long-form sweep CSV as batch-size rows x one column per series."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from ext.csvdata import DataFileError
+from ext.df_table import DataDirective
+from ext.filecache import FileCache
+from ext.render import table_nodes
+from ext.sweep import build_sweep, parse_sweep_spec
+from ext.tablespec import SpecError
+from ext.yamlnodes import YamlError
+
+
+class PerfSweep(DataDirective):
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            spec = parse_sweep_spec("\n".join(self.content), self.get_source_info()[0])
+            csv_path = self.data_path(spec.data)
+            table = build_sweep(self.read_csv(csv_path), spec)
+        except SpecError as err:
+            return self.report(err.message, self.content_offset + err.line if err.line else None)
+        except (YamlError, DataFileError) as err:
+            return self.report(str(err))
+        return table_nodes(self.state, table, str(csv_path), caption=spec.caption)
+
+
+def setup_perf_sweep(app: Sphinx, cache: FileCache) -> None:
+    app.add_directive("perf-sweep", type("PerfSweep", (PerfSweep,), {"cache": cache}))

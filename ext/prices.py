@@ -1,0 +1,132 @@
+"""Load the price catalog (``data/prices.yaml``, format in CONTRIBUTING.md). No Sphinx import."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar
+
+SUPPORTED_SCHEMA = "1"
+
+
+@dataclass(frozen=True)
+class Price:
+    """One hourly rate of one instance under one pricing model."""
+
+    rate: float
+    read: str
+    source: str
+
+
+@dataclass(frozen=True)
+class InstancePrices:
+    name: str
+    region: str
+    prices: dict[str, Price]
+
+
+@dataclass(frozen=True)
+class PriceCatalog:
+    """Instances keyed by lower-cased instance type, so joins ignore case."""
+
+    path: str
+    currency: str
+    instances: dict[str, InstancePrices] = field(default_factory=dict)
+    unpriced: dict[str, str] = field(default_factory=dict)
+
+    def lookup(self, instance: str) -> InstancePrices | None:
+        return self.instances.get(instance.strip().lower())
+
+    def unpriced_reason(self, instance: str) -> str | None:
+        return self.unpriced.get(instance.strip().lower())
+
+    def pricing_models(self) -> list[str]:
+        return sorted({model for inst in self.instances.values() for model in inst.prices})
+
+
+def load_price_catalog(path: str | Path) -> PriceCatalog:
+    """Read and validate a price catalog; any problem is a :class:`YamlError` with a line."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YamlError(path, 0, "price catalog not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise YamlError(path, 0, f"cannot read price catalog: {err}") from None
+    return parse_price_catalog(text, path)
+
+
+def parse_price_catalog(text: str, path: str) -> PriceCatalog:
+    root = compose(text, path)
+    if root is None:
+        raise YamlError(path, 0, "price catalog is empty")
+    top = {key: node for key, _, node in mapping_items(root, path, "price catalog")}
+    for key, node in top.items():
+        if key not in ("schema_version", "currency", "instances", "unpriced"):
+            raise YamlError(
+                path, line_of(node),
+                f"unknown key {key!r} (expected schema_version, currency, instances, unpriced)",
+            )
+    if "schema_version" not in top:
+        raise YamlError(path, 1, "schema_version is missing (expected 1)")
+    version = scalar(top["schema_version"], path, "schema_version")
+    if version != SUPPORTED_SCHEMA:
+        raise YamlError(path, line_of(top["schema_version"]),
+                        f"schema_version {version} is not supported (expected 1)")
+    currency = scalar(top["currency"], path, "currency") if "currency" in top else "USD"
+    instances = _instances(top["instances"], path) if "instances" in top else {}
+    unpriced = _unpriced(top["unpriced"], path) if "unpriced" in top else {}
+    both = sorted(set(instances) & set(unpriced))
+    if both:
+        name = instances[both[0]].name
+        raise YamlError(path, 0, f"instance {name!r} is both priced and unpriced")
+    return PriceCatalog(path=path, currency=currency, instances=instances, unpriced=unpriced)
+
+
+def _instances(node, path: str) -> dict[str, InstancePrices]:
+    instances = {}
+    for name, _, inst_node in mapping_items(node, path, "instances", fold_case=True):
+        fields = {key: value for key, _, value in mapping_items(inst_node, path, name)}
+        for key, value in fields.items():
+            if key not in ("region", "prices"):
+                raise YamlError(path, line_of(value),
+                                f"{name}: unknown key {key!r} (expected region, prices)")
+        if "prices" not in fields:
+            raise YamlError(path, line_of(inst_node), f"{name}: prices is missing")
+        region = scalar(fields["region"], path, f"{name}: region") if "region" in fields else ""
+        prices = {
+            model: _price(price_node, path, f"{name}: {model}")
+            for model, _, price_node in mapping_items(fields["prices"], path, f"{name}: prices")
+        }
+        instances[name.strip().lower()] = InstancePrices(name=name, region=region, prices=prices)
+    return instances
+
+
+def _price(node, path: str, what: str) -> Price:
+    fields = {key: value for key, _, value in mapping_items(node, path, what)}
+    for key, value in fields.items():
+        if key not in ("rate", "read", "source"):
+            raise YamlError(path, line_of(value),
+                            f"{what}: unknown key {key!r} (expected rate, read, source)")
+    if "rate" not in fields:
+        raise YamlError(path, line_of(node), f"{what}: rate is missing")
+    text = scalar(fields["rate"], path, f"{what}: rate")
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= 0:
+        raise YamlError(path, line_of(fields["rate"]),
+                        f"{what}: rate must be a positive number (USD per hour), got {text!r}")
+    read = scalar(fields["read"], path, f"{what}: read") if "read" in fields else ""
+    source = scalar(fields["source"], path, f"{what}: source") if "source" in fields else ""
+    return Price(rate=rate, read=read, source=source)
+
+
+def _unpriced(node, path: str) -> dict[str, str]:
+    return {
+        name.strip().lower(): scalar(reason, path, f"unpriced: {name}")
+        for name, _, reason in mapping_items(node, path, "unpriced", fold_case=True)
+    }

@@ -1,0 +1,109 @@
+"""Sweep tables (seed 003 shape): long-form CSV -> batch-size rows x one column per series.
+
+No Sphinx import. The CSV holds one row per (batch size, engine, data type) with a
+``Status``; a cell shows the value when the status is ``ok`` and the status itself
+otherwise (``oom`` stays ``oom``). Column headers read ``<Engine> (<Data Type>)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ext.csvdata import CsvText, DataFileError
+from ext.formats import parse_number, sort_key
+from ext.tabledata import BuiltTable, Cell
+from ext.tablespec import SpecError
+from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar, string_list
+
+SWEEP_KEYS = ("data", "rows", "series", "value", "also", "status", "peak", "caption")
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    data: str
+    value: str
+    rows: str = "Batch Size"
+    series: tuple[str, ...] = ("Engine", "Data Type")
+    also: str | None = None
+    status: str = "Status"
+    peak: bool = False
+    caption: str | None = None
+
+
+def parse_sweep_spec(text: str, where: str = "perf-sweep") -> SweepSpec:
+    try:
+        root = compose(text, where)
+        if root is None:
+            raise YamlError(where, 0, "the sweep spec is empty (expected data and value)")
+        values: dict[str, object] = {}
+        for key, key_node, node in mapping_items(root, where, "the sweep spec"):
+            if key not in SWEEP_KEYS:
+                raise YamlError(where, line_of(key_node),
+                                f"unknown key {key!r} (known keys: {', '.join(SWEEP_KEYS)})")
+            values[key] = _value(key, node, where)
+    except YamlError as err:
+        raise SpecError(where, err.line, err.message) from None
+    for required in ("data", "value"):
+        if required not in values:
+            raise SpecError(where, 1, f"{required!r} is missing")
+    return SweepSpec(**values)  # type: ignore[arg-type]
+
+
+def _value(key: str, node, where: str) -> object:
+    if key == "series":
+        return tuple(string_list(node, where, key))
+    text = scalar(node, where, key)
+    if key == "peak":
+        if text.lower() not in ("true", "false", "yes", "no"):
+            raise YamlError(where, line_of(node), f"peak must be true or false, got {text!r}")
+        return text.lower() in ("true", "yes")
+    return text
+
+
+def build_sweep(csv: CsvText, spec: SweepSpec) -> BuiltTable:
+    """Pivot the sweep; a repeated (row, series) pair is an error naming both lines."""
+    needed = [spec.rows, *spec.series, spec.value, spec.status] + ([spec.also] if spec.also else [])
+    missing = [name for name in needed if name not in csv.columns]
+    if missing:
+        raise DataFileError(csv.path, 0, f"column {', '.join(map(repr, missing))} not found; "
+                                         f"the columns are: {', '.join(csv.columns)}")
+    index = {name: csv.columns.index(name) for name in needed}
+    series_names: list[str] = []
+    row_keys: dict[str, int] = {}
+    cells: dict[tuple[str, str], tuple[str, float | None, int]] = {}
+    for record, line in zip(csv.rows, csv.lines, strict=True):
+        parts = [record[index[name]].strip() for name in spec.series]
+        name = parts[0] + "".join(f" ({part})" for part in parts[1:] if part)
+        row = record[index[spec.rows]].strip()
+        if (row, name) in cells:
+            raise DataFileError(csv.path, line, f"{spec.rows} {row} of {name} is repeated "
+                                                f"(first on line {cells[(row, name)][2]})")
+        series_names += [] if name in series_names else [name]
+        row_keys.setdefault(row, line)
+        cells[(row, name)] = (*_cell(record, index, spec), line)
+    order = sorted(row_keys, key=sort_key)
+    peaks = _peaks(cells, series_names) if spec.peak else set()
+    rows = [[Cell(row)] + [
+        Cell(cells[(row, name)][0], strong=(row, name) in peaks) if (row, name) in cells
+        else Cell("") for name in series_names] for row in order]
+    return BuiltTable(columns=(spec.rows, *series_names), rows=rows,
+                      row_lines=[row_keys[row] for row in order])
+
+
+def _cell(record, index, spec: SweepSpec) -> tuple[str, float | None]:
+    status = record[index[spec.status]].strip()
+    if status.lower() != "ok":
+        return status, None
+    value = record[index[spec.value]].strip()
+    text = f"{value} | {record[index[spec.also]].strip()}" if spec.also else value
+    return text, parse_number(value)
+
+
+def _peaks(cells, series_names: list[str]) -> set[tuple[str, str]]:
+    peaks = set()
+    for name in series_names:
+        numbered = [(value, key) for key, (_, value, _) in cells.items()
+                    if key[1] == name and value is not None]
+        if numbered:
+            peaks.add(max(numbered, key=lambda pair: pair[0])[1])
+    return peaks

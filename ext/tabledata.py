@@ -1,0 +1,248 @@
+"""Table logic: filter, join prices, compute cost, sort, format. No Sphinx import.
+
+Every CSV value is text shown as written, so this works on plain Python rows rather
+than pandas: importing pandas alone costs a clean build of a small site about as
+much as rendering its tables (see benchmarks/build_speed.py). Each row keeps the CSV
+line it came from, so every later problem can name that line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ext.csvdata import CsvText, DataFileError
+from ext.formats import format_number, is_missing, parse_number, sort_key
+from ext.prices import PriceCatalog
+from ext.tablespec import RowFilter, SortKey, TableSpec
+
+DEFAULT_COST_FORMAT = "$sig3"
+_UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)
+_PLURAL = {"inference": "inferences", "token": "tokens", "image": "images", "sample": "samples",
+           "sequence": "sequences", "request": "requests"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    strong: bool = False
+    explanation: str | None = None
+
+
+@dataclass
+class BuiltTable:
+    """What a page shows: header, cell texts (as written or formatted on purpose) and notes."""
+
+    columns: tuple[str, ...]
+    rows: list[list[Cell]]
+    row_lines: list[int]
+    peak_row: int | None = None
+    missing_prices: list[str] = field(default_factory=list)
+    unpriced: dict[str, str] = field(default_factory=dict)
+    cost_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Columns, one dict per row (CSV text, or a computed number / None), and CSV lines."""
+
+    path: str
+    columns: tuple[str, ...]
+    records: tuple[dict[str, object], ...]
+    lines: tuple[int, ...]
+
+    @classmethod
+    def from_csv(cls, csv: CsvText) -> Rows:
+        records = tuple(dict(zip(csv.columns, row, strict=True)) for row in csv.rows)
+        return cls(csv.path, csv.columns, records, csv.lines)
+
+    def values(self, column: str) -> list[object]:
+        return [record[column] for record in self.records]
+
+    def take(self, positions: list[int]) -> Rows:
+        return Rows(self.path, self.columns, tuple(self.records[i] for i in positions),
+                    tuple(self.lines[i] for i in positions))
+
+    def with_column(self, name: str, values: list[object]) -> Rows:
+        records = tuple({**record, name: value}
+                        for record, value in zip(self.records, values, strict=True))
+        return Rows(self.path, (*self.columns, name), records, self.lines)
+
+    def require(self, names: list[str], what: str) -> None:
+        missing = [name for name in names if name not in self.columns]
+        if missing:
+            raise DataFileError(
+                self.path, 0,
+                f"{what} {', '.join(repr(name) for name in missing)} not found; "
+                f"the columns are: {', '.join(self.columns)}",
+            )
+
+
+def unit_from_column(column: str) -> str | None:
+    """``Throughput (tokens/second)`` -> ``tokens``; None when the header names no unit."""
+    match = _UNIT.search(column)
+    if not match:
+        return None
+    unit = match["unit"].strip().lower()
+    return _PLURAL.get(unit, unit)
+
+
+def cost_label(unit: str) -> str:
+    return f"Cost per 1M {unit}"
+
+
+def cost_per_million(throughput_per_s: float, hourly_rate: float) -> float:
+    """``1e6 / throughput * hourly_rate / 3600`` (currency per one million units)."""
+    return 1.0e6 / throughput_per_s * hourly_rate / 3600.0
+
+
+def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
+    rows.require([flt.column for flt in filters], "filter column")
+    for flt in filters:
+        rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
+                          if _passes(text, flt)])
+    return rows
+
+
+def _passes(text: object, flt: RowFilter) -> bool:
+    left, right = parse_number(text), parse_number(flt.value)
+    if left is not None and right is not None:
+        pair: tuple = (left, right)
+    else:
+        pair = (str(text).strip().lower(), flt.value.strip().lower())
+    return {
+        "==": pair[0] == pair[1], "!=": pair[0] != pair[1],
+        "<": pair[0] < pair[1], "<=": pair[0] <= pair[1],
+        ">": pair[0] > pair[1], ">=": pair[0] >= pair[1],
+    }[flt.op]
+
+
+def throughput_values(rows: Rows, column: str) -> list[float]:
+    """Throughput as floats; a non-numeric, zero or negative value is an error at its line."""
+    values = []
+    for line, text in zip(rows.lines, rows.values(column), strict=True):
+        value = parse_number(text)
+        if value is None:
+            raise DataFileError(rows.path, line, f"{column} must be a number, got {text!r}")
+        if value <= 0:
+            raise DataFileError(rows.path, line, f"{column} must be positive, got {text!r}")
+        values.append(value)
+    return values
+
+
+def add_cost(
+    rows: Rows, spec: TableSpec, catalog: PriceCatalog, label: str
+) -> tuple[Rows, BuiltTable]:
+    """Add the cost column (float, or None where there is no price); report what it used."""
+    rows.require([spec.instance, spec.throughput or ""], "column")
+    pricing = spec.pricing or ""
+    if pricing not in catalog.pricing_models():
+        raise DataFileError(catalog.path, 0, f"pricing model {pricing!r} is not in the catalog "
+                                             f"(it has: {', '.join(catalog.pricing_models())})")
+    throughput = throughput_values(rows, spec.throughput or "")
+    report = BuiltTable(columns=(), rows=[], row_lines=[])
+    used: set[tuple[str, str]] = set()
+    costs: list[object] = []
+    for instance, per_second in zip(rows.values(spec.instance), throughput, strict=True):
+        instance = str(instance)
+        entry = catalog.lookup(instance)
+        price = entry.prices.get(pricing) if entry else None
+        if entry is None or price is None:
+            costs.append(None)
+            reason = catalog.unpriced_reason(instance)
+            if reason is not None:
+                report.unpriced[instance] = reason
+            elif instance not in report.missing_prices:
+                report.missing_prices.append(instance)
+            continue
+        used.add((entry.region, price.read))
+        costs.append(cost_per_million(per_second, price.rate))
+    report.cost_note = _cost_note(label, pricing, catalog.currency, used)
+    return rows.with_column(label, costs), report
+
+
+def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
+    regions = sorted({region for region, _ in used if region}) or ["region not stated"]
+    dates = sorted({read for _, read in used if read}) or ["date not stated"]
+    read = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return (f"{label}: {pricing} hourly rate ({currency}), {', '.join(regions)}, "
+            f"prices read {read}.")
+
+
+def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
+    """Stable multi-key sort on the underlying values; missing values last in either direction."""
+    rows.require([key.column for key in keys], "sort column")
+    order = list(range(len(rows.records)))
+    for key in reversed(keys):
+        values = rows.values(key.column)
+        present = [i for i in order if not is_missing(values[i])]
+        absent = [i for i in order if is_missing(values[i])]
+        present.sort(key=lambda i, values=values: sort_key(values[i]), reverse=key.descending)
+        order = present + absent
+    return rows.take(order)
+
+
+def format_column(values: list[object], fmt: str | None) -> list[str]:
+    """Text as written, or the number formatted with ``fmt`` (cells that are not numbers stay)."""
+    texts = []
+    for value in values:
+        if value is None:
+            texts.append("n/a")
+            continue
+        number = parse_number(value) if fmt else None
+        texts.append(format_number(fmt, number) if fmt and number is not None else str(value))
+    return texts
+
+
+def peak_position(values: list[object]) -> int | None:
+    numbers = [parse_number(value) for value in values]
+    best = None
+    for position, number in enumerate(numbers):
+        if number is not None and (best is None or number > numbers[best]):
+            best = position
+    return best
+
+
+def build_table(
+    csv: CsvText, spec: TableSpec, catalog: PriceCatalog | None = None
+) -> BuiltTable:
+    """Everything a declarative df-table shows, from the CSV text, the spec and the prices."""
+    rows = apply_filters(Rows.from_csv(csv), spec.filters)
+    report = BuiltTable(columns=(), rows=[], row_lines=[])
+    formats = dict(spec.formats)
+    label = None
+    if spec.pricing:
+        if catalog is None:
+            raise ValueError("a priced table needs a price catalog")
+        label = cost_label(spec.unit or unit_from_column(spec.throughput or "") or "inferences")
+        formats.setdefault(label, DEFAULT_COST_FORMAT)
+        rows, report = add_cost(rows, spec, catalog, label)
+    columns = list(spec.columns or rows.columns)
+    rows.require(columns, "column")
+    rows.require(list(formats), "formatted column")
+    rows.require([spec.peak] if spec.peak else [], "peak column")
+    rows = sort_rows(rows, spec.sort)
+    report.columns = tuple(columns)
+    report.row_lines = list(rows.lines)
+    report.peak_row = peak_position(rows.values(spec.peak)) if spec.peak else None
+    report.rows = _cells(rows, columns, formats, spec, label, report)
+    return report
+
+
+def _cells(rows: Rows, columns: list[str], formats: dict[str, str], spec: TableSpec,
+           cost_column: str | None, report: BuiltTable) -> list[list[Cell]]:
+    texts = {column: format_column(rows.values(column), formats.get(column))
+             for column in columns}
+    instances = rows.values(spec.instance) if cost_column else []
+    cells = []
+    for position in range(len(rows.records)):
+        row = []
+        for column in columns:
+            text = texts[column][position]
+            explanation = None
+            if column == cost_column and text == "n/a":
+                explanation = report.unpriced.get(str(instances[position]))
+            strong = position == report.peak_row and column == spec.peak
+            row.append(Cell(text, strong=strong, explanation=explanation))
+        cells.append(row)
+    return cells

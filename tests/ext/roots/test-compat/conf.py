@@ -1,0 +1,6 @@
+# Compatibility form: seed-002 style pandas bodies (fixture data only).
+extensions = ["ext", "sphinx_design"]
+df_table_allow_code = True
+exclude_patterns = ["_build"]
+extensions.append("sphinx.ext.extlinks")
+extlinks = {"benchmark-pt": ("https://example.com/benchmarks/%s", "%s")}
