@@ -1,9 +1,9 @@
 """Stale prices: a price a page uses whose ``read`` date is older than a configured age warns.
 
 Pages note the prices they use (catalog, instance, pricing model) in the environment
-while they are read; after reading (``env-check-consistency``, main process, after
-parallel readers merged) each stale one is reported ONCE per build, located at its entry
-in the price file::
+while they are read; after reading (``env-updated``: main process, after parallel
+readers merged, on every build even when no page changed) each stale one is reported
+ONCE per build, located at its entry in the price file::
 
     data/prices.yaml:11: WARNING: price is stale: inf2.xlarge ri-effective rate was
     read 2025-05-20, 551 days before 2026-11-22 (df_table_price_max_age_days = 365)
@@ -124,5 +124,4 @@ def setup_price_age(app: Sphinx, cache: FileCache) -> None:
                          description="a used price read longer ago than this warns (0: never)")
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency",
-                lambda app, env: _warn_stale(app, env, cache))
+    app.connect("env-updated", lambda app, env: _warn_stale(app, env, cache))
