@@ -30,10 +30,12 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
+
+if TYPE_CHECKING:  # pandas is imported where a table is built (``import ext`` stays light)
+    import pandas as pd
 
 DEFAULT_THRESHOLD = 0.05
 DEFAULT_ALPHA = 0.01
@@ -284,6 +286,8 @@ def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
 
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
 
 
@@ -710,6 +714,8 @@ def result_table(result: DiffResult, split_key: bool = False) -> pd.DataFrame:
         record["Verdict"] = row.verdict + status
         records.append(record)
     columns = [*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict"]
+    import pandas as pd
+
     return pd.DataFrame(records, columns=columns)
 
 

@@ -13,12 +13,14 @@ from sphinx.application import Sphinx
 
 from ext.chart_directive import setup_chart_directive
 from ext.cost_explorer import setup_cost_explorer
+from ext.cost_review import setup_cost_review
 from ext.df_table import setup_df_table
 from ext.filecache import FileCache
 from ext.interactive import setup_interactive
 from ext.missing_files import setup_missing_files
 from ext.perf_family import setup_perf_family
 from ext.perf_sweep import setup_perf_sweep
+from ext.price_age import setup_price_age
 from ext.release_diff import setup_release_diff
 from ext.run_reports import setup_run_reports
 
@@ -30,6 +32,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_df_table(app, cache)  # first: it registers df_table_data_dir for the others
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
+    setup_cost_review(app, cache)
+    setup_price_age(app, cache)
     setup_missing_files(app)
     setup_interactive(app)
     setup_cost_explorer(app)

@@ -20,9 +20,8 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -31,7 +30,11 @@ from sphinx.util.docutils import SphinxDirective
 
 from collect import diff
 from ext import charts
+from ext.csvdata import DataFileError, read_csv_text
 from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
+
+if TYPE_CHECKING:  # pandas is imported when a chart is drawn (``import ext`` stays light)
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ THROUGHPUT_COLUMNS = ("Throughput (inference/sec)", "Throughput (tokens/second)"
 LATENCY_COLUMNS = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
 COST_COLUMNS = ("Cost per 1M inferences", "Cost per 1M tokens")
 LABEL_COLUMNS = ("Inst. Type", "Batch Size")
+LONG_SWEEP_COLUMNS = ("Batch Size", "Engine", "Data Type", "Status")  # CONTRIBUTING.md
 
 
 class perf_chart(nodes.General, nodes.Element):  # docutils names node classes in lower case
@@ -56,6 +60,23 @@ def _first_present(frame: pd.DataFrame, names: Sequence[str], option: str) -> st
             return name
     raise InputError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
                      f":{option}: (columns: {', '.join(map(str, frame.columns))})")
+
+
+def _first_starting(frame: pd.DataFrame, prefix: str, option: str,
+                    required: bool = True) -> str | None:
+    for name in frame.columns:
+        if str(name).startswith(prefix):
+            return str(name)
+    if required:
+        raise InputError(f"no {prefix} column; name one with :{option}: "
+                         f"(columns: {', '.join(map(str, frame.columns))})")
+    return None
+
+
+def _table_frame(columns: Sequence[str], rows: list[list[str]]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=list(columns), dtype=object)
 
 
 class PerfChart(SphinxDirective):
@@ -91,15 +112,17 @@ class PerfChart(SphinxDirective):
                 raise InputError(f"missing or unknown :kind: (one of {', '.join(KINDS)}{got})")
             if not self.options.get("data"):
                 raise InputError("missing option :data: (CSV path(s))")
+            self._paths: list[Path] = []
             frames = [self._read(path) for path in self.options["data"].split()]
             svg = getattr(self, f"_{kind}")(frames)
-        except (InputError, charts.ChartError, diff.DiffError) as exc:
+        except (InputError, charts.ChartError, diff.DiffError, DataFileError) as exc:
             return error_node(self, f"perf-chart: {exc}", "chart")
         return [self._node(svg)]
 
     def _read(self, value: str) -> pd.DataFrame:
         path = find_input(self, "data", value)
         self.env.note_dependency(str(path))
+        self._paths.append(path)
         return charts.read_csv_strict(path)
 
     def _filtered(self, frame: pd.DataFrame, group_column: str) -> pd.DataFrame:
@@ -120,6 +143,8 @@ class PerfChart(SphinxDirective):
         """One table of several CSVs; a row in both (throughput and latency tables) counts once."""
         if len(frames) == 1:
             return frames[0]
+        import pandas as pd
+
         return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
 
     def _pareto(self, frames: list[pd.DataFrame]) -> str:
@@ -172,6 +197,8 @@ class PerfChart(SphinxDirective):
         return frame, cost_column, f"{cost_column} (USD, {pricing_model} rate{read})"
 
     def _sweep(self, frames: list[pd.DataFrame]) -> str:
+        if len(frames) == 1 and all(c in frames[0].columns for c in LONG_SWEEP_COLUMNS):
+            return self._long_sweep(self._paths[0], frames[0])
         if len(frames) > 2:
             raise InputError(":data: a sweep takes one throughput CSV and optionally one "
                              f"latency CSV, got {len(frames)} files")
@@ -182,6 +209,32 @@ class PerfChart(SphinxDirective):
             throughput, frames[1] if len(frames) == 2 else None, x_column, series,
             self.options.get("throughput-label", "Throughput (inferences/s)"),
             self.options.get("latency-label", "Latency (ms)"),
+            self.options.get("title"),
+        )
+
+    def _long_sweep(self, path: Path, frame: pd.DataFrame) -> str:
+        """The published shape: one row per (batch size, engine, data type) with a Status.
+
+        The pivot is the ``perf-sweep`` table's (:func:`ext.sweep.build_sweep`), so a chart
+        and a table of one CSV agree, and a repeated row is an error naming its line.
+        """
+        from ext.sweep import SweepSpec, build_sweep
+
+        csv = read_csv_text(path, str(path))
+        throughput = self.options.get("throughput-column") or _first_starting(
+            frame, "Throughput", "throughput-column")
+        latency = self.options.get("latency-column") or _first_starting(
+            frame, "Latency", "latency-column", required=False)
+        wide = {}
+        for column in filter(None, (throughput, latency)):
+            charts.require_columns(frame, [column], "sweep chart")
+            table = build_sweep(csv, SweepSpec(data=str(path), value=column))
+            wide[column] = _table_frame(table.columns, [[c.text for c in r] for r in table.rows])
+        series = _comma_list(self.options.get("columns", ""))
+        return charts.sweep_chart_svg(
+            wide[throughput], wide.get(latency or ""), "Batch Size", series,
+            self.options.get("throughput-label", throughput),
+            self.options.get("latency-label", latency or "Latency (ms)"),
             self.options.get("title"),
         )
 

@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-import numpy as np
-import pandas as pd
-
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
     from matplotlib.figure import Figure
 
-# matplotlib itself is imported only when a chart is drawn: importing it costs about half a
-# second, which every Sphinx start would otherwise pay, charts or not.
+# pandas, numpy and matplotlib are imported only when a chart is drawn: importing them costs
+# about a second, which every Sphinx start (``import ext``) would otherwise pay, charts or not.
 
 SVG_RC = {
     "svg.hashsalt": "perf-chart",
@@ -56,6 +55,8 @@ class ChartError(ValueError):
 
 def read_csv_strict(path: Path) -> pd.DataFrame:
     """A CSV as text cells; a row with the wrong number of fields is an error naming the line."""
+    import pandas as pd
+
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -84,6 +85,8 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None
 
 def to_numbers(values: pd.Series) -> pd.Series:
     """Numbers from text cells (``$1,234.5`` -> 1234.5); anything else (``oom``, ``n/a``) NaN."""
+    import pandas as pd
+
     cleaned = values.astype(str).str.strip().str.replace(",", "", regex=False)
     cleaned = cleaned.str.lstrip("$")
     return pd.to_numeric(cleaned, errors="coerce").astype(float)
@@ -98,6 +101,8 @@ def pareto_front(throughput: Sequence[float], latency: Sequence[float]) -> np.nd
 
     NaN points are never on the front. Identical points are both on it.
     """
+    import numpy as np
+
     thr = np.asarray(throughput, dtype=float)
     lat = np.asarray(latency, dtype=float)
     valid = ~(np.isnan(thr) | np.isnan(lat))
@@ -277,6 +282,8 @@ def cost_chart_svg(df: pd.DataFrame, cost_column: str, label_columns: Sequence[s
                    + "; ".join(parts) + ".")
 
     def draw(figure: Figure) -> None:
+        import numpy as np
+
         axes = figure.add_subplot()
         positions = np.arange(len(data))
         costs = data["_cost"].fillna(0.0).to_numpy()

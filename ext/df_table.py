@@ -22,9 +22,10 @@ from ext.csvdata import CsvText, DataFileError, read_csv_text
 from ext.families import VARIANTS, FamilyCatalog, family_csv, load_families
 from ext.filecache import FileCache
 from ext.missing_files import note_missing_file
+from ext.price_age import note_prices_used
 from ext.prices import PriceCatalog, load_price_catalog
 from ext.render import error_box, shown_path, table_nodes
-from ext.tabledata import build_table
+from ext.tabledata import Rows, apply_filters, build_table
 from ext.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
 from ext.yamlnodes import YamlError
 
@@ -104,6 +105,9 @@ class DataDirective(SphinxDirective):
         if catalog is not None:
             self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
                                      catalog.path)
+            shown_rows = apply_filters(Rows.from_csv(csv), spec.filters)
+            note_prices_used(self.env, self.data_path(spec.prices),
+                             map(str, shown_rows.values(spec.instance)), spec.pricing or "")
         return table_nodes(self.state, table, str(csv_path), caption=spec.caption)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar
 
 SUPPORTED_SCHEMA = "1"
+# The pricing models a catalog may list (issue 5); ``ri-effective`` is the RI rate as the
+# published Neuron pages use it, with the term not stated.
+PRICING_MODELS = ("on-demand", "ri-effective", "ri-1yr", "ri-3yr", "savings-plan", "spot")
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,11 @@ class Price:
     rate: float
     read: str
     source: str
+    line: int = field(default=0, compare=False)  # of the entry in the catalog, for messages
+
+    def read_date(self) -> date | None:
+        """The ``read`` date (validated when the catalog is loaded), or None if not stated."""
+        return date.fromisoformat(self.read) if self.read else None
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,9 @@ class PriceCatalog:
         return self.unpriced.get(instance.strip().lower())
 
     def pricing_models(self) -> list[str]:
-        return sorted({model for inst in self.instances.values() for model in inst.prices})
+        """The pricing models any instance has, in :data:`PRICING_MODELS` order."""
+        present = {model for inst in self.instances.values() for model in inst.prices}
+        return [model for model in PRICING_MODELS if model in present]
 
 
 def load_price_catalog(path: str | Path) -> PriceCatalog:
@@ -96,10 +107,14 @@ def _instances(node, path: str) -> dict[str, InstancePrices]:
         if "prices" not in fields:
             raise YamlError(path, line_of(inst_node), f"{name}: prices is missing")
         region = scalar(fields["region"], path, f"{name}: region") if "region" in fields else ""
-        prices = {
-            model: _price(price_node, path, f"{name}: {model}")
-            for model, _, price_node in mapping_items(fields["prices"], path, f"{name}: prices")
-        }
+        prices = {}
+        for model, key_node, price_node in mapping_items(fields["prices"], path,
+                                                         f"{name}: prices"):
+            if model not in PRICING_MODELS:
+                raise YamlError(path, line_of(key_node),
+                                f"{name}: unknown pricing model {model!r} "
+                                f"(expected one of {', '.join(PRICING_MODELS)})")
+            prices[model] = _price(price_node, path, f"{name}: {model}")
         instances[name.strip().lower()] = InstancePrices(name=name, region=region, prices=prices)
     return instances
 
@@ -121,8 +136,14 @@ def _price(node, path: str, what: str) -> Price:
         raise YamlError(path, line_of(fields["rate"]),
                         f"{what}: rate must be a positive number (USD per hour), got {text!r}")
     read = scalar(fields["read"], path, f"{what}: read") if "read" in fields else ""
+    if read:
+        try:
+            date.fromisoformat(read)
+        except ValueError:
+            raise YamlError(path, line_of(fields["read"]),
+                            f"{what}: read must be a date YYYY-MM-DD, got {read!r}") from None
     source = scalar(fields["source"], path, f"{what}: source") if "source" in fields else ""
-    return Price(rate=rate, read=read, source=source)
+    return Price(rate=rate, read=read, source=source, line=line_of(node))
 
 
 def _unpriced(node, path: str) -> dict[str, str]:

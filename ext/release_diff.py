@@ -16,9 +16,8 @@ up in ``df_table_data_dir`` first, then relative to the page. The comparison its
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -27,6 +26,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from collect import diff
+
+if TYPE_CHECKING:  # pandas is imported by collect.diff where a table is built
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 

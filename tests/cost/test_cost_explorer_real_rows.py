@@ -1,0 +1,84 @@
+"""The cost explorer fed by the real provider agrees with ``cheapest-under-sla`` (Chromium)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import threading
+from collections.abc import Iterator
+
+import pytest
+from cost_site import HERE, Site
+
+pytestmark = pytest.mark.browser
+
+PAGE = """Explore
+=======
+
+.. cheapest-under-sla::
+   :max-ms: 10
+   :pricing: on-demand
+   :models: bert-base
+
+.. cost-explorer::
+   :model: bert-base
+   :sla-ms: 10
+   :percentile: p99
+   :pricing: on-demand
+"""
+
+
+def _browser_harness():
+    """tests/browser's Chromium set-up (installs Debian's chromium when missing)."""
+    spec = importlib.util.spec_from_file_location("browser_harness",
+                                                  HERE.parent / "browser" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def served(site: Site) -> Iterator[str]:
+    site.write("explore.rst", PAGE)
+    site.write("index.rst", "Cost review\n===========\n\n.. toctree::\n\n   compare\n   sla\n"
+                            "   explore\n")
+    site.build()
+    assert site.warning_lines() == []
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(site.srcdir / "_build" / "html"))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/explore.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_explorer_ranks_the_provider_rows_like_the_directive(served: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    harness = _browser_harness()
+    chromium_path = harness.ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path),
+                                             args=harness.CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(served)
+            container = page.locator("div.cost-explorer")
+            container.locator("table.cost-explorer-table tbody tr").first.wait_for()
+            summary = container.locator(".cost-explorer-summary").text_content()
+            directive_answer = page.locator("table.cost-review tbody tr td").nth(1).text_content()
+            assert errors == []
+        finally:
+            browser.close()
+    assert directive_answer == "inf2.xlarge"
+    assert summary.startswith(
+        "Cheapest for bert-base (P99 \u2264 10 ms, on-demand): inf2.xlarge"), summary

@@ -1,0 +1,114 @@
+"""Price catalog: pricing model names, read dates, and the stale-price warning."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from cost_site import BUILD_DAY_EPOCH, Site
+
+from ext.price_age import build_date, stale_prices
+from ext.prices import PRICING_MODELS, parse_price_catalog
+from ext.yamlnodes import YamlError
+
+CATALOG = """\
+schema_version: 1
+instances:
+  inf2.xlarge:
+    region: us-east-1
+    prices:
+      on-demand: {rate: 0.7582, read: 2026-11-22}
+      ri-1yr: {rate: 0.45, read: 2026-01-01}
+      ri-3yr: {rate: 0.30, read: 2024-01-01}
+      savings-plan: {rate: 0.50}
+      spot: {rate: 0.2, read: 2026-11-20}
+"""
+
+
+def test_all_pricing_models_of_the_issue_are_accepted_in_order() -> None:
+    catalog = parse_price_catalog(CATALOG, "prices.yaml")
+    assert catalog.pricing_models() == ["on-demand", "ri-1yr", "ri-3yr", "savings-plan", "spot"]
+    assert PRICING_MODELS[:2] == ("on-demand", "ri-effective")
+    assert catalog.lookup("INF2.XLARGE").prices["ri-3yr"].line == 8
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("ri-3yr:", "reserved:"),
+     "prices.yaml:8: inf2.xlarge: unknown pricing model 'reserved' (expected one of on-demand, "
+     "ri-effective, ri-1yr, ri-3yr, savings-plan, spot)"),
+    (("2024-01-01", "last year"),
+     "prices.yaml:8: inf2.xlarge: ri-3yr: read must be a date YYYY-MM-DD, got 'last year'"),
+])
+def test_bad_pricing_model_or_date_is_a_located_error(change: tuple[str, str],
+                                                      message: str) -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_price_catalog(CATALOG.replace(*change), "prices.yaml")
+    assert str(caught.value) == message
+
+
+def test_stale_prices_are_those_used_and_older_than_the_limit() -> None:
+    catalog = parse_price_catalog(CATALOG, "prices.yaml")
+    used = [("inf2.xlarge", model) for model in catalog.pricing_models()]
+    stale = stale_prices(catalog, used, date(2026, 11, 22), 365)
+    assert [(p.instance, p.pricing, p.read, p.line, p.age_days) for p in stale] == [
+        ("inf2.xlarge", "ri-3yr", "2024-01-01", 8, 1056)]
+    assert stale_prices(catalog, used, date(2026, 11, 22), 0) == []  # 0 turns the check off
+    assert stale_prices(catalog, [("inf2.xlarge", "on-demand")], date(2030, 1, 1), 365)
+    assert stale_prices(catalog, [("inf2.xlarge", "savings-plan")], date(2030, 1, 1), 1) == []
+
+
+def test_build_date_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    assert build_date() == date(2026, 11, 22)
+
+
+STALE = [
+    "data/prices.yaml:8: WARNING: price is stale: inf2.xlarge ri-effective rate was read "
+    "2025-05-20, 551 days before 2026-11-22 (df_table_price_max_age_days = 365) "
+    "[df_table.stale_price]",
+    "data/prices.yaml:13: WARNING: price is stale: inf2.8xlarge ri-effective rate was read "
+    "2025-05-20, 551 days before 2026-11-22 (df_table_price_max_age_days = 365) "
+    "[df_table.stale_price]",
+]
+
+
+def test_a_used_stale_price_warns_once_per_build_at_its_entry(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    # Two pages show ri-effective costs of both instances: still one warning each.
+    site.write("sla2.rst", "SLA 2\n=====\n\n.. cheapest-under-sla::\n   :max-ms: 5\n"
+                           "   :pricing: ri-effective\n")
+    site.write("df.rst", "Table\n=====\n\n.. df-table::\n\n   data: inf2/latency_data_encoder.csv\n"
+                         "   pricing: ri-effective\n   throughput: Throughput (inference/sec)\n")
+    site.build(df_table_price_max_age_days=365)
+    lines = site.warning_lines()
+    assert sorted(line for line in lines if "stale" in line) == sorted(STALE)
+    assert [line for line in lines if "stale" not in line] == [
+        "df.rst: WARNING: document isn't included in any toctree [toc.not_included]",
+        "sla2.rst: WARNING: document isn't included in any toctree [toc.not_included]",
+    ]
+
+
+def test_only_prices_a_page_uses_count_and_the_limit_is_configurable(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    site.write("compare.rst", "Compare\n=======\n\n.. cost-comparison::\n   :pricing: on-demand\n")
+    site.build(df_table_price_max_age_days=365)
+    assert site.warning_lines() == []  # ri-effective rates are old but no page shows them
+    site.write("compare.rst", "Compare\n=======\n\n.. cost-comparison::\n")
+    site.build(df_table_price_max_age_days=730)
+    assert site.warning_lines() == []
+    site.build(df_table_price_max_age_days=365)
+    assert sorted(site.warning_lines()) == sorted(STALE)
+
+
+def test_stale_warning_can_be_suppressed(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    site.build(df_table_price_max_age_days=365, suppress_warnings=["df_table.stale_price"])
+    assert site.warning_lines() == []
+
+
+def test_parallel_build_warns_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    site.build(parallel=2, df_table_price_max_age_days=365)
+    assert sorted(site.warning_lines()) == sorted(STALE)
