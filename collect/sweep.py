@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,12 +143,16 @@ def make_record(config: Config, env: dict, started_at: str, status: str,
     }
 
 
-def run_sweep(options: SweepOptions, stream: TextIO | None = None) -> list[dict]:
-    """Run every planned configuration not already done; returns the new records."""
+def run_sweep(options: SweepOptions, stream: TextIO | None = None,
+              backend: Backend | None = None) -> list[dict]:
+    """Run every planned configuration not already done; returns the new records.
+
+    ``backend`` overrides ``options.backend`` (e.g. a backend object built elsewhere).
+    """
     stream = stream or sys.stderr
     configs = plan(options)
     measure = measurement_for(options.mode)
-    backend = get_backend(options.backend)
+    backend = backend or get_backend(options.backend)
     writer = ResultsWriter(options.out, resume=options.resume, force=options.force)
     if writer.repaired_line is not None:
         stream.write(f"{options.out}:{writer.repaired_line}: removed a torn last line "
@@ -178,7 +181,6 @@ def run_one(measure: Measurement, backend: Backend, config: Config, options: Swe
     if failed_batch is not None and config.batch_size > failed_batch:
         reason = f"batch size {failed_batch} ran out of memory"
         return make_record(config, env, started_at, "skipped", reason, {})
-    began = time.perf_counter()
     try:
         measured = measure(backend, config, options)
     except (KeyboardInterrupt, CollectError):
@@ -187,6 +189,5 @@ def run_one(measure: Measurement, backend: Backend, config: Config, options: Swe
         status, reason = classify(error)
         if status == "oom":
             oom_at[config.group()] = config.batch_size
-        elapsed = {"duration_s": round(time.perf_counter() - began, 6)}
-        return make_record(config, env, started_at, status, reason, elapsed)
+        return make_record(config, env, started_at, status, reason, {})
     return make_record(config, env, started_at, "ok", None, measured)
