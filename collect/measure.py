@@ -5,9 +5,11 @@ tokenize_s)`` per batch. The timeline:
 
 1. warm-up (discarded): at least ``warmup_s`` seconds *and* at least
    ``MIN_WARMUP_BATCHES`` batches from every worker;
-2. measurement: exactly ``duration_s`` seconds of wall clock. Throughput counts the
-   batches that *complete* inside the window; latency percentiles use the batches that
-   start and end inside it;
+2. measurement: ``duration_s`` seconds of wall clock. Throughput and the latency
+   percentiles use the batches that *complete* inside the window. When fewer than
+   ``MIN_MEASURED_BATCHES`` complete in ``duration_s`` (a batch longer than the
+   duration), the window is extended until they have, and ``duration_s`` records the
+   actual window;
 3. the workers are told to stop and finish their current batch.
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
@@ -28,6 +30,7 @@ from collect.backends.base import Prepared, Step
 from collect.stats import latency_summary, percentile, stability, window_throughputs
 
 MIN_WARMUP_BATCHES = 2
+MIN_MEASURED_BATCHES = 3
 POLL_S = 0.005
 
 
@@ -105,6 +108,22 @@ def _warm_up(logs: list[list], shared: _Shared, min_s: float, deadline: float) -
         time.sleep(POLL_S)
 
 
+def _completed_since(logs: list[list], moment: float) -> int:
+    return sum(1 for log in logs for entry in log[-MIN_MEASURED_BATCHES:] if entry[1] >= moment)
+
+
+def _extend(logs: list[list], shared: _Shared, measure_start: float, measure_end: float,
+            deadline: float) -> float:
+    """Wait until at least MIN_MEASURED_BATCHES completed in the window; the new end."""
+    if _completed_since(logs, measure_start) >= MIN_MEASURED_BATCHES:
+        return measure_end
+    while not shared.errors and _completed_since(logs, measure_start) < MIN_MEASURED_BATCHES:
+        if time.perf_counter() > deadline:
+            raise MeasureTimeout("too few batches completed before the timeout")
+        time.sleep(POLL_S)
+    return time.perf_counter()
+
+
 def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
                     options: MeasureOptions) -> dict:
     """Run the copies of ``prepared`` with ``workers_per_model`` threads each and
@@ -134,6 +153,7 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
         warmup_s = measure_start - started
         measure_end = measure_start + options.duration_s
         _wait_until(measure_end, shared)
+        measure_end = _extend(logs, shared, measure_start, measure_end, deadline)
     finally:
         shared.stop.set()
     for thread in threads:
@@ -154,7 +174,7 @@ def summarize(entries: list[tuple[float, float, float]], batch_size: int,
     duration = measure_end - measure_start
     completions = [end for _, end, _ in entries if measure_start <= end < measure_end]
     inside = [(start, end, tok) for start, end, tok in entries
-              if start >= measure_start and end < measure_end]
+              if measure_start <= end < measure_end]
     latencies_ms = [(end - start) * 1000 for start, end, _ in inside]
     windows = window_throughputs(completions, batch_size, measure_start, measure_end, window_s)
     tokenize_ms = [tok * 1000 for _, _, tok in inside]

@@ -17,7 +17,7 @@ def format_seconds(seconds: float) -> str:
 
 def summary_line(record: dict) -> str:
     status = record.get("status")
-    if status != "ok":
+    if status != "ok" or record.get("throughput_avg") is None:
         return f"{status}: {record.get('reason')}"
     text = f"ok {record['throughput_avg']:.2f} inf/s, P50 {record['latency_ms_p50']:.3f} ms"
     return text if record.get("stable") else text + " (unstable)"

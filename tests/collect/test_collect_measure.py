@@ -40,6 +40,7 @@ def test_summarize_separates_warmup_and_measurement():
     assert fields["n_batches"] == 2  # the batch ending after 3.0 is left out
     assert fields["throughput_avg"] == pytest.approx(4.0)
     assert fields["latency_ms_p50"] == pytest.approx(100.0)
+    assert fields["latency_ms_max"] == pytest.approx(100.0)
     assert fields["tokenize_ms_p50"] == pytest.approx(1.0)
     assert fields["window_s"] == 2.0  # warm-up batches took 0.5 s: windows of 4 batch times
 
@@ -108,9 +109,9 @@ def test_sweep_records_oom_then_skips_larger_batches(tmp_path):
 
 
 def test_timeout_is_a_result_and_the_sweep_goes_on(tmp_path):
-    options = SweepOptions(models=["synthetic:1500", "synthetic:1"], backend="cpu",
+    options = SweepOptions(models=["synthetic:5000", "synthetic:1"], backend="cpu",
                            out=tmp_path / "r.jsonl", duration_s=0.3, warmup_s=0.05,
-                           timeout_s=0.4)
+                           timeout_s=1.5)
     records = run_sweep(options, io.StringIO())
     assert [r["status"] for r in records] == ["timeout", "ok"]
     assert records[0]["reason"] == "warm-up did not finish before the timeout"

@@ -2,8 +2,12 @@ import time
 
 import pytest
 
-from collect.backends.neuron import NeuronBackend, neuron_present, positional_wrapper, \
-    visible_cores_value
+from collect.backends.neuron import (
+    NeuronBackend,
+    neuron_present,
+    positional_wrapper,
+    visible_cores_value,
+)
 from collect.envinfo import instance_type, new_run_id
 from collect.errors import BackendUnavailable, CollectError
 from collect.models import SyntheticModel, example_inputs, known_names, registry, resolve
@@ -23,7 +27,8 @@ def test_registry_has_the_required_models_without_building_them():
 def test_unknown_model_lists_known_ones():
     with pytest.raises(CollectError) as error:
         resolve("bert-huge")
-    assert str(error.value) == f"unknown model 'bert-huge'; known models: {', '.join(known_names())}"
+    known = ", ".join(known_names())
+    assert str(error.value) == f"unknown model 'bert-huge'; known models: {known}"
 
 
 def test_synthetic_forms():
@@ -72,8 +77,8 @@ def test_tiny_real_bert_through_the_neuron_positional_wrapper():
 def test_neuron_backend_says_why_it_is_unavailable():
     present, why = neuron_present()
     assert not present and why == "torch_neuronx is not installed"
-    with pytest.raises(BackendUnavailable, match="^backend neuron is not available: "
-                       "torch_neuronx is not installed$"):
+    with pytest.raises(BackendUnavailable, match=r"^backend neuron is not available: "
+                       r"torch_neuronx is not installed$"):
         NeuronBackend().check_available()
     assert visible_cores_value(1) == "0"
     assert visible_cores_value(12) == "0-11"
