@@ -8,7 +8,7 @@ SITE_STAMP := $(VENV)/.site-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 SPHINXOPTS ?=
 
-.PHONY: html test lint clean
+.PHONY: html test lint clean dev
 
 html: $(SITE_STAMP)
 	$(PY) -m sphinx -W --keep-going -b html -c . docs _build/html $(SPHINXOPTS)
@@ -16,6 +16,8 @@ html: $(SITE_STAMP)
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+dev: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

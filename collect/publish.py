@@ -208,7 +208,7 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Sequence Length": "" if record.get("sequence_length") is None
         else str(record["sequence_length"]),
         "Model Data Type": str(record.get("dtype") or "").upper(),
-        "Compilation Autocast Data Type": str(record.get("autocast_dtype") or ""),
+        "Compilation Autocast Data Type": "",
         "OS Type": env.get("os") or "",
         "Source": f"collect run {record.get('run_id')} ({item.path.as_posix()})",
         "Run ID": str(record.get("run_id") or ""),
