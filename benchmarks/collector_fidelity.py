@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collect.backends.base import Request  # noqa: E402
-from collect.backends.cpu import CpuBackend  # noqa: E402
-from collect.envinfo import collect_env  # noqa: E402
-from collect.measure import MeasureOptions, measure_offline  # noqa: E402
-from collect.models import resolve  # noqa: E402
+from collect.backends.base import Request
+from collect.backends.cpu import CpuBackend
+from collect.envinfo import collect_env
+from collect.measure import MeasureOptions, measure_offline
+from collect.models import resolve
 
 CALIBRATION = ((1.0, 0.02, 0.98), (0.1, 0.05, 0.90))
 REAL_TOLERANCE = 0.05
@@ -58,11 +58,13 @@ def timer_median_ms(step, threads: int, seconds: float) -> float:
     return timer.blocked_autorange(min_run_time=seconds).median * 1000
 
 
-def real_model_rows(duration_s: float, rounds: int) -> list[tuple[str, str, str, bool]]:
+def real_model_rows(duration_s: float, rounds: int,
+                    threads: int | None) -> list[tuple[str, str, str, bool]]:
     rows = []
     spec = resolve("bert-base-uncased")
     for batch in (1, 8):
-        prepared = CpuBackend().prepare(Request(spec, batch, 128, "fp32", 1, 1))
+        request = Request(spec, batch, 128, "fp32", 1, 1, intra_op_threads=threads)
+        prepared = CpuBackend().prepare(request)
         threads = prepared.extra["intra_op_threads"]
         collector, timer = [], []
         for _ in range(rounds):
@@ -82,13 +84,15 @@ def real_model_rows(duration_s: float, rounds: int) -> list[tuple[str, str, str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
+    parser.add_argument("--intra-op-threads", type=int,
+                        help="bert-base threads (default: the collector's, all cores)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = collect_env()
     print(f"machine: {env['cpu_model']}, {env['cpu_count']} cores, torch {env['torch']}, "
           f"instance {env['instance_type']}")
     calibration_s, real_s, rounds = (1.0, 1.0, 1) if args.quick else (8.0, 8.0, 3)
-    rows = calibration_rows(calibration_s) + real_model_rows(real_s, rounds)
+    rows = calibration_rows(calibration_s) + real_model_rows(real_s, rounds, args.intra_op_threads)
     width = max(len(row[0]) for row in rows)
     for name, figures, ratio, passed in rows:
         print(f"{'PASS' if passed else 'FAIL'}  {name:<{width}}  {figures:<44}  {ratio}")

@@ -31,6 +31,13 @@ def positive_ints(text: str) -> list[int]:
     return values
 
 
+def positive_int(text: str) -> int:
+    values = positive_ints(text)
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"expected one positive integer, got {text!r}")
+    return values[0]
+
+
 def names(choices: Sequence[str] | None = None) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         values = [part.strip() for part in text.split(",") if part.strip()]
@@ -77,6 +84,9 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
                         help=f"model data types ({', '.join(DTYPES)}); default fp32")
     parser.add_argument("--compile", action="store_true",
                         help="cpu/cuda: torch.compile the model (compile time is recorded)")
+    parser.add_argument("--intra-op-threads", type=positive_int, metavar="N",
+                        help="cpu: PyTorch intra-op threads per worker; default "
+                        "max(1, cores // (copies x workers)); recorded as intra_op_threads")
     parser.add_argument("--duration", type=positive_float, default=10.0, metavar="SECONDS",
                         help="measured seconds per configuration, after warm-up; default 10")
     parser.add_argument("--warmup", type=positive_float, metavar="SECONDS",
@@ -107,7 +117,8 @@ def handle_run(args: argparse.Namespace) -> int:
         models=args.model, backend=args.backend or detect_backend(), out=args.out,
         batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
         n_models=args.n_models, workers_per_model=args.workers_per_model, dtypes=args.dtypes,
-        compiled=args.compile, duration_s=args.duration, warmup_s=args.warmup,
+        compiled=args.compile, intra_op_threads=args.intra_op_threads,
+        duration_s=args.duration, warmup_s=args.warmup,
         timeout_s=args.timeout, instance_type=args.instance_type, resume=args.resume,
         force=args.force, mode=args.mode,
     )

@@ -128,16 +128,21 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
     ok = [item for item in candidates if item.record.get("status") == "ok"]
     unstable = [item for item in ok if not item.record.get("stable")]
     if unstable and not options.allow_unstable:
-        listed = "; ".join(f"{describe(item)}: throughput windows spread "
-                           f"{(item.record.get('stability') or {}).get('window_spread')}"
-                           for item in unstable)
+        listed = "; ".join(f"{describe(item)}: {unstable_why(item.record)}" for item in unstable)
         raise CollectError(f"refusing to publish: {len(unstable)} configuration(s) are unstable "
-                           f"(a 1 s window more than 10% from the median): {listed}; "
+                           f"(a throughput window more than 10% from the median): {listed}; "
                            "pass --allow-unstable to publish them anyway")
     if failed:
         notes.append(f"left out {len(failed)} configuration(s) that did not finish ok")
     return [item for item in ok if item.record.get("throughput_avg")
             and item.record.get("latency_ms_p50") is not None]
+
+
+def unstable_why(record: dict) -> str:
+    stability = record.get("stability") or {}
+    if stability.get("reason"):
+        return str(stability["reason"])
+    return f"throughput windows spread {stability.get('window_spread')}"
 
 
 def instance_of(item: Located, override: str | None) -> str:

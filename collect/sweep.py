@@ -35,6 +35,7 @@ class SweepOptions:
     workers_per_model: list[int] = field(default_factory=lambda: [1])
     dtypes: list[str] = field(default_factory=lambda: ["fp32"])
     compiled: bool = False
+    intra_op_threads: int | None = None
     duration_s: float = 10.0
     warmup_s: float | None = None
     timeout_s: float = 600.0
@@ -112,7 +113,8 @@ Measurement = Callable[[Backend, Config, SweepOptions], dict]
 def measure_config(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """Offline measurement: prepare the copies, measure, clean up."""
     request = Request(config.spec, config.batch_size, config.sequence_length, config.dtype,
-                      config.n_models, config.workers_per_model, config.compiled)
+                      config.n_models, config.workers_per_model, config.compiled,
+                      options.intra_op_threads)
     prepared = backend.prepare(request)
     try:
         measured = measure_offline(

@@ -41,6 +41,7 @@ class Request:
     n_models: int
     workers_per_model: int
     compiled: bool = False
+    intra_op_threads: int | None = None
 
 
 def torch_dtype(name: str) -> Any:

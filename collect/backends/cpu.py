@@ -4,8 +4,9 @@ Copies and threads: the ``n_models`` copies share one set of weights (inference 
 reads them); each copy gets its own contiguous core set, and each worker thread pins
 itself to its copy's set (``os.sched_setaffinity`` on a thread id pins that thread on
 Linux). PyTorch's intra-op pool is sized so that all workers together use the cores
-once: ``torch.set_num_threads(max(1, cores // (n_models * workers_per_model)))``; the
-previous value is restored when the configuration ends.
+once: ``torch.set_num_threads(max(1, cores // (n_models * workers_per_model)))``
+unless ``--intra-op-threads`` says otherwise; the previous value is restored when the
+configuration ends.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class CpuBackend(Backend):
         cores = available_cores()
         workers = request.n_models * request.workers_per_model
         previous_threads = torch.get_num_threads()
-        torch.set_num_threads(max(1, len(cores) // workers))
+        torch.set_num_threads(request.intra_op_threads or max(1, len(cores) // workers))
         module = build_module(request)
         inputs, tokenize = request_inputs(request)
         compile_time = None
