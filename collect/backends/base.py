@@ -137,9 +137,22 @@ def request_inputs(request: Request) -> tuple[dict | None, Callable[[], dict] | 
 
 
 class Backend:
-    """Base class; subclasses set ``name`` and implement the two methods."""
+    """Base class; subclasses set ``name`` and implement the two methods.
+
+    A backend object lives for one sweep and keeps the modules it built, so a sweep
+    over batch sizes builds each (model, dtype) once.
+    """
 
     name = "base"
+
+    def __init__(self) -> None:
+        self._modules: dict[tuple[str, str], Any] = {}
+
+    def module(self, request: Request) -> Any:
+        key = (request.spec.name, request.dtype)
+        if key not in self._modules:
+            self._modules[key] = build_module(request)
+        return self._modules[key]
 
     def check_available(self) -> None:
         """Raise :class:`BackendUnavailable` saying why this backend cannot run here."""

@@ -19,7 +19,6 @@ from collect.backends.base import (
     Backend,
     Prepared,
     Request,
-    build_module,
     make_step,
     request_inputs,
     synthetic_steps,
@@ -71,7 +70,7 @@ class CpuBackend(Backend):
         workers = request.n_models * request.workers_per_model
         previous_threads = torch.get_num_threads()
         torch.set_num_threads(request.intra_op_threads or max(1, len(cores) // workers))
-        module = build_module(request)
+        module = self.module(request)
         inputs, tokenize = request_inputs(request)
         compile_time = None
         if request.compiled:

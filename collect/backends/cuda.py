@@ -16,7 +16,6 @@ from collect.backends.base import (
     Backend,
     Prepared,
     Request,
-    build_module,
     make_step,
     request_inputs,
     synthetic_steps,
@@ -42,7 +41,7 @@ class CudaBackend(Backend):
             return synthetic_steps(request)
         import torch
 
-        base = build_module(request)
+        base = self.module(request)
         inputs, tokenize = request_inputs(request)
         steps = []
         for index in range(request.n_models):

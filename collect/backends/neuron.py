@@ -25,7 +25,6 @@ from collect.backends.base import (
     Backend,
     Prepared,
     Request,
-    build_module,
     make_step,
     request_inputs,
     synthetic_steps,
@@ -80,7 +79,7 @@ class NeuronBackend(Backend):
         import torch_neuronx
 
         os.environ.setdefault("NEURON_RT_VISIBLE_CORES", visible_cores_value(request.n_models))
-        module = build_module(request)
+        module = self.module(request)
         inputs, tokenize = request_inputs(request)
         example = inputs if inputs is not None else tokenize()
         names = list(example)

@@ -78,6 +78,7 @@ class OutOfMemoryAbove(Backend):
     name = "cpu"
 
     def __init__(self, limit: int) -> None:
+        super().__init__()
         self.limit = limit
 
     def check_available(self) -> None:
@@ -132,3 +133,27 @@ def test_resume_runs_only_missing_configurations(tmp_path):
     assert f"{out}:2: removed a torn last line" in stream.getvalue()
     assert "resume: 1 of 2 configurations already have a final status" in stream.getvalue()
     assert [json.loads(line)["batch_size"] for line in out.read_text().splitlines()] == [1, 2]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_lines_otherwise():
+    from collect.progress import Progress, format_seconds
+
+    record = {"status": "ok", "throughput_avg": 12.5, "latency_ms_p50": 80.0, "stable": True}
+    terminal = Terminal()
+    progress = Progress(4, terminal, estimate_s=30.0)
+    progress.start("m bs=1")
+    assert "[------------------------] 0/4 ETA 2:00  m bs=1" in terminal.getvalue()
+    progress.done("m bs=1", record)
+    progress.start("m bs=2")
+    assert "] 1/4 ETA " in terminal.getvalue()
+    plain = io.StringIO()
+    progress = Progress(1, plain, estimate_s=1.0)
+    progress.start("m bs=1")
+    progress.done("m bs=1", {**record, "stable": False})
+    assert plain.getvalue() == "[1/1] m bs=1: ok 12.50 inf/s, P50 80.000 ms (unstable)\n"
+    assert format_seconds(3725) == "1:02:05"
