@@ -160,6 +160,9 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
         stream.write(f"{options.out}:{writer.repaired_line}: removed a torn last line "
                      "(the configuration it belonged to runs again)\n")
     env = collect_env(options.instance_type, new_run_id())
+    if env["instance_type"] == "unknown":
+        stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
+                     "--instance-type, or later with publish --instance-type\n")
     todo = [config for config in configs if config_id(config.fields()) not in writer.done]
     if len(todo) < len(configs):
         stream.write(f"resume: {len(configs) - len(todo)} of {len(configs)} configurations "
