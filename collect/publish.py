@@ -114,11 +114,12 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
     if len(offline) < len(located):
         notes.append(f"left out {len(located) - len(offline)} record(s) of other modes "
                      "(offline publish only)")
-    calibration = [item for item in offline if SYNTHETIC_PATTERN.match(str(item.record["model"]))]
+    calibration = [item for item in offline
+                   if SYNTHETIC_PATTERN.match(str(item.record.get("model")))]
     if calibration:
         notes.append(f"left out {len(calibration)} calibration record(s) (synthetic models "
                      "are never published)")
-    candidates = [item for item in offline if item not in calibration]
+    candidates = [item for item in offline if not any(item is c for c in calibration)]
     failed = [item for item in candidates if item.record.get("status") != "ok"]
     if failed and not options.allow_failed:
         listed = "; ".join(f"{describe(item)}: {item.record.get('status')}: "
@@ -161,10 +162,14 @@ def group_key(item: Located, instance: str) -> tuple:
             record.get("backend"))
 
 
-def select(group: list[Located], threshold: float) -> tuple[Located, Located]:
-    """(throughput-optimized, latency-optimized) records of one group."""
+def check_threshold(threshold: float) -> None:
     if not 0 < threshold <= 1:
         raise CollectError(f"--threshold must be within (0, 1], got {threshold}")
+
+
+def select(group: list[Located], threshold: float) -> tuple[Located, Located]:
+    """(throughput-optimized, latency-optimized) records of one group."""
+    check_threshold(threshold)
     peak = max(item.record["throughput_avg"] for item in group)
     near_peak = [item for item in group if item.record["throughput_avg"] >= threshold * peak]
 
@@ -192,6 +197,14 @@ def family_of(model: str, override: str | None) -> str:
     return spec.family
 
 
+def source_of(item: Located) -> str:
+    """``collect run <run_id> (<file>)``, or the record's own source (e.g. ``seed 001``)."""
+    source = item.record.get("source") or "collect run"
+    if source == "collect run":
+        return f"collect run {item.record.get('run_id')} ({item.path.as_posix()})"
+    return str(source)
+
+
 def to_row(item: Located, instance: str, application_type: str) -> dict[str, str]:
     record = item.record
     env = record.get("env") or {}
@@ -215,7 +228,7 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Model Data Type": str(record.get("dtype") or "").upper(),
         "Compilation Autocast Data Type": "",
         "OS Type": env.get("os") or "",
-        "Source": f"collect run {record.get('run_id')} ({item.path.as_posix()})",
+        "Source": source_of(item),
         "Run ID": str(record.get("run_id") or ""),
         "Latency P95 (ms)": format_value(record.get("latency_ms_p95"), 3),
         "Workers per Model": str(record.get("workers_per_model")),
@@ -225,6 +238,7 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
 
 def publish(options: PublishOptions) -> PublishReport:
     """Select and upsert; returns what changed in each CSV."""
+    check_threshold(options.threshold)
     report = PublishReport()
     located = latest_per_config(load_located(options.results, report.lines))
     groups: dict[tuple, list[Located]] = {}

@@ -225,3 +225,10 @@ def test_concurrent_publishers_lose_no_rows(tmp_path):
     assert all(worker.exitcode == 0 for worker in workers)
     assert len(rows(path)) == 30
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_seed_transcriptions_keep_their_source(tmp_path):
+    seed = {**rec(4, 17584.681, 2.723), "source": "seed 001"}
+    results = write(tmp_path / "seed.jsonl", [seed])
+    publish(PublishOptions([results], data_dir=tmp_path / "data"))
+    assert rows(tmp_path / "data/inf2/throughput_data_encoder.csv")[0]["Source"] == "seed 001"
