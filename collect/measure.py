@@ -43,6 +43,7 @@ class MeasureOptions:
     duration_s: float
     warmup_s: float | None = None
     timeout_s: float = 600.0
+    min_warmup_batches: int = MIN_WARMUP_BATCHES
 
     def effective_warmup_s(self) -> float:
         if self.warmup_s is not None:
@@ -97,11 +98,13 @@ def _wait_until(moment: float, shared: _Shared) -> None:
         time.sleep(min(left, 0.05))
 
 
-def _warm_up(logs: list[list], shared: _Shared, min_s: float, deadline: float) -> None:
+def _warm_up(logs: list[list], shared: _Shared, options: MeasureOptions,
+             deadline: float) -> None:
     began = time.perf_counter()
+    min_s = options.effective_warmup_s()
     while not shared.errors:
         now = time.perf_counter()
-        if now - began >= min_s and all(len(log) >= MIN_WARMUP_BATCHES for log in logs):
+        if now - began >= min_s and all(len(log) >= options.min_warmup_batches for log in logs):
             return
         if now > deadline:
             raise MeasureTimeout("warm-up did not finish before the timeout")
@@ -148,7 +151,7 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
     started = time.perf_counter()
     deadline = started + options.timeout_s
     try:
-        _warm_up(logs, shared, options.effective_warmup_s(), deadline)
+        _warm_up(logs, shared, options, deadline)
         measure_start = time.perf_counter()
         warmup_s = measure_start - started
         measure_end = measure_start + options.duration_s
