@@ -13,7 +13,7 @@ tokenize_s)`` per batch. The timeline:
 3. the workers are told to stop and finish their current batch.
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
-they grow to four median warm-up batch times (rounded up to 0.1 s) so that each window
+they grow to four median batch times of the warm-up's later half (rounded up to 0.1 s) so that each window
 holds several batches (recorded as ``window_s``).
 """
 
@@ -172,8 +172,10 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
 def summarize(entries: list[tuple[float, float, float]], batch_size: int,
               measure_start: float, measure_end: float, warmup_s: float) -> dict:
     """The record fields from the per-batch log of all workers."""
-    warmup_latencies = [end - start for start, end, _ in entries if end <= measure_start]
-    window_s = window_seconds(warmup_latencies)
+    # The window width comes from the later half of the warm-up: the first batches of a
+    # new shape are slow (allocation, caches) and would make the windows too wide.
+    warmup = sorted((end, end - start) for start, end, _ in entries if end < measure_start)
+    window_s = window_seconds([latency for _, latency in warmup[len(warmup) // 2:]])
     duration = measure_end - measure_start
     completions = [end for _, end, _ in entries if measure_start <= end < measure_end]
     inside = [(start, end, tok) for start, end, tok in entries
