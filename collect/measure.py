@@ -13,8 +13,8 @@ tokenize_s)`` per batch. The timeline:
 3. the workers are told to stop and finish their current batch.
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
-they grow to four median batch times of the warm-up's later half (rounded up to 0.1 s) so that each window
-holds several batches (recorded as ``window_s``).
+they grow to four median batch times of the warm-up's later half (rounded up to 0.1 s)
+so that each window holds several batches (recorded as ``window_s``).
 """
 
 from __future__ import annotations

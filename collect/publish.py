@@ -213,7 +213,9 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
     return {
         "Model": record["model"],
         "Scripts": "",
-        "Framework": f"PyTorch {env.get('torch')}" if env.get("torch") else "PyTorch",
+        # "2.13.0+cpu" -> "PyTorch 2.13.0": the local build tag is not a framework version.
+        "Framework": f"PyTorch {str(env['torch']).split('+')[0]}" if env.get("torch")
+        else "PyTorch",
         "Inst. Type": instance,
         "Task": spec.task if spec else "",
         "Throughput (inference/sec)": format_value(record["throughput_avg"], 2),

@@ -36,7 +36,7 @@ def rec(batch: int, throughput: float, p50: float, *, run_id: str = RUN_OLD,
         "latency_ms_p95": p50 * 1.1 if status == "ok" else None,
         "latency_ms_p99": p50 * 1.2 if status == "ok" else None,
         "stable": stable, "stability": {"window_spread": 0.02 if stable else 0.3},
-        "env": {"instance_type": instance, "torch": "2.13.0", "neuron": None,
+        "env": {"instance_type": instance, "torch": "2.13.0+cpu", "neuron": None,
                 "os": "Debian GNU/Linux 12 (bookworm)"},
     }
 
@@ -99,6 +99,7 @@ def test_publish_writes_both_tables_and_is_idempotent(tmp_path, capsys):
     assert row["Throughput (inference/sec)"] == "342.00"
     assert row["Latency P50 (ms)"] == "22.600"
     assert row["Application Type"] == "Batch"
+    assert row["Framework"] == "PyTorch 2.13.0"
     assert row["Source"] == f"collect run {RUN_OLD} ({results.as_posix()})"
     assert row["Run ID"] == RUN_OLD
     assert list(row) == list(COLUMNS)
