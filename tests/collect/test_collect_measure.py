@@ -158,3 +158,26 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise():
     progress.done("m bs=1", {**record, "stable": False})
     assert plain.getvalue() == "[1/1] m bs=1: ok 12.50 inf/s, P50 80.000 ms (unstable)\n"
     assert format_seconds(3725) == "1:02:05"
+
+
+def test_two_workers_per_copy_share_the_copy():
+    result = measure_offline(synthetic("1.0", copies=1, workers=2), 1, 2,
+                             MeasureOptions(duration_s=0.5, warmup_s=0.1))
+    assert result["n_batches"] > 0
+    assert result["throughput_avg"] <= 2000 * 1.01  # two workers at 1 ms each at most
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on dynamo import
+def test_a_compile_error_is_compile_failed():
+    import torch
+
+    from collect.backends.cpu import compile_module
+    from collect.errors import CompileFailed
+
+    class Broken(torch.nn.Module):
+        def forward(self, input_ids):
+            raise ValueError("unsupported operator")
+
+    with pytest.raises(CompileFailed, match=r"^torch\.compile failed: ") as error:
+        compile_module(Broken(), {"input_ids": torch.ones(1, 2)}, None)
+    assert classify(error.value)[0] == "compile_failed"

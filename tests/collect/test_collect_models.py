@@ -100,3 +100,12 @@ def test_run_ids_sort_by_time():
     early = new_run_id(datetime(2026, 1, 1, tzinfo=UTC))
     late = new_run_id(datetime(2026, 11, 1, tzinfo=UTC))
     assert early < late and early.startswith("20260101T000000Z-")
+
+
+def test_detected_backend_here_is_cpu():
+    from collect.backends import detect_backend, get_backend
+
+    assert detect_backend() == "cpu"
+    assert get_backend("cpu").name == "cpu"
+    with pytest.raises(CollectError, match=r"^unknown backend 'tpu'; choose one of cpu, cuda"):
+        get_backend("tpu")
