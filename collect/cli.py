@@ -63,10 +63,22 @@ def positive_float(text: str) -> float:
 
 
 def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``run``: built from small groups so other parts can add or replace options
+    (e.g. a load module adding ``--load``/``--mode generate`` skips ``add_mode_argument``)."""
     parser = subparsers.add_parser(
         "run", help="benchmark a sweep of configurations into a results JSONL file",
         description="Benchmark every combination of the list options (comma-separated) and "
         "append one JSON record per configuration to --out as each one ends.")
+    add_model_arguments(parser)
+    add_dtype_argument(parser)
+    add_timing_arguments(parser)
+    add_mode_argument(parser)
+    add_output_arguments(parser)
+    parser.set_defaults(handler=handle_run)
+    return parser
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=names(), metavar="NAME[,NAME...]",
                         help="registry model(s) or synthetic:<ms>[+<per_sample_ms>]")
     parser.add_argument("--backend", choices=BACKEND_NAMES,
@@ -80,13 +92,19 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
                         help="model copies (data parallel); default 1")
     parser.add_argument("--workers-per-model", type=positive_ints, default=[1], metavar="N[,N]",
                         help="threads per model copy; default 1")
-    parser.add_argument("--dtypes", type=names(DTYPES), default=["fp32"], metavar="D[,D]",
-                        help=f"model data types ({', '.join(DTYPES)}); default fp32")
     parser.add_argument("--compile", action="store_true",
                         help="cpu/cuda: torch.compile the model (compile time is recorded)")
     parser.add_argument("--intra-op-threads", type=positive_int, metavar="N",
                         help="cpu: PyTorch intra-op threads per worker; default "
                         "max(1, cores // (copies x workers)); recorded as intra_op_threads")
+
+
+def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dtypes", type=names(DTYPES), default=["fp32"], metavar="D[,D]",
+                        help=f"model data types ({', '.join(DTYPES)}); default fp32")
+
+
+def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=positive_float, default=10.0, metavar="SECONDS",
                         help="measured seconds per configuration, after warm-up; default 10")
     parser.add_argument("--warmup", type=positive_float, metavar="SECONDS",
@@ -95,18 +113,22 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
     parser.add_argument("--timeout", type=positive_float, default=600.0, metavar="SECONDS",
                         help="a configuration still running this long after its start is "
                         "recorded as timeout; default 600")
-    parser.add_argument("--instance-type", metavar="NAME",
-                        help="default: detected from DMI on EC2, else 'unknown'")
+
+
+def add_mode_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("offline",), default="offline",
                         help="measurement: offline = fixed batches back to back (default)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--instance-type", metavar="NAME",
+                        help="default: detected from DMI on EC2, else 'unknown'")
     parser.add_argument("--out", required=True, type=Path, metavar="RESULTS.jsonl",
                         help="results file (refuses to overwrite without --resume/--force)")
     overwrite = parser.add_mutually_exclusive_group()
     overwrite.add_argument("--resume", action="store_true",
                            help="continue --out: skip configurations already recorded")
     overwrite.add_argument("--force", action="store_true", help="overwrite --out")
-    parser.set_defaults(handler=handle_run)
-    return parser
 
 
 def handle_run(args: argparse.Namespace) -> int:

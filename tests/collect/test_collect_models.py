@@ -109,3 +109,14 @@ def test_detected_backend_here_is_cpu():
     assert get_backend("cpu").name == "cpu"
     with pytest.raises(CollectError, match=r"^unknown backend 'tpu'; choose one of cpu, cuda"):
         get_backend("tpu")
+
+
+def test_make_infer_runs_any_batch_size():
+    from collect.backends.cpu import CpuBackend
+    from collect.infer import make_infer
+
+    infer = make_infer(CpuBackend(), resolve("synthetic:1.0+0.5"), None, "fp32")
+    began = time.perf_counter()
+    infer(4)
+    infer(1)
+    assert time.perf_counter() - began >= 0.0045  # (1 + 0.5 x 4) + (1 + 0.5 x 1) ms
