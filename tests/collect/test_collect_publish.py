@@ -233,3 +233,11 @@ def test_seed_transcriptions_keep_their_source(tmp_path):
     results = write(tmp_path / "seed.jsonl", [seed])
     publish(PublishOptions([results], data_dir=tmp_path / "data"))
     assert rows(tmp_path / "data/inf2/throughput_data_encoder.csv")[0]["Source"] == "seed 001"
+
+
+def test_a_configuration_measured_twice_counts_once_with_its_latest_run(tmp_path):
+    old = write(tmp_path / "a.jsonl", [rec(4, 100.0, 10.0, run_id=RUN_OLD)])
+    new = write(tmp_path / "b.jsonl", [rec(4, 90.0, 12.0, run_id=RUN_NEW)])
+    publish(PublishOptions([new, old], data_dir=tmp_path / "data"))
+    row = rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]
+    assert (row["Run ID"], row["Latency P50 (ms)"]) == (RUN_NEW, "12.000")
