@@ -8,7 +8,7 @@ SITE_STAMP := $(VENV)/.site-requirements
 DEV_STAMP := $(VENV)/.dev-requirements
 SPHINXOPTS ?=
 
-.PHONY: html test lint clean
+.PHONY: html test lint clean dev
 
 # A failed strict build forgets its saved environment, so the next run re-reads every page
 # and reports the same problems again instead of passing on a stale environment.
@@ -19,6 +19,8 @@ html: $(SITE_STAMP)
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+dev: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -1,0 +1,7 @@
+"""``python -m collect``."""
+
+import sys
+
+from collect.cli import main
+
+sys.exit(main())

@@ -1,0 +1,85 @@
+"""PyTorch on NVIDIA GPUs.
+
+Each model copy is a separate module on ``cuda:<copy % device_count>``. Each worker
+thread launches on its own CUDA stream and waits for that stream
+(``stream.synchronize()``) before the batch counts as done, so asynchronous kernel
+launches are never mistaken for completed work and workers do not wait for each other.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from collect.backends.base import (
+    Backend,
+    Prepared,
+    Request,
+    make_step,
+    request_inputs,
+    synthetic_steps,
+)
+from collect.errors import BackendUnavailable
+
+
+class CudaBackend(Backend):
+    name = "cuda"
+
+    def check_available(self) -> None:
+        import torch
+
+        if torch.version.cuda is None:
+            raise BackendUnavailable(
+                f"backend cuda is not available: torch {torch.__version__} was built without CUDA"
+            )
+        if not torch.cuda.is_available():
+            raise BackendUnavailable("backend cuda is not available: no CUDA device is visible")
+
+    def prepare(self, request: Request) -> Prepared:
+        if request.spec.kind == "synthetic":
+            return synthetic_steps(request)
+        import torch
+
+        base = self.module(request)
+        inputs, tokenize = request_inputs(request)
+        steps = []
+        for index in range(request.n_models):
+            device = torch.device("cuda", index % torch.cuda.device_count())
+            module = copy.deepcopy(base).to(device)
+            steps.append(make_step(stream_runner(module, device), inputs, tokenize,
+                                   place=placer(device)))
+        return Prepared(
+            steps=steps,
+            extra={"cuda_devices": sorted({index % torch.cuda.device_count()
+                                           for index in range(request.n_models)})},
+            cleanup=torch.cuda.empty_cache,
+        )
+
+    def versions(self) -> dict[str, str]:
+        import torch
+
+        return {"cuda": str(torch.version.cuda)}
+
+
+def placer(device: Any) -> Any:
+    def place(batch: dict) -> dict:
+        return {key: value.to(device) for key, value in batch.items()}
+
+    return place
+
+
+def stream_runner(module: Any, device: Any) -> Any:
+    import torch
+
+    streams = threading.local()
+
+    def run(batch: dict) -> Any:
+        if not hasattr(streams, "stream"):
+            streams.stream = torch.cuda.Stream(device=device)
+        with torch.inference_mode(), torch.cuda.stream(streams.stream):
+            output = module(**batch)
+        streams.stream.synchronize()
+        return output
+
+    return run

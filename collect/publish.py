@@ -1,0 +1,267 @@
+"""``collect publish``: choose the rows to publish from results files and upsert them into
+the site's CSVs.
+
+Selection (per model, instance type, sequence length, dtype and backend), over the
+configurations that finished ``ok`` (and are stable, unless allowed):
+
+- throughput-optimized ("Batch"): among the configurations whose average throughput
+  reaches ``threshold`` x the group's peak average throughput, the one with the lowest
+  P50 latency (the seed 000 policy: near-peak throughput at much lower latency);
+- latency-optimized ("Real Time"): the lowest P50 latency.
+
+Ties go to the higher throughput. The CSV key is (Model, Inst. Type, Sequence Length,
+Model Data Type): republishing the same results changes nothing, a newer run (later
+``Run ID``) replaces the row, an older run never replaces a newer row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collect.csvstore import Changes, upsert_csv
+from collect.errors import CollectError
+from collect.models import SYNTHETIC_PATTERN, registry
+from collect.results import read_records
+
+COLUMNS = (
+    "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
+    "Latency P50 (ms)", "Latency P99 (ms)", "Application Type", "Neuron Version", "Run Mode",
+    "Batch Size", "Sequence Length", "Model Data Type", "Compilation Autocast Data Type",
+    "OS Type", "Source", "Run ID", "Latency P95 (ms)", "Workers per Model", "Model Copies",
+)
+KEY_COLUMNS = ("Model", "Inst. Type", "Sequence Length", "Model Data Type")
+NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
+                    "inf1": "inf1"}
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    results: list[Path]
+    data_dir: Path = Path("data")
+    threshold: float = 0.95
+    allow_unstable: bool = False
+    allow_failed: bool = False
+    platform: str | None = None
+    family: str | None = None
+    instance_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Located:
+    """A record and where it came from (for messages and the Source column)."""
+
+    record: dict
+    path: Path
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class PublishReport:
+    lines: list[str] = field(default_factory=list)
+    changes: dict[Path, Changes] = field(default_factory=dict)
+
+
+def format_value(value: float | None, decimals: int) -> str:
+    """``decimals`` places, or more for small values so 3 significant digits survive."""
+    if value is None or not math.isfinite(value):
+        return ""
+    if value != 0 and abs(value) < 1:
+        decimals = max(decimals, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
+
+
+def load_located(paths: list[Path], notes: list[str]) -> list[Located]:
+    located = []
+    for path in paths:
+        if not path.is_file():
+            raise CollectError(f"{path}: results file not found")
+        result = read_records(path)
+        if result.torn_line is not None:
+            notes.append(f"{path}:{result.torn_line}: ignored a torn last line")
+        located += [Located(record, path, line)
+                    for record, line in zip(result.records, result.line_numbers, strict=True)]
+    return located
+
+
+def latest_per_config(located: list[Located]) -> list[Located]:
+    """A configuration measured again (resume, rerun) counts once: its latest record."""
+    latest: dict[tuple, Located] = {}
+    for item in located:
+        record = item.record
+        key = (record.get("config_id"), record.get("env", {}).get("instance_type"))
+        previous = latest.get(key)
+        if previous is None or str(record.get("run_id")) >= str(previous.record.get("run_id")):
+            latest[key] = item
+    return list(latest.values())
+
+
+def describe(item: Located) -> str:
+    record = item.record
+    return (f"{record.get('model')} batch {record.get('batch_size')} seq "
+            f"{record.get('sequence_length')} copies {record.get('n_models')} workers "
+            f"{record.get('workers_per_model')} ({item.where})")
+
+
+def eligible(located: list[Located], options: PublishOptions, notes: list[str]) -> list[Located]:
+    """The records that may be published; refuses failed/unstable ones unless allowed."""
+    offline = [item for item in located if item.record.get("mode", "offline") == "offline"]
+    if len(offline) < len(located):
+        notes.append(f"left out {len(located) - len(offline)} record(s) of other modes "
+                     "(offline publish only)")
+    calibration = [item for item in offline
+                   if SYNTHETIC_PATTERN.match(str(item.record.get("model")))]
+    if calibration:
+        notes.append(f"left out {len(calibration)} calibration record(s) (synthetic models "
+                     "are never published)")
+    candidates = [item for item in offline if not any(item is c for c in calibration)]
+    failed = [item for item in candidates if item.record.get("status") != "ok"]
+    if failed and not options.allow_failed:
+        listed = "; ".join(f"{describe(item)}: {item.record.get('status')}: "
+                           f"{item.record.get('reason')}" for item in failed)
+        raise CollectError(f"refusing to publish: {len(failed)} configuration(s) did not finish "
+                           f"ok: {listed}; pass --allow-failed to publish the others")
+    ok = [item for item in candidates if item.record.get("status") == "ok"]
+    unstable = [item for item in ok if not item.record.get("stable")]
+    if unstable and not options.allow_unstable:
+        listed = "; ".join(f"{describe(item)}: {unstable_why(item.record)}" for item in unstable)
+        raise CollectError(f"refusing to publish: {len(unstable)} configuration(s) are unstable "
+                           f"(a throughput window more than 10% from the median): {listed}; "
+                           "pass --allow-unstable to publish them anyway")
+    if failed:
+        notes.append(f"left out {len(failed)} configuration(s) that did not finish ok")
+    return [item for item in ok if item.record.get("throughput_avg")
+            and item.record.get("latency_ms_p50") is not None]
+
+
+def unstable_why(record: dict) -> str:
+    stability = record.get("stability") or {}
+    if stability.get("reason"):
+        return str(stability["reason"])
+    return f"throughput windows spread {stability.get('window_spread')}"
+
+
+def instance_of(item: Located, override: str | None) -> str:
+    found = item.record.get("env", {}).get("instance_type") or "unknown"
+    if found == "unknown":
+        if override:
+            return override
+        raise CollectError(f"{item.where}: the instance type is unknown; run with "
+                           "--instance-type or pass --instance-type to publish")
+    return found
+
+
+def group_key(item: Located, instance: str) -> tuple:
+    record = item.record
+    return (record["model"], instance, record.get("sequence_length"), record.get("dtype"),
+            record.get("backend"))
+
+
+def check_threshold(threshold: float) -> None:
+    if not 0 < threshold <= 1:
+        raise CollectError(f"--threshold must be within (0, 1], got {threshold}")
+
+
+def select(group: list[Located], threshold: float) -> tuple[Located, Located]:
+    """(throughput-optimized, latency-optimized) records of one group."""
+    check_threshold(threshold)
+    peak = max(item.record["throughput_avg"] for item in group)
+    near_peak = [item for item in group if item.record["throughput_avg"] >= threshold * peak]
+
+    def by_latency(item: Located) -> tuple[float, float]:
+        return item.record["latency_ms_p50"], -item.record["throughput_avg"]
+
+    return min(near_peak, key=by_latency), min(group, key=by_latency)
+
+
+def platform_of(backend: str | None, instance: str, override: str | None) -> str:
+    if override:
+        return override
+    if backend == "neuron":
+        return NEURON_PLATFORMS.get(instance.split(".", 1)[0].lower(), "neuron")
+    return "gpu" if backend == "cuda" else "cpu"
+
+
+def family_of(model: str, override: str | None) -> str:
+    if override:
+        return override
+    spec = registry().get(model)
+    if spec is None:
+        raise CollectError(f"model {model!r} is not in the registry; pass --family to say "
+                           "which table family it belongs to")
+    return spec.family
+
+
+def source_of(item: Located) -> str:
+    """``collect run <run_id> (<file>)``, or the record's own source (e.g. ``seed 001``)."""
+    source = item.record.get("source") or "collect run"
+    if source == "collect run":
+        return f"collect run {item.record.get('run_id')} ({item.path.as_posix()})"
+    return str(source)
+
+
+def to_row(item: Located, instance: str, application_type: str) -> dict[str, str]:
+    record = item.record
+    env = record.get("env") or {}
+    neuron = env.get("neuron") or {}
+    spec = registry().get(record["model"])
+    return {
+        "Model": record["model"],
+        "Scripts": "",
+        # "2.13.0+cpu" -> "PyTorch 2.13.0": the local build tag is not a framework version.
+        "Framework": f"PyTorch {str(env['torch']).split('+')[0]}" if env.get("torch")
+        else "PyTorch",
+        "Inst. Type": instance,
+        "Task": spec.task if spec else "",
+        "Throughput (inference/sec)": format_value(record["throughput_avg"], 2),
+        "Latency P50 (ms)": format_value(record.get("latency_ms_p50"), 3),
+        "Latency P99 (ms)": format_value(record.get("latency_ms_p99"), 3),
+        "Application Type": application_type,
+        "Neuron Version": neuron.get("torch-neuronx", ""),
+        "Run Mode": "Data Parallel" if record.get("n_models", 1) > 1 else "Single Copy",
+        "Batch Size": str(record["batch_size"]),
+        "Sequence Length": "" if record.get("sequence_length") is None
+        else str(record["sequence_length"]),
+        "Model Data Type": str(record.get("dtype") or "").upper(),
+        "Compilation Autocast Data Type": "",
+        "OS Type": env.get("os") or "",
+        "Source": source_of(item),
+        "Run ID": str(record.get("run_id") or ""),
+        "Latency P95 (ms)": format_value(record.get("latency_ms_p95"), 3),
+        "Workers per Model": str(record.get("workers_per_model")),
+        "Model Copies": str(record.get("n_models")),
+    }
+
+
+def publish(options: PublishOptions) -> PublishReport:
+    """Select and upsert; returns what changed in each CSV."""
+    check_threshold(options.threshold)
+    report = PublishReport()
+    located = latest_per_config(load_located(options.results, report.lines))
+    groups: dict[tuple, list[Located]] = {}
+    for item in eligible(located, options, report.lines):
+        instance = instance_of(item, options.instance_type)
+        groups.setdefault(group_key(item, instance), []).append(item)
+    if not groups:
+        raise CollectError("nothing to publish: no configuration finished ok in "
+                           + ", ".join(str(path) for path in options.results))
+    pending: dict[Path, list[dict[str, str]]] = {}
+    for (model, instance, _seq, _dtype, backend), group in sorted(groups.items(), key=str):
+        best_throughput, best_latency = select(group, options.threshold)
+        folder = options.data_dir / platform_of(backend, instance, options.platform)
+        family = family_of(model, options.family)
+        pending.setdefault(folder / f"throughput_data_{family}.csv", []).append(
+            to_row(best_throughput, instance, "Batch"))
+        pending.setdefault(folder / f"latency_data_{family}.csv", []).append(
+            to_row(best_latency, instance, "Real Time"))
+    for path, rows in pending.items():
+        changes = upsert_csv(path, rows, COLUMNS, KEY_COLUMNS, keep_if_blank=("Scripts",))
+        report.changes[path] = changes
+        report.lines.append(f"{path}: {changes.summary()}")
+    return report
+

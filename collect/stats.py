@@ -1,0 +1,94 @@
+"""Statistics of one measured configuration: latency percentiles, 1-second throughput
+windows and the stability flag. Pure functions over plain lists of floats."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+STABILITY_THRESHOLD = 0.10
+MIN_STABLE_WINDOWS = 2
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Linear-interpolated percentile (numpy's default "linear" method)."""
+    if not values:
+        raise ValueError("percentile of an empty sequence")
+    if not 0 <= pct <= 100:
+        raise ValueError(f"percentile must be within 0..100, got {pct}")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = math.floor(rank)
+    high = math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def latency_summary(latencies_ms: Sequence[float]) -> dict[str, float | None]:
+    """P50/P90/P95/P99, mean, population std, min and max of per-batch latencies (ms)."""
+    keys = ("p50", "p90", "p95", "p99", "mean", "std", "min", "max")
+    if not latencies_ms:
+        return {f"latency_ms_{key}": None for key in keys}
+    mean = sum(latencies_ms) / len(latencies_ms)
+    variance = sum((value - mean) ** 2 for value in latencies_ms) / len(latencies_ms)
+    return {
+        "latency_ms_p50": percentile(latencies_ms, 50),
+        "latency_ms_p90": percentile(latencies_ms, 90),
+        "latency_ms_p95": percentile(latencies_ms, 95),
+        "latency_ms_p99": percentile(latencies_ms, 99),
+        "latency_ms_mean": mean,
+        "latency_ms_std": math.sqrt(variance),
+        "latency_ms_min": min(latencies_ms),
+        "latency_ms_max": max(latencies_ms),
+    }
+
+
+def window_throughputs(
+    completion_times: Sequence[float],
+    inferences_per_batch: int,
+    start: float,
+    end: float,
+    window_s: float = 1.0,
+) -> list[float]:
+    """Inferences/s in each *full* window of ``window_s`` seconds from ``start``.
+
+    A batch counts in the window in which it completed; the partial window at the
+    end of the measurement is left out so that it cannot look like a dip.
+    """
+    if window_s <= 0:
+        raise ValueError(f"window_s must be positive, got {window_s}")
+    n_windows = int((end - start) / window_s + 1e-9)
+    counts = [0] * n_windows
+    for done in completion_times:
+        index = math.floor((done - start) / window_s)
+        if 0 <= index < n_windows:
+            counts[index] += 1
+    return [count * inferences_per_batch / window_s for count in counts]
+
+
+def stability(windows: Sequence[float], threshold: float = STABILITY_THRESHOLD) -> dict:
+    """Stable when every full window is within ``threshold`` of the windows' median.
+
+    Returns ``{"stable": bool, "stability": {...}}``; fewer than two full windows
+    cannot show stability, so such a result is marked unstable with the reason.
+    """
+    if len(windows) < MIN_STABLE_WINDOWS:
+        return {
+            "stable": False,
+            "stability": {
+                "window_spread": None,
+                "windows": len(windows),
+                "threshold": threshold,
+                "reason": f"{len(windows)} full window(s); at least "
+                f"{MIN_STABLE_WINDOWS} are needed (use a longer --duration)",
+            },
+        }
+    median = percentile(windows, 50)
+    spread = max(abs(value - median) for value in windows) / median if median > 0 else math.inf
+    return {
+        "stable": spread <= threshold,
+        "stability": {
+            "window_spread": None if math.isinf(spread) else round(spread, 6),
+            "windows": len(windows),
+            "threshold": threshold,
+        },
+    }

@@ -1,0 +1,58 @@
+import math
+
+import numpy as np
+import pytest
+
+from collect.stats import latency_summary, percentile, stability, window_throughputs
+
+
+def test_percentile_matches_numpy_linear():
+    values = [5.0, 1.0, 3.0, 2.0, 4.0, 10.0, 7.5]
+    for pct in (0, 1, 50, 90, 95, 99, 100):
+        assert percentile(values, pct) == pytest.approx(np.percentile(values, pct))
+
+
+def test_percentile_rejects_empty_and_out_of_range():
+    with pytest.raises(ValueError, match="empty"):
+        percentile([], 50)
+    with pytest.raises(ValueError, match=r"0\.\.100"):
+        percentile([1.0], 101)
+
+
+def test_latency_summary_fields():
+    summary = latency_summary([1.0, 2.0, 3.0, 4.0])
+    assert summary["latency_ms_p50"] == 2.5
+    assert summary["latency_ms_mean"] == 2.5
+    assert summary["latency_ms_min"] == 1.0
+    assert summary["latency_ms_max"] == 4.0
+    assert summary["latency_ms_std"] == pytest.approx(math.sqrt(1.25))
+    assert set(summary) == {f"latency_ms_{k}" for k in
+                            ("p50", "p90", "p95", "p99", "mean", "std", "min", "max")}
+
+
+def test_latency_summary_of_nothing_is_null_not_zero():
+    assert all(value is None for value in latency_summary([]).values())
+
+
+def test_windows_count_completions_and_drop_partial_window():
+    completions = [10.1, 10.5, 10.9, 11.2, 11.8, 12.3]  # 3 in [10,11), 2 in [11,12), 1 partial
+    windows = window_throughputs(completions, 4, start=10.0, end=12.5, window_s=1.0)
+    assert windows == [12.0, 8.0]
+
+
+def test_windows_of_custom_width():
+    windows = window_throughputs([0.5, 1.0, 1.5, 2.5], 1, start=0.0, end=4.0, window_s=2.0)
+    assert windows == [1.5, 0.5]
+
+
+def test_stability_within_and_beyond_ten_percent():
+    assert stability([100.0, 105.0, 95.0])["stable"] is True
+    result = stability([100.0, 100.0, 85.0])
+    assert result["stable"] is False
+    assert result["stability"]["window_spread"] == pytest.approx(0.15)
+
+
+def test_stability_needs_two_windows():
+    result = stability([100.0])
+    assert result["stable"] is False
+    assert "at least 2" in result["stability"]["reason"]
