@@ -188,6 +188,31 @@ def handle_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_publish_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "publish-sweep", help="write every configuration of a batch-size sweep to a sweep CSV",
+        description="Write each configuration of the results (one mode: offline or generate) "
+        "as a row of data/<platform>/sweep_<name>.csv, keeping the status of those that did "
+        "not finish ok (oom stays oom). Pages show it with perf-sweep.")
+    parser.add_argument("results", nargs="+", type=Path, metavar="RESULTS.jsonl")
+    parser.add_argument("--name", required=True,
+                        help="the sweep's name: data/<platform>/sweep_<name>.csv")
+    parser.add_argument("--platform", required=True, help="the data/<platform> folder")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+                        help="the site's data folder; default data")
+    parser.set_defaults(handler=handle_publish_sweep)
+    return parser
+
+
+def handle_publish_sweep(args: argparse.Namespace) -> int:
+    from collect.sweep_csv import SweepOptions, publish_sweep
+
+    path, changes = publish_sweep(SweepOptions(
+        results=args.results, name=args.name, data_dir=args.data_dir, platform=args.platform))
+    print(f"{path}: {changes.summary()}")
+    return 0
+
+
 def add_env_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "env", help="print what was detected (backend, versions, instance type, cores)",
@@ -224,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_run_command(subparsers)
     add_publish_command(subparsers)
+    add_publish_sweep_command(subparsers)
     add_env_command(subparsers)
     return parser
 

@@ -17,6 +17,7 @@ Model Data Type): republishing the same results changes nothing, a newer run (la
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,9 @@ def latest_per_config(located: list[Located]) -> list[Located]:
     latest: dict[tuple, Located] = {}
     for item in located:
         record = item.record
+        if not record.get("config_id"):  # a transcribed record (seed): every line is its own
+            latest[(item.where,)] = item
+            continue
         key = (record.get("config_id"), record.get("env", {}).get("instance_type"))
         previous = latest.get(key)
         if previous is None or str(record.get("run_id")) >= str(previous.record.get("run_id")):
@@ -140,6 +144,8 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
 
 
 def unstable_why(record: dict) -> str:
+    if record.get("stable") is None:
+        return "stability not recorded (the source measured no throughput windows)"
     stability = record.get("stability") or {}
     if stability.get("reason"):
         return str(stability["reason"])
@@ -183,7 +189,8 @@ def platform_of(backend: str | None, instance: str, override: str | None) -> str
     if override:
         return override
     if backend == "neuron":
-        return NEURON_PLATFORMS.get(instance.split(".", 1)[0].lower(), "neuron")
+        family = re.match(r"[a-z0-9]*", instance.lower()).group()  # "inf2 (size ...)" -> inf2
+        return NEURON_PLATFORMS.get(family, "neuron")
     return "gpu" if backend == "cuda" else "cpu"
 
 
@@ -210,7 +217,10 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
     env = record.get("env") or {}
     neuron = env.get("neuron") or {}
     spec = registry().get(record["model"])
-    return {
+    # A transcribed source (a seed) that does not state a value says so; a collector run
+    # leaves a value it does not record blank.
+    unstated = "" if (record.get("source") or "collect run") == "collect run" else "not stated"
+    row = {
         "Model": record["model"],
         "Scripts": "",
         # "2.13.0+cpu" -> "PyTorch 2.13.0": the local build tag is not a framework version.
@@ -236,6 +246,10 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Workers per Model": str(record.get("workers_per_model")),
         "Model Copies": str(record.get("n_models")),
     }
+    blank_means_unstated = ("Task", "Neuron Version", "Sequence Length", "Model Data Type",
+                            "OS Type")
+    return {name: value or (unstated if name in blank_means_unstated else value)
+            for name, value in row.items()}
 
 
 def publish(options: PublishOptions) -> PublishReport:

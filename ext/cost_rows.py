@@ -22,7 +22,7 @@ from typing import Any
 from ext.csvdata import CsvText, DataFileError, read_csv_text
 from ext.families import FamilyCatalog, load_families
 from ext.formats import parse_number
-from ext.prices import PriceCatalog, load_price_catalog
+from ext.prices import PriceCatalog, load_price_catalog, rate_basis
 from ext.tabledata import Rows, cost_per_million, throughput_values, unit_from_column
 
 NOT_PLATFORMS = frozenset({"raw", "reports"})
@@ -172,13 +172,10 @@ def price_note(catalog: PriceCatalog, pricing: str, instances: Iterable[str]) ->
         price = entry.prices.get(pricing) if entry else None
         if entry and price:
             used.append((entry.region, price.read))
-    if not used:
+    basis = rate_basis(set(used))
+    if basis is None:
         return None
-    regions = sorted({region for region, _ in used if region}) or ["region not stated"]
-    dates = sorted({read for _, read in used if read}) or ["date not stated"]
-    read = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-    return (f"{pricing} hourly rate ({catalog.currency}) from {Path(catalog.path).name}, "
-            f"{', '.join(regions)}, read {read}")
+    return f"{pricing} hourly rate ({catalog.currency}) from {Path(catalog.path).name}, {basis}"
 
 
 def explorer_row(row: CostRow) -> dict[str, Any]:

@@ -151,3 +151,13 @@ def _unpriced(node, path: str) -> dict[str, str]:
         name.strip().lower(): scalar(reason, path, f"unpriced: {name}")
         for name, _, reason in mapping_items(node, path, "unpriced", fold_case=True)
     }
+
+
+def rate_basis(used: set[tuple[str, str]]) -> str | None:
+    """``us-east-1, read 2026-11-22`` for the (region, read date) pairs some costs used."""
+    if not used:
+        return None
+    regions = sorted({region for region, _ in used if region}) or ["region not stated"]
+    dates = sorted({read for _, read in used if read}) or ["date not stated"]
+    read = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return f"{', '.join(regions)}, read {read}"

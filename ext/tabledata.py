@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ext.csvdata import CsvText, DataFileError
 from ext.formats import format_number, is_missing, parse_number, sort_key
-from ext.prices import PriceCatalog
+from ext.prices import PriceCatalog, rate_basis
 from ext.tablespec import RowFilter, SortKey, TableSpec
 
 DEFAULT_COST_FORMAT = "$sig3"
@@ -162,11 +162,10 @@ def add_cost(
 
 
 def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
-    regions = sorted({region for region, _ in used if region}) or ["region not stated"]
-    dates = sorted({read for _, read in used if read}) or ["date not stated"]
-    read = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-    return (f"{label}: {pricing} hourly rate ({currency}), {', '.join(regions)}, "
-            f"prices read {read}.")
+    basis = rate_basis(used)
+    if basis is None:
+        return f"{label}: no row of this table has a {pricing} price."
+    return f"{label}: {pricing} hourly rate ({currency}), {basis.replace('read', 'prices read')}."
 
 
 def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:

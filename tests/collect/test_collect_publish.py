@@ -81,6 +81,7 @@ def test_format_keeps_small_values():
 def test_platform_from_instance_and_backend():
     assert platform_of("neuron", "trn1n.32xlarge", None) == "trn1"
     assert platform_of("neuron", "inf2.xlarge", None) == "inf2"
+    assert platform_of("neuron", "inf2 (size not stated)", None) == "inf2"
     assert platform_of("cpu", "inf2.xlarge", None) == "cpu"
     assert platform_of("cuda", "g5.xlarge", None) == "gpu"
     assert platform_of("cuda", "g5.xlarge", "a10g") == "a10g"
@@ -241,3 +242,37 @@ def test_a_configuration_measured_twice_counts_once_with_its_latest_run(tmp_path
     publish(PublishOptions([new, old], data_dir=tmp_path / "data"))
     row = rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]
     assert (row["Run ID"], row["Latency P50 (ms)"]) == (RUN_NEW, "12.000")
+
+
+def transcribed(batch: int, throughput: float, p50: float) -> dict:
+    """A seed-style record: no config_id, stability not recorded (test input)."""
+    record = {**rec(batch, throughput, p50), "source": "seed 000", "stable": None}
+    del record["config_id"], record["stability"]
+    return record
+
+
+def test_transcribed_records_without_config_id_are_not_merged(tmp_path):
+    # seed 000 policy: the throughput row is the lowest latency within 95% of the peak
+    results = write(tmp_path / "seed.jsonl", [
+        transcribed(256, 361.378, 707.116), transcribed(16, 347.588, 45.187),
+        transcribed(4, 308.274, 12.399),
+    ])
+    publish(PublishOptions([results], data_dir=tmp_path / "data", allow_unstable=True))
+    assert rows(tmp_path / "data/inf2/throughput_data_encoder.csv")[0]["Batch Size"] == "16"
+    assert rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]["Batch Size"] == "4"
+
+
+def test_unrecorded_stability_is_named_as_such(tmp_path):
+    results = write(tmp_path / "seed.jsonl", [transcribed(4, 308.274, 12.399)])
+    with pytest.raises(CollectError, match=r"stability not recorded \(the source measured no "
+                       r"throughput windows\); pass --allow-unstable"):
+        publish(PublishOptions([results], data_dir=tmp_path / "data"))
+
+
+def test_what_a_transcribed_source_does_not_state_says_so(tmp_path):
+    seed = transcribed(4, 308.274, 12.399)
+    seed.update(sequence_length=None, dtype=None)
+    results = write(tmp_path / "seed.jsonl", [seed])
+    publish(PublishOptions([results], data_dir=tmp_path / "data", allow_unstable=True))
+    row = rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]
+    assert (row["Sequence Length"], row["Model Data Type"]) == ("not stated", "not stated")
