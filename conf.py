@@ -32,3 +32,6 @@ cost_explorer_rows_provider = "ext.cost_rows:cost_explorer_rows"
 # RI-effective rates at hand, so the site allows two years; replace them with newer rates
 # rather than raising this further.
 df_table_price_max_age_days = 730
+
+html_static_path = ["docs/_static"]  # relative to this file
+html_css_files = ["site.css"]

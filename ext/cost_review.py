@@ -149,7 +149,7 @@ class CostReviewDirective(DataDirective):
         for model in pricing:
             note = price_note(catalog, model, (row.instance for row in rows))
             text = (f"Cost per 1M ({model}) uses the {note}." if note
-                    else f"No shown configuration has a {model} price.")
+                    else f"No shown configuration has any {model} price.")
             result.append(nodes.paragraph(text, text, classes=["df-table-cost-note"]))
         return result
 

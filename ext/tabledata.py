@@ -164,7 +164,7 @@ def add_cost(
 def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
     basis = rate_basis(used)
     if basis is None:
-        return f"{label}: no row of this table has a {pricing} price."
+        return f"{label}: no row of this table has any {pricing} price."
     return f"{label}: {pricing} hourly rate ({currency}), {basis.replace('read', 'prices read')}."
 
 
