@@ -50,6 +50,11 @@ OPTIONAL_KEY_FIELDS = (
     "dp_degree",
     "input_length",
     "output_length",
+    # open-loop runs: one row per offered rate / concurrency / batcher setting
+    "offered_rate",
+    "concurrency",
+    "max_batch_size",
+    "max_batch_delay_ms",
 )
 METRICS = ("throughput", "latency_p50", "latency_p99", "cost_per_1m")
 # +1: a higher value is better; -1: a lower value is better.
