@@ -194,10 +194,16 @@ def run_generation(configs: list[Config], backend: Backend, options: SweepOption
             with sampled(options, config) as usage:
                 cell = next(cells)
             status, reason = cell.pop("status"), cell.pop("reason", None)
-            if status == "skipped":
+            if status == "skipped":  # nothing ran: no utilisation, no sidecar
+                _drop_sidecar(options, config, usage)
                 usage = {}
             record = make_record(config, env, started_at, status, reason, {**cell, **usage})
             writer.append(record)
             records.append(record)
             progress.done(config.label(), record)
     return records
+
+
+def _drop_sidecar(options: SweepOptions, config: Config, usage: dict[str, Any]) -> None:
+    if "timeseries_file" in usage:
+        (options.out.parent / usage["timeseries_file"]).unlink(missing_ok=True)
