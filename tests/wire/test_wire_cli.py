@@ -220,3 +220,22 @@ def test_diff_of_two_results_files(poisson_file, tmp_path):
     assert result["schema"] == "collect-diff/1"
     assert "offered_rate" in result["key_fields"]
     assert len(result["matched"]) == 1 and len(result["removed_rows"]) == 1
+
+
+def test_open_loop_serves_with_one_worker_per_copy(tmp_path):
+    out = tmp_path / "copies.jsonl"
+    code, _, _ = run_cli(["run", "--load", "poisson", "--rate", "400", "--n-models", "2",
+                          "--model", "synthetic:4.0", *QUICK, "--out", str(out)])
+    (record,) = records_of(out)
+    assert code == 0 and record["status"] == "ok", record["reason"]
+    assert record["n_models"] == 2
+    # one 4 ms copy serves at most 250/s: more than that needs both workers
+    assert record["achieved_rate"] > 300
+
+
+def test_open_loop_refuses_several_workers_per_copy(tmp_path):
+    code, _, err = run_cli(["run", "--load", "closed", "--concurrency", "2",
+                            "--workers-per-model", "2", "--model", "synthetic:1",
+                            "--out", str(tmp_path / "r.jsonl")])
+    assert (code, err) == (1, "error: --load closed runs one worker per model copy; leave "
+                              "--workers-per-model at 1 (use --n-models for more workers)\n")
