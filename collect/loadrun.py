@@ -47,6 +47,13 @@ def check_mode_options(options: SweepOptions) -> None:
             if resolve(name).generation_config is None:
                 raise CollectError(f"--mode generate: {name} is not a generation model; "
                                    "use gpt2, t5-small, tiny-gpt2 or tiny-t5")
+        ignored = [option for option, used in (
+            ("--n-models", options.n_models != [1]),
+            ("--workers-per-model", options.workers_per_model != [1]),
+            ("--compile", options.compiled)) if used]
+        if ignored:
+            raise CollectError(f"--mode generate runs one model copy, uncompiled; leave out "
+                               f"{', '.join(ignored)}")
         if options.backend not in ("cpu", "cuda"):
             raise CollectError(f"--mode generate runs on the cpu and cuda backends, "
                                f"not {options.backend}")

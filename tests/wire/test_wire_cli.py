@@ -86,6 +86,13 @@ def test_generate_needs_a_generation_model(tmp_path):
                               "model; use gpt2, t5-small, tiny-gpt2 or tiny-t5\n")
 
 
+def test_generate_refuses_options_it_would_ignore(tmp_path):
+    code, _, err = run_cli(["run", "--mode", "generate", "--model", "tiny-gpt2", "--n-models",
+                            "2", "--compile", "--out", str(tmp_path / "r.jsonl")])
+    assert (code, err) == (1, "error: --mode generate runs one model copy, uncompiled; leave "
+                              "out --n-models, --compile\n")
+
+
 def test_poisson_rates_are_separate_configurations(poisson_file):
     records = records_of(poisson_file)
     assert [r["offered_rate"] for r in records] == [50.0, 100.0]
