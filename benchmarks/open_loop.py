@@ -8,9 +8,10 @@
 3. With a 1.0 ms + 0.1 ms/sample model, dynamic batching up to 16 sustains an
    offered 2000 requests/s that batch size 1 cannot.
 
-The model here is a local stand-in for the collector's ``synthetic:<ms>+<per_sample_ms>``
-model: it sleeps until 0.2 ms before its deadline, then spins, so its service
-time is accurate without holding a core for the whole batch.
+The model is the collector's registry model ``synthetic:<ms>+<per_sample_ms>`` run through
+the cpu backend (``collect.infer.make_infer``), as ``collect run --load poisson`` runs it:
+it sleeps until 0.2 ms before its deadline, then spins, so its service time is accurate
+without holding a core for the whole batch.
 """
 
 from __future__ import annotations
@@ -25,21 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from collect.openloop import GROWTH_LIMIT, SUSTAINED_FRACTION, run_closed, run_poisson
 from collect.schedule import poisson_schedule
 
-SPIN_S = 0.0002
-
 
 def busy_wait_model(base_ms: float, per_sample_ms: float = 0.0):
-    """``infer(batch_size)`` taking ``base_ms + per_sample_ms * batch_size`` milliseconds."""
+    """``infer(batch_size)`` of the registry's ``synthetic:<base_ms>+<per_sample_ms>``."""
+    from collect.backends.cpu import CpuBackend
+    from collect.infer import make_infer
+    from collect.models import resolve
 
-    def infer(batch_size: int) -> None:
-        deadline = time.perf_counter() + (base_ms + per_sample_ms * batch_size) / 1000.0
-        coarse = deadline - time.perf_counter() - SPIN_S
-        if coarse > 0:
-            time.sleep(coarse)
-        while time.perf_counter() < deadline:
-            pass
-
-    return infer
+    return make_infer(CpuBackend(), resolve(f"synthetic:{base_ms}+{per_sample_ms}"), None,
+                      "fp32")
 
 
 def service_rate(infer, seconds: float) -> float:

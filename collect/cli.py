@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from collect.backends import BACKEND_NAMES, detect_backend
-from collect.backends.base import DTYPES
 from collect.errors import CollectError
 
 
@@ -63,17 +62,18 @@ def positive_float(text: str) -> float:
 
 
 def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """``run``: built from small groups so other parts can add or replace options
-    (e.g. a load module adding ``--load``/``--mode generate`` skips ``add_mode_argument``)."""
+    """``run``: built from small groups; ``--mode`` and ``--dtypes`` come from
+    ``collect.cli_load`` with the on-demand load and generation options."""
     parser = subparsers.add_parser(
         "run", help="benchmark a sweep of configurations into a results JSONL file",
         description="Benchmark every combination of the list options (comma-separated) and "
         "append one JSON record per configuration to --out as each one ends.")
+    from collect.cli_load import add_load_arguments
+
     add_model_arguments(parser)
-    add_dtype_argument(parser)
     add_timing_arguments(parser)
-    add_mode_argument(parser)
     add_output_arguments(parser)
+    add_load_arguments(parser)
     parser.set_defaults(handler=handle_run)
     return parser
 
@@ -99,11 +99,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         "max(1, cores // (copies x workers)); recorded as intra_op_threads")
 
 
-def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dtypes", type=names(DTYPES), default=["fp32"], metavar="D[,D]",
-                        help=f"model data types ({', '.join(DTYPES)}); default fp32")
-
-
 def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=positive_float, default=10.0, metavar="SECONDS",
                         help="measured seconds per configuration, after warm-up; default 10")
@@ -115,11 +110,6 @@ def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
                         "recorded as timeout; default 600")
 
 
-def add_mode_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mode", choices=("offline",), default="offline",
-                        help="measurement: offline = fixed batches back to back (default)")
-
-
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instance-type", metavar="NAME",
                         help="default: detected from DMI on EC2, else 'unknown'")
@@ -129,12 +119,22 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     overwrite.add_argument("--resume", action="store_true",
                            help="continue --out: skip configurations already recorded")
     overwrite.add_argument("--force", action="store_true", help="overwrite --out")
+    parser.add_argument("--no-utilization", action="store_true",
+                        help="do not sample CPU/memory/GPU/NeuronCore utilisation (by default "
+                        "every configuration records a summary and a time-series sidecar)")
 
 
 def handle_run(args: argparse.Namespace) -> int:
+    from collect.cli_load import LoadArgumentError, load_settings
     from collect.sweep import SweepOptions, run_sweep
 
+    try:
+        settings = load_settings(args)
+    except LoadArgumentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    open_loop = args.load != "offline"
     options = SweepOptions(
         models=args.model, backend=args.backend or detect_backend(), out=args.out,
         batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
@@ -142,7 +142,14 @@ def handle_run(args: argparse.Namespace) -> int:
         compiled=args.compile, intra_op_threads=args.intra_op_threads,
         duration_s=args.duration, warmup_s=args.warmup,
         timeout_s=args.timeout, instance_type=args.instance_type, resume=args.resume,
-        force=args.force, mode=args.mode,
+        force=args.force, mode=settings["mode"],
+        rates=args.rate, concurrency=args.concurrency,
+        max_batch_size=args.max_batch_size if open_loop else None,
+        max_batch_delay_ms=args.max_batch_delay_ms if open_loop else None,
+        arrival_seed=args.arrival_seed, slo_ms=args.slo_ms,
+        slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
+        input_length=settings.get("input_length"), output_length=settings.get("output_length"),
+        sample_utilization=not args.no_utilization,
     )
     records = run_sweep(options)
     failed = sum(record["status"] != "ok" for record in records)
@@ -247,10 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m collect",
         description="Benchmark models and publish the results to the site's CSVs.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from collect.cli_load import add_report_command
+    from collect.diff_cli import add_diff_command
+
     add_run_command(subparsers)
     add_publish_command(subparsers)
     add_publish_sweep_command(subparsers)
     add_env_command(subparsers)
+    add_report_command(subparsers)
+    add_diff_command(subparsers)
     return parser
 
 

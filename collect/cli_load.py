@@ -116,7 +116,7 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
     gen.add_argument("--output-length", type=_positive_int, default=128, metavar="N",
                      help="generated tokens per sequence for --mode generate (default 128)")
     gen.add_argument("--dtypes", type=dtype_list, default=["fp32"], metavar="D[,D...]",
-                     help=f"dtypes to sweep for --mode generate, from {', '.join(DTYPES)} "
+                     help=f"model data types to sweep, from {', '.join(DTYPES)} "
                           "(default fp32)")
     return run_parser
 

@@ -50,6 +50,11 @@ OPTIONAL_KEY_FIELDS = (
     "dp_degree",
     "input_length",
     "output_length",
+    # open-loop runs: one row per offered rate / concurrency / batcher setting
+    "offered_rate",
+    "concurrency",
+    "max_batch_size",
+    "max_batch_delay_ms",
 )
 METRICS = ("throughput", "latency_p50", "latency_p99", "cost_per_1m")
 # +1: a higher value is better; -1: a lower value is better.
@@ -367,6 +372,8 @@ def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: st
     row: dict[str, Any] = {
         name: _canonical(cells.get(column)) for name, column in CSV_KEY_COLUMNS.items()
     }
+    # published CSVs have no open-loop columns: those keys are not stated
+    row.update({name: "" for name in OPTIONAL_KEY_FIELDS if name not in CSV_KEY_COLUMNS})
     row["throughput"] = _number(cells.get(throughput_column))
     for metric, columns in CSV_LATENCY_COLUMNS.items():
         row[metric] = _number(_first(cells, columns))
@@ -641,6 +648,8 @@ def format_key(key: dict[str, str]) -> str:
         ("sequence_length", "seq"), ("dtype", ""), ("batch_size", "batch"), ("mode", ""),
         ("n_models", "copies"), ("workers_per_model", "workers"), ("tp_degree", "tp"),
         ("dp_degree", "dp"), ("input_length", "in"), ("output_length", "out"),
+        ("offered_rate", "rate"), ("concurrency", "concurrency"),
+        ("max_batch_size", "max batch"), ("max_batch_delay_ms", "delay ms"),
     )
     for name, label in labelled:
         value = key.get(name, "")
@@ -690,6 +699,8 @@ KEY_LABELS = {
     "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "n_models": "Model Copies",
     "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
     "input_length": "Input Length", "output_length": "Output Length",
+    "offered_rate": "Offered Rate (/s)", "concurrency": "Concurrency",
+    "max_batch_size": "Max Batch Size", "max_batch_delay_ms": "Max Batch Delay (ms)",
 }
 
 

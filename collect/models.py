@@ -64,6 +64,8 @@ class ModelSpec:
     vocab_size: int = 30522
     max_sequence_length: int | None = 512
     synthetic: SyntheticModel | None = field(default=None)
+    # The transformers config ``--mode generate`` builds an LM-head model from.
+    generation_config: Callable[[], Any] | None = None
 
     @property
     def uses_sequence_length(self) -> bool:
@@ -127,16 +129,39 @@ def _roberta() -> Any:
     return RobertaModel(config)
 
 
-def _gpt2() -> Any:
-    from transformers import GPT2Config, GPT2Model
+def _gpt2_config(**overrides: Any) -> Callable[[], Any]:
+    def config() -> Any:
+        from transformers import GPT2Config
 
-    return GPT2Model(GPT2Config())
+        return GPT2Config(**overrides)
+
+    return config
 
 
-def _t5_small() -> Any:
-    from transformers import T5Config, T5Model
+def _t5_config(**overrides: Any) -> Callable[[], Any]:
+    def config() -> Any:
+        from transformers import T5Config
 
-    return T5Model(T5Config(d_model=512, d_ff=2048, num_layers=6, num_heads=8))
+        return T5Config(**{"d_model": 512, "d_ff": 2048, "num_layers": 6, "num_heads": 8,
+                           **overrides})
+
+    return config
+
+
+def _from_config(model_class: str, config: Callable[[], Any]) -> Callable[[], Any]:
+    def build() -> Any:
+        import transformers
+
+        return getattr(transformers, model_class)(config())
+
+    return build
+
+
+# Tiny variants (a few layers, narrow) for smoke tests of the generation path; their
+# rows are named tiny-* wherever they are published.
+TINY_GPT2 = _gpt2_config(n_layer=2, n_embd=64, n_head=2, n_positions=256)
+TINY_T5 = _t5_config(d_model=64, d_ff=128, d_kv=16, num_layers=2, num_heads=2,
+                     vocab_size=2048)
 
 
 def _resnet50() -> Any:
@@ -193,9 +218,17 @@ def registry() -> dict[str, ModelSpec]:
         ),
         ModelSpec("distilbert-base-uncased", "encoder", raw, "text", _distilbert),
         ModelSpec("roberta-base", "encoder", raw, "text", _roberta, vocab_size=50265),
-        ModelSpec("gpt2", "decoder", raw, "text", _gpt2, vocab_size=50257,
-                  max_sequence_length=1024),
-        ModelSpec("t5-small", "encoder_decoder", raw, "seq2seq", _t5_small, vocab_size=32128),
+        ModelSpec("gpt2", "decoder", raw, "text", _from_config("GPT2Model", _gpt2_config()),
+                  vocab_size=50257, max_sequence_length=1024,
+                  generation_config=_gpt2_config()),
+        ModelSpec("t5-small", "encoder_decoder", raw, "seq2seq",
+                  _from_config("T5Model", _t5_config()), vocab_size=32128,
+                  generation_config=_t5_config()),
+        ModelSpec("tiny-gpt2", "decoder", raw, "text", _from_config("GPT2Model", TINY_GPT2),
+                  vocab_size=50257, max_sequence_length=256, generation_config=TINY_GPT2),
+        ModelSpec("tiny-t5", "encoder_decoder", raw, "seq2seq",
+                  _from_config("T5Model", TINY_T5), vocab_size=2048,
+                  generation_config=TINY_T5),
         ModelSpec(
             "resnet50", "vision", "Image Classification", "vision", _resnet50,
             max_sequence_length=None,

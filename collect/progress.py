@@ -17,6 +17,14 @@ def format_seconds(seconds: float) -> str:
 
 def summary_line(record: dict) -> str:
     status = record.get("status")
+    if status == "ok" and record.get("mode") == "generate":
+        return (f"ok {record.get('total_tokens_per_s')} tokens/s (input+output), "
+                f"TTFT P50 {record.get('ttft_ms_p50')} ms, TPOT P50 {record.get('tpot_ms_p50')} ms")
+    if status == "ok" and record.get("mode") in ("poisson", "closed"):
+        slo = "" if record.get("slo_met") is None else (
+            " SLO met" if record["slo_met"] else " SLO missed")
+        return (f"ok achieved {record.get('achieved_rate')}/s, request P99 "
+                f"{record.get('request_latency_ms_p99')} ms{slo}")
     if status != "ok" or record.get("throughput_avg") is None:
         return f"{status}: {record.get('reason')}"
     text = f"ok {record['throughput_avg']:.2f} inf/s, P50 {record['latency_ms_p50']:.3f} ms"

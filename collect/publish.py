@@ -12,6 +12,12 @@ configurations that finished ``ok`` (and are stable, unless allowed):
 Ties go to the higher throughput. The CSV key is (Model, Inst. Type, Sequence Length,
 Model Data Type): republishing the same results changes nothing, a newer run (later
 ``Run ID``) replaces the row, an older run never replaces a newer row.
+
+Generation records (``mode: generate``) go the same way into the token tables of their
+family (``encoder_decoder`` or ``decoder``), grouped per input and output length:
+throughput is ``total_tokens_per_s`` (input + output tokens), latency the P50 latency
+per output token; the key adds Input Length and Output Length. Open-loop records
+(``poisson``, ``closed``) are never published into tables: they belong in run reports.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from collect.csvstore import Changes, upsert_csv
 from collect.errors import CollectError
 from collect.models import SYNTHETIC_PATTERN, registry
 from collect.results import read_records
+from collect.token_columns import token_columns
 
 COLUMNS = (
     "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
@@ -33,6 +40,19 @@ COLUMNS = (
     "OS Type", "Source", "Run ID", "Latency P95 (ms)", "Workers per Model", "Model Copies",
 )
 KEY_COLUMNS = ("Model", "Inst. Type", "Sequence Length", "Model Data Type")
+TOKEN_COLUMNS = (
+    "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (tokens/second)",
+    "Latency per Token P50 (ms)", "Latency per Token P99 (ms)",
+    "Output Token Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)",
+    "TPOT P50 (ms)", "TPOT P99 (ms)", "Application Type", "Neuron Version", "Run Mode",
+    "TP Degree", "DP Degree", "Batch Size", "Sequence Length", "Input Length",
+    "Output Length", "Model Data Type", "Compilation Autocast Data Type", "OS Type", "Source",
+    "Run ID", "Workers per Model", "Model Copies",
+)
+DECODER_ONLY_COLUMNS = ("Output Token Throughput (tokens/second)", "TTFT P50 (ms)",
+                        "TTFT P99 (ms)", "TPOT P50 (ms)", "TPOT P99 (ms)")
+TOKEN_KEY_COLUMNS = ("Model", "Inst. Type", "Input Length", "Output Length", "Model Data Type")
+PUBLISHED_MODES = ("offline", "generate")
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
                     "inf1": "inf1"}
 
@@ -114,10 +134,11 @@ def describe(item: Located) -> str:
 
 def eligible(located: list[Located], options: PublishOptions, notes: list[str]) -> list[Located]:
     """The records that may be published; refuses failed/unstable ones unless allowed."""
-    offline = [item for item in located if item.record.get("mode", "offline") == "offline"]
+    offline = [item for item in located
+               if item.record.get("mode", "offline") in PUBLISHED_MODES]
     if len(offline) < len(located):
-        notes.append(f"left out {len(located) - len(offline)} record(s) of other modes "
-                     "(offline publish only)")
+        notes.append(f"left out {len(located) - len(offline)} open-loop record(s) (poisson and "
+                     "closed runs go in run reports, not tables)")
     calibration = [item for item in offline
                    if SYNTHETIC_PATTERN.match(str(item.record.get("model")))]
     if calibration:
@@ -131,7 +152,8 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
         raise CollectError(f"refusing to publish: {len(failed)} configuration(s) did not finish "
                            f"ok: {listed}; pass --allow-failed to publish the others")
     ok = [item for item in candidates if item.record.get("status") == "ok"]
-    unstable = [item for item in ok if not item.record.get("stable")]
+    unstable = [item for item in ok
+                if not is_generate(item.record) and not item.record.get("stable")]
     if unstable and not options.allow_unstable:
         listed = "; ".join(f"{describe(item)}: {unstable_why(item.record)}" for item in unstable)
         raise CollectError(f"refusing to publish: {len(unstable)} configuration(s) are unstable "
@@ -139,8 +161,22 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
                            "pass --allow-unstable to publish them anyway")
     if failed:
         notes.append(f"left out {len(failed)} configuration(s) that did not finish ok")
-    return [item for item in ok if item.record.get("throughput_avg")
-            and item.record.get("latency_ms_p50") is not None]
+    return [item for item in ok if throughput_of(item.record)
+            and latency_of(item.record) is not None]
+
+
+def is_generate(record: dict) -> bool:
+    return record.get("mode") == "generate"
+
+
+def throughput_of(record: dict) -> float | None:
+    """Inferences/s, or for generation tokens/s counting input and output tokens."""
+    return record.get("total_tokens_per_s" if is_generate(record) else "throughput_avg")
+
+
+def latency_of(record: dict) -> float | None:
+    """P50 per batch, or for generation P50 per output token."""
+    return record.get("latency_per_token_ms_p50" if is_generate(record) else "latency_ms_p50")
 
 
 def unstable_why(record: dict) -> str:
@@ -164,8 +200,9 @@ def instance_of(item: Located, override: str | None) -> str:
 
 def group_key(item: Located, instance: str) -> tuple:
     record = item.record
+    lengths = (record.get("input_length"), record.get("output_length"))
     return (record["model"], instance, record.get("sequence_length"), record.get("dtype"),
-            record.get("backend"))
+            record.get("backend"), record.get("mode", "offline"), lengths)
 
 
 def check_threshold(threshold: float) -> None:
@@ -176,11 +213,11 @@ def check_threshold(threshold: float) -> None:
 def select(group: list[Located], threshold: float) -> tuple[Located, Located]:
     """(throughput-optimized, latency-optimized) records of one group."""
     check_threshold(threshold)
-    peak = max(item.record["throughput_avg"] for item in group)
-    near_peak = [item for item in group if item.record["throughput_avg"] >= threshold * peak]
+    peak = max(throughput_of(item.record) for item in group)
+    near_peak = [item for item in group if throughput_of(item.record) >= threshold * peak]
 
     def by_latency(item: Located) -> tuple[float, float]:
-        return item.record["latency_ms_p50"], -item.record["throughput_avg"]
+        return latency_of(item.record), -throughput_of(item.record)
 
     return min(near_peak, key=by_latency), min(group, key=by_latency)
 
@@ -228,7 +265,7 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         else "PyTorch",
         "Inst. Type": instance,
         "Task": spec.task if spec else "",
-        "Throughput (inference/sec)": format_value(record["throughput_avg"], 2),
+        "Throughput (inference/sec)": format_value(record.get("throughput_avg"), 2),
         "Latency P50 (ms)": format_value(record.get("latency_ms_p50"), 3),
         "Latency P99 (ms)": format_value(record.get("latency_ms_p99"), 3),
         "Application Type": application_type,
@@ -252,6 +289,16 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
             for name, value in row.items()}
 
 
+def to_token_row(item: Located, instance: str, application_type: str,
+                 family: str) -> dict[str, str]:
+    """A token-table row: the inference row's descriptive cells plus token columns."""
+    row = to_row(item, instance, application_type)
+    row.update(token_columns(item.record, decoder=family == "decoder"))
+    if family != "decoder":
+        row.update(dict.fromkeys(DECODER_ONLY_COLUMNS, ""))
+    return {column: row.get(column, "") for column in TOKEN_COLUMNS}
+
+
 def publish(options: PublishOptions) -> PublishReport:
     """Select and upsert; returns what changed in each CSV."""
     check_threshold(options.threshold)
@@ -265,16 +312,31 @@ def publish(options: PublishOptions) -> PublishReport:
         raise CollectError("nothing to publish: no configuration finished ok in "
                            + ", ".join(str(path) for path in options.results))
     pending: dict[Path, list[dict[str, str]]] = {}
-    for (model, instance, _seq, _dtype, backend), group in sorted(groups.items(), key=str):
+    generated: set[Path] = set()
+    for (model, instance, _seq, _dtype, backend, mode, _lengths), group in sorted(
+            groups.items(), key=str):
         best_throughput, best_latency = select(group, options.threshold)
         folder = options.data_dir / platform_of(backend, instance, options.platform)
         family = family_of(model, options.family)
-        pending.setdefault(folder / f"throughput_data_{family}.csv", []).append(
-            to_row(best_throughput, instance, "Batch"))
-        pending.setdefault(folder / f"latency_data_{family}.csv", []).append(
-            to_row(best_latency, instance, "Real Time"))
+        throughput_csv = folder / f"throughput_data_{family}.csv"
+        latency_csv = folder / f"latency_data_{family}.csv"
+        if mode == "generate":
+            generated.update((throughput_csv, latency_csv))
+            rows = (to_token_row(best_throughput, instance, "Batch", family),
+                    to_token_row(best_latency, instance, "Real Time", family))
+        else:
+            rows = (to_row(best_throughput, instance, "Batch"),
+                    to_row(best_latency, instance, "Real Time"))
+        pending.setdefault(throughput_csv, []).append(rows[0])
+        pending.setdefault(latency_csv, []).append(rows[1])
     for path, rows in pending.items():
-        changes = upsert_csv(path, rows, COLUMNS, KEY_COLUMNS, keep_if_blank=("Scripts",))
+        tokens = path in generated
+        if tokens and len({tuple(row) for row in rows}) > 1:
+            raise CollectError(f"{path}: generation and offline records of the same family "
+                               "cannot share a table; publish them with different --family")
+        changes = upsert_csv(path, rows, TOKEN_COLUMNS if tokens else COLUMNS,
+                             TOKEN_KEY_COLUMNS if tokens else KEY_COLUMNS,
+                             keep_if_blank=("Scripts",))
         report.changes[path] = changes
         report.lines.append(f"{path}: {changes.summary()}")
     return report

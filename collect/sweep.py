@@ -43,6 +43,18 @@ class SweepOptions:
     resume: bool = False
     force: bool = False
     mode: str = "offline"
+    # on-demand load and generation (collect/loadrun.py); None where a mode does not use it
+    rates: list[float] | None = None
+    concurrency: int | None = None
+    max_batch_size: int | None = None
+    max_batch_delay_ms: float | None = None
+    arrival_seed: int = 0
+    slo_ms: float | None = None
+    slo_percentile: int = 99
+    slo_start_rate: float = 100.0
+    input_length: int | None = None
+    output_length: int | None = None
+    sample_utilization: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,12 @@ class Config:
     sequence_length: int | None
     dtype: str
     compiled: bool
+    input_length: int | None = None
+    output_length: int | None = None
+    offered_rate: float | None = None
+    concurrency: int | None = None
+    max_batch_size: int | None = None
+    max_batch_delay_ms: float | None = None
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -63,32 +81,68 @@ class Config:
             "batch_size": self.batch_size, "n_models": self.n_models,
             "workers_per_model": self.workers_per_model,
             "sequence_length": self.sequence_length, "dtype": self.dtype,
-            "compiled": self.compiled, "input_length": None, "output_length": None,
-            "offered_rate": None, "concurrency": None, "max_batch_size": None,
-            "max_batch_delay_ms": None,
+            "compiled": self.compiled, "input_length": self.input_length,
+            "output_length": self.output_length, "offered_rate": self.offered_rate,
+            "concurrency": self.concurrency, "max_batch_size": self.max_batch_size,
+            "max_batch_delay_ms": self.max_batch_delay_ms,
         }
 
     def group(self) -> tuple:
         return (self.spec.name, self.n_models, self.workers_per_model, self.sequence_length,
-                self.dtype, self.compiled)
+                self.dtype, self.compiled, self.mode, self.input_length, self.output_length,
+                self.offered_rate, self.concurrency, self.max_batch_size,
+                self.max_batch_delay_ms)
 
     def label(self) -> str:
         seq = f" seq={self.sequence_length}" if self.sequence_length else ""
+        load = {"poisson": f" rate={self.offered_rate:g}/s max_batch={self.max_batch_size}"
+                if self.offered_rate else "",
+                "closed": f" concurrency={self.concurrency} max_batch={self.max_batch_size}",
+                "generate": f" in={self.input_length} out={self.output_length}"}
+        if self.mode in load:
+            return f"{self.spec.name} {self.mode}{load[self.mode]} {self.dtype}" + (
+                f" bs={self.batch_size}" if self.mode == "generate" else
+                f" copies={self.n_models}")
         return (f"{self.spec.name} bs={self.batch_size}{seq} {self.dtype} "
                 f"copies={self.n_models} workers={self.workers_per_model}")
 
 
 def plan(options: SweepOptions) -> list[Config]:
-    """Every combination, batch sizes ascending inside each group, duplicates removed."""
+    """Every combination, batch sizes ascending inside each group, duplicates removed.
+
+    Open-loop modes sweep rates (poisson) instead of batch sizes: the dynamic batcher
+    forms batches up to ``max_batch_size``; an SLO search plans one configuration per
+    group with no rate (the search picks the rates). Generation uses input and output
+    lengths instead of a sequence length.
+    """
+    from collect.loadrun import check_mode_options
+
+    check_mode_options(options)
     specs = [resolve(name) for name in options.models]
+    open_loop = options.mode in ("poisson", "closed")
+    batch_sizes = [1] if open_loop else sorted(set(options.batch_sizes))
+    rates: list[float | None] = [None]
+    if options.mode == "poisson" and options.slo_ms is None:
+        rates = list(dict.fromkeys(options.rates or []))
     configs: dict[str, Config] = {}
-    for spec, seq, dtype, copies, workers, batch in itertools.product(
+    for spec, seq, dtype, copies, workers, rate, batch in itertools.product(
         specs, options.sequence_lengths, options.dtypes, options.n_models,
-        options.workers_per_model, sorted(set(options.batch_sizes)),
+        options.workers_per_model, rates, batch_sizes,
     ):
-        spec.check_sequence_length(seq)
-        config = Config(spec, options.backend, options.mode, batch, copies, workers,
-                        seq if spec.uses_sequence_length else None, dtype, options.compiled)
+        generate = options.mode == "generate"
+        if not generate:
+            spec.check_sequence_length(seq)
+        config = Config(
+            spec, options.backend, options.mode, batch, copies, workers,
+            seq if spec.uses_sequence_length and not generate else None, dtype,
+            options.compiled,
+            input_length=options.input_length if generate else None,
+            output_length=options.output_length if generate else None,
+            offered_rate=rate,
+            concurrency=options.concurrency if options.mode == "closed" else None,
+            max_batch_size=options.max_batch_size if open_loop else None,
+            max_batch_delay_ms=options.max_batch_delay_ms if open_loop else None,
+        )
         configs.setdefault(config_id(config.fields()), config)
     return list(configs.values())
 
@@ -128,9 +182,15 @@ def measure_config(backend: Backend, config: Config, options: SweepOptions) -> d
 
 def measurement_for(mode: str) -> Measurement:
     """The function that measures one configuration of ``mode`` (issue 4 adds modes)."""
-    if mode == "offline":
-        return measure_config
-    raise CollectError(f"mode {mode!r} is not supported by this collector; known: offline")
+    from collect.loadrun import measure_closed, measure_poisson
+
+    measurements: dict[str, Measurement] = {
+        "offline": measure_config, "poisson": measure_poisson, "closed": measure_closed,
+    }
+    if mode in measurements:
+        return measurements[mode]
+    raise CollectError(f"mode {mode!r} has no per-configuration measurement; known: "
+                       f"{', '.join(measurements)} (generate runs through collect.loadrun)")
 
 
 def make_record(config: Config, env: dict, started_at: str, status: str,
@@ -141,7 +201,7 @@ def make_record(config: Config, env: dict, started_at: str, status: str,
         "schema_version": SCHEMA_VERSION, "run_id": env["run_id"],
         "config_id": config_id(fields), "status": status, "reason": reason,
         "source": SOURCE, "started_at": started_at, "ended_at": utc_now(),
-        **fields, **empty, **measured, "env": env,
+        **fields, **empty, **measured, **fields, "env": env,
     }
 
 
@@ -153,7 +213,6 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     """
     stream = stream or sys.stderr
     configs = plan(options)
-    measure = measurement_for(options.mode)
     backend = backend or get_backend(options.backend)
     writer = ResultsWriter(options.out, resume=options.resume, force=options.force)
     if writer.repaired_line is not None:
@@ -163,6 +222,12 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     if env["instance_type"] == "unknown":
         stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
                      "--instance-type, or later with publish --instance-type\n")
+    if options.slo_ms is not None or options.mode == "generate":
+        from collect.loadrun import run_generation, run_slo_searches
+
+        run_special = run_slo_searches if options.slo_ms is not None else run_generation
+        return run_special(configs, backend, options, env, writer, stream)
+    measure = measurement_for(options.mode)
     todo = [config for config in configs if config_id(config.fields()) not in writer.done]
     if len(todo) < len(configs):
         stream.write(f"resume: {len(configs) - len(todo)} of {len(configs)} configurations "
@@ -181,18 +246,34 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
 
 def run_one(measure: Measurement, backend: Backend, config: Config, options: SweepOptions,
             env: dict, oom_at: dict[tuple, int]) -> dict:
+    from collect.loadrun import sampled
+
     started_at = utc_now()
     failed_batch = oom_at.get(config.group())
     if failed_batch is not None and config.batch_size > failed_batch:
         reason = f"batch size {failed_batch} ran out of memory"
         return make_record(config, env, started_at, "skipped", reason, {})
-    try:
-        measured = measure(backend, config, options)
-    except (KeyboardInterrupt, CollectError):
-        raise
-    except Exception as error:
-        status, reason = classify(error)
-        if status == "oom":
-            oom_at[config.group()] = config.batch_size
-        return make_record(config, env, started_at, status, reason, {})
-    return make_record(config, env, started_at, "ok", None, measured)
+    with sampled(options, config) as usage:
+        try:
+            measured = measure(backend, config, options)
+        except (KeyboardInterrupt, CollectError):
+            raise
+        except Exception as error:
+            status, reason = classify(error)
+            if status == "oom":
+                oom_at[config.group()] = config.batch_size
+            measured = {"status": status, "reason": reason}
+    status, reason = measured.pop("status", "ok"), measured.pop("reason", None)
+    return make_record(config, env, started_at, status, reason, {**measured, **usage})
+
+
+def measure_poisson_record(backend: Backend, config: Config, rate: float,
+                           options: SweepOptions, env: dict, stream: TextIO) -> dict:
+    """One rate of an SLO search as a full record (not yet written)."""
+    from dataclasses import replace
+
+    from collect.loadrun import measure_poisson
+
+    at_rate = replace(config, offered_rate=rate)
+    stream.write(f"SLO search: measuring {at_rate.label()}\n")
+    return run_one(measure_poisson, backend, at_rate, options, env, {})
