@@ -90,7 +90,9 @@ def make_sites(root: Path, tables: int, rows: int, theme: str) -> tuple[Path, Pa
     common = f"html_theme = {theme!r}\nexclude_patterns = ['_build', 'data']\n"
     (df_site / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\n"
-        f"extensions = ['ext', 'sphinx_design']\ndf_table_data_dir = 'data'\n" + common)
+        f"extensions = ['ext', 'sphinx_design']\ndf_table_data_dir = 'data'\n"
+        # the price-age check runs, but the benchmark's fixed read date is not an error
+        "df_table_price_max_age_days = 36500\n" + common)
     (csv_site / "conf.py").write_text("extensions = ['sphinx_design']\n" + common)
     toc = "".join(f"   page{table}\n" for table in range(tables))
     for site in (df_site, csv_site):
