@@ -3,7 +3,7 @@
 The fixture site (``tests/browser/site``) is copied to a temporary directory,
 built with the real Sphinx (furo theme, sphinx-design tab-sets, this
 project's extension) and served on 127.0.0.1 on a free port. Playwright drives
-the system chromium; if it is missing it is installed with apt-get once.
+the system chromium through the session-wide ``browser`` fixture of ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -11,52 +11,18 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SITE_SOURCE = Path(__file__).resolve().parent / "site"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-INSTALL_LOCK = Path("/tmp/browser-tests-chromium-install.lock")
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # tests and the fixture conf.py import `ext`
-
-
-def _run_apt(args: list[str]) -> None:
-    result = subprocess.run(
-        args,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"could not install chromium for the browser tests: `{' '.join(args)}` exited "
-            f"{result.returncode}:\n{result.stderr[-2000:]}\n"
-            "Install it by hand: apt-get update && apt-get install -y --no-install-recommends "
-            "chromium",
-            pytrace=False,
-        )
-
-
-def ensure_chromium() -> Path:
-    """Return /usr/bin/chromium, installing Debian's package first if it is missing."""
-    with FileLock(str(INSTALL_LOCK)):  # xdist workers: install once
-        if not CHROMIUM.exists():
-            _run_apt(["apt-get", "update"])
-            _run_apt(["apt-get", "install", "-y", "--no-install-recommends", "chromium"])
-        if not CHROMIUM.exists():
-            pytest.fail(f"apt-get installed chromium but {CHROMIUM} does not exist", pytrace=False)
-    return CHROMIUM
 
 
 def build_fixture_site(workdir: Path) -> Path:
@@ -97,19 +63,6 @@ def site_url(site_dir: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

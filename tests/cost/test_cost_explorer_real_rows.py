@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import threading
 from collections.abc import Iterator
 
 import pytest
-from cost_site import HERE, Site
+from cost_site import Site
 
 pytestmark = pytest.mark.browser
 
@@ -27,15 +26,6 @@ PAGE = """Explore
    :percentile: p99
    :pricing: on-demand
 """
-
-
-def _browser_harness():
-    """tests/browser's Chromium set-up (installs Debian's chromium when missing)."""
-    spec = importlib.util.spec_from_file_location("browser_harness",
-                                                  HERE.parent / "browser" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -59,26 +49,20 @@ def served(site: Site) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_explorer_ranks_the_provider_rows_like_the_directive(served: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    harness = _browser_harness()
-    chromium_path = harness.ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path),
-                                             args=harness.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(served)
-            container = page.locator("div.cost-explorer")
-            container.locator("table.cost-explorer-table tbody tr").first.wait_for()
-            summary = container.locator(".cost-explorer-summary").text_content()
-            directive_answer = page.locator("table.cost-review tbody tr td").nth(1).text_content()
-            assert errors == []
-        finally:
-            browser.close()
+def test_explorer_ranks_the_provider_rows_like_the_directive(browser, served: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(served)
+        container = page.locator("div.cost-explorer")
+        container.locator("table.cost-explorer-table tbody tr").first.wait_for()
+        summary = container.locator(".cost-explorer-summary").text_content()
+        directive_answer = page.locator("table.cost-review tbody tr td").nth(1).text_content()
+        assert errors == []
+    finally:
+        context.close()
     assert directive_answer == "inf2.xlarge"
     assert summary.startswith(
         "Cheapest for bert-base (P99 \u2264 10 ms, on-demand): inf2.xlarge"), summary
