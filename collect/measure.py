@@ -181,7 +181,9 @@ def summarize(entries: list[tuple[float, float, float]], batch_size: int,
     inside = [(start, end, tok) for start, end, tok in entries
               if measure_start <= end < measure_end]
     latencies_ms = [(end - start) * 1000 for start, end, _ in inside]
-    windows = window_throughputs(completions, batch_size, measure_start, measure_end, window_s)
+    windows = [round(value, 6) for value in window_throughputs(
+        [(start, end) for start, end, _ in entries], batch_size, measure_start, measure_end,
+        window_s)]
     tokenize_ms = [tok * 1000 for _, _, tok in inside]
     n_batches = len(completions)
     fields = {
@@ -192,7 +194,7 @@ def summarize(entries: list[tuple[float, float, float]], batch_size: int,
         "n_inferences": n_batches * batch_size,
         "throughput_avg": n_batches * batch_size / duration if duration > 0 else None,
         "throughput_peak": max(windows) if windows else None,
-        "throughput_windows": [round(value, 6) for value in windows],
+        "throughput_windows": windows,
         **latency_summary(latencies_ms),
         **stability(windows),
         "tokenize_ms_p50": None,

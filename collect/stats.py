@@ -43,7 +43,7 @@ def latency_summary(latencies_ms: Sequence[float]) -> dict[str, float | None]:
 
 
 def window_throughputs(
-    completion_times: Sequence[float],
+    batches: Sequence[tuple[float, float]],
     inferences_per_batch: int,
     start: float,
     end: float,
@@ -51,18 +51,26 @@ def window_throughputs(
 ) -> list[float]:
     """Inferences/s in each *full* window of ``window_s`` seconds from ``start``.
 
-    A batch counts in the window in which it completed; the partial window at the
+    ``batches`` are (start, end) times. A batch's inferences are spread over the time it
+    ran, so a window counts the share of each batch that ran inside it: counting a batch
+    whole in the window it ended in would make windows jump by a whole batch (25% for
+    four batches a window) and flag steady runs as unstable. The partial window at the
     end of the measurement is left out so that it cannot look like a dip.
     """
     if window_s <= 0:
         raise ValueError(f"window_s must be positive, got {window_s}")
     n_windows = int((end - start) / window_s + 1e-9)
-    counts = [0] * n_windows
-    for done in completion_times:
-        index = math.floor((done - start) / window_s)
-        if 0 <= index < n_windows:
-            counts[index] += 1
-    return [count * inferences_per_batch / window_s for count in counts]
+    work = [0.0] * n_windows
+    for batch_start, batch_end in batches:
+        ran = max(batch_end - batch_start, 1e-12)
+        first = max(0, math.floor((batch_start - start) / window_s))
+        last = min(n_windows - 1, math.floor((batch_end - start) / window_s))
+        for index in range(first, last + 1):
+            window_start = start + index * window_s
+            overlap = min(batch_end, window_start + window_s) - max(batch_start, window_start)
+            if overlap > 0:
+                work[index] += inferences_per_batch * min(overlap / ran, 1.0)
+    return [amount / window_s for amount in work]
 
 
 def stability(windows: Sequence[float], threshold: float = STABILITY_THRESHOLD) -> dict:

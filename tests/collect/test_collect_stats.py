@@ -34,14 +34,23 @@ def test_latency_summary_of_nothing_is_null_not_zero():
     assert all(value is None for value in latency_summary([]).values())
 
 
-def test_windows_count_completions_and_drop_partial_window():
-    completions = [10.1, 10.5, 10.9, 11.2, 11.8, 12.3]  # 3 in [10,11), 2 in [11,12), 1 partial
-    windows = window_throughputs(completions, 4, start=10.0, end=12.5, window_s=1.0)
-    assert windows == [12.0, 8.0]
+def test_windows_split_a_batch_that_straddles_a_boundary_and_drop_the_partial_window():
+    # back-to-back 0.4 s batches of 4 from t=10: 10 inferences/s in every full window,
+    # although whole-batch counting would give 3 batches (12/s) then 2 (8/s)
+    batches = [(10.0 + 0.4 * i, 10.4 + 0.4 * i) for i in range(7)]  # to 12.8
+    windows = window_throughputs(batches, 4, start=10.0, end=12.5, window_s=1.0)
+    assert windows == pytest.approx([10.0, 10.0])
+
+
+def test_windows_count_only_the_share_inside_the_measurement():
+    # a warm-up batch that ends 0.5 s into the window counts half
+    windows = window_throughputs([(9.5, 10.5), (10.5, 11.0)], 2, start=10.0, end=11.0)
+    assert windows == pytest.approx([3.0])
 
 
 def test_windows_of_custom_width():
-    windows = window_throughputs([0.5, 1.0, 1.5, 2.5], 1, start=0.0, end=4.0, window_s=2.0)
+    batches = [(0.0, 0.5), (0.5, 1.0), (1.0, 1.5), (2.0, 2.5)]
+    windows = window_throughputs(batches, 1, start=0.0, end=4.0, window_s=2.0)
     assert windows == [1.5, 0.5]
 
 
