@@ -15,7 +15,8 @@ relative threshold AND the measured noise. Throughput noise is judged with Welch
 two-sample t-test (alpha 0.01 by default) on the recorded per-second throughput windows
 (``throughput_windows``); cost scales with 1/throughput at a fixed price, so it shares the
 throughput test. Where no distribution is recorded (published CSVs, latency percentiles)
-the verdict says ``noise unknown: threshold only``.
+the test says ``noise unknown: threshold only`` and a change beyond the threshold is only a
+``possible regression`` / ``possible improvement``: listed, never counted as a regression.
 
 This module does not import Sphinx: the ``perf-diff`` directive and the CLI build on it.
 """
@@ -524,8 +525,8 @@ def _judge(metric: str, old: float | None, new: float | None, threshold: float,
     if abs(change) <= threshold:
         return MetricChange(metric, old, new, change, "unchanged", test, p_value)
     direction = "improvement" if change * METRIC_DIRECTION[metric] > 0 else "regression"
-    if test == NOISE_UNKNOWN:
-        return MetricChange(metric, old, new, change, direction, test, None)
+    if test == NOISE_UNKNOWN:  # beyond the threshold, but nothing says it is beyond noise
+        return MetricChange(metric, old, new, change, f"possible {direction}", test, None)
     if p_value is not None and p_value >= alpha:
         return MetricChange(metric, old, new, change, "within noise", test, p_value)
     return MetricChange(metric, old, new, change, direction, test, p_value)
@@ -549,7 +550,8 @@ def _row_verdict(old_status: str, new_status: str, metrics: list[MetricChange]) 
     verdicts = {m.verdict for m in metrics}
     if "regression" in verdicts and "improvement" in verdicts:
         return "mixed"
-    for verdict in ("regression", "improvement", "within noise", "unchanged"):
+    for verdict in ("regression", "improvement", "possible regression", "possible improvement",
+                    "within noise", "unchanged"):
         if verdict in verdicts:
             return verdict
     return "n/a"

@@ -36,6 +36,7 @@ VERDICT_CLASSES = {
     "regression": "perf-regression",
     "improvement": "perf-improvement",
     "mixed": "perf-mixed",
+    "possible": "perf-possible-change",  # beyond the threshold, noise unknown
 }
 
 

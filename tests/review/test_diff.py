@@ -85,7 +85,8 @@ def test_latency_has_no_distribution_so_threshold_only(tmp_path):
     result = _compare(tmp_path, [_record("m", 1, TIGHT, p99=2.0)],
                       [_record("m", 1, TIGHT, p99=2.4)])
     p99 = _metric(result.matched[0], "latency_p99")
-    assert (p99.verdict, p99.test) == ("regression", "noise unknown: threshold only")
+    assert (p99.verdict, p99.test) == ("possible regression", "noise unknown: threshold only")
+    assert result.regressions == []  # beyond the threshold is not beyond the noise
 
 
 def test_improvement_direction_and_threshold_option(tmp_path):
@@ -138,7 +139,7 @@ def test_csv_snapshots_say_noise_unknown(review_data):
     first = result.matched[0]
     assert first.key["instance_type"] == "Inf2.xlarge"  # matched case-insensitively
     throughput = _metric(first, "throughput")
-    assert (throughput.verdict, throughput.test) == ("regression", diff.NOISE_UNKNOWN)
+    assert (throughput.verdict, throughput.test) == ("possible regression", diff.NOISE_UNKNOWN)
     assert "noise unknown: threshold only" in diff.format_text(result)
     assert [r["model"] for r in result.added] == ["distilbert-base-uncased"]
     assert [r["model"] for r in result.removed] == ["roberta-base"]
@@ -164,7 +165,7 @@ def test_git_revisions_of_data(tmp_path, review_data):
     assert old.kind == "git" and len(old.rows) == 3
     assert old.rows["origin"].iloc[0] == "HEAD~1:data/inf2/throughput_data_encoder.csv:2"
     result = diff.compare(old, new)
-    assert [r.verdict for r in result.matched] == ["regression", "unchanged"]
+    assert [r.verdict for r in result.matched] == ["possible regression", "unchanged"]
     with pytest.raises(diff.DiffError, match=r"git -C .* ls-tree .* no-such-rev"):
         diff.load_snapshot("git:no-such-rev", repo)
     with pytest.raises(diff.DiffError, match=r"git:HEAD:nothing: no CSV files under nothing/"):
