@@ -22,6 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,26 +62,15 @@ def run_poisson(
     clock: Clock = time.perf_counter,
 ) -> dict[str, Any]:
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
-    workers = _as_workers(infer)
-    batcher = DynamicBatcher(max_batch_size, max_batch_delay_ms, clock)
-    if warmup_s > 0:
-        for worker in workers:
-            warm_up(worker, max_batch_size, warmup_s, clock)
-    failures: list[BaseException] = []
-    stop = threading.Event()
-    threads = _start_workers(workers, batcher, clock, failures, stop)
+    service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
     start = clock() + 0.002  # a little lead so the first arrival is not already late
     requests = [Request(i, start + float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
     for request in requests:
         _sleep_until(request.scheduled, clock)
-        if stop.is_set():
+        if service.stop.is_set():
             break
-        batcher.submit(request)
-    batcher.close()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
+        service.batcher.submit(request)
+    service.finish()
     record = _summarise(requests, start, schedule.duration_s)
     record.update(
         mode="poisson",
@@ -109,30 +99,20 @@ def run_closed(
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     if not duration_s > 0:
         raise ValueError(f"duration must be positive, got {duration_s}")
-    workers = _as_workers(infer)
-    batcher = DynamicBatcher(max_batch_size, max_batch_delay_ms, clock)
-    if warmup_s > 0:
-        for worker in workers:
-            warm_up(worker, max_batch_size, warmup_s, clock)
-    failures: list[BaseException] = []
-    stop = threading.Event()
-    threads = _start_workers(workers, batcher, clock, failures, stop)
+    service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
     start = clock()
     end = start + duration_s
     per_client: list[list[Request]] = [[] for _ in range(concurrency)]
     clients = [
-        threading.Thread(target=_client, args=(batcher, mine, end, clock, stop), daemon=True)
+        threading.Thread(target=_client, args=(service.batcher, mine, end, clock, service.stop),
+                         daemon=True)
         for mine in per_client
     ]
     for client in clients:
         client.start()
     for client in clients:
         client.join()
-    batcher.close()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
+    service.finish()
     requests = sorted((r for mine in per_client for r in mine), key=lambda r: r.scheduled)
     for index, request in enumerate(requests):
         request.index = index
@@ -149,6 +129,37 @@ def run_closed(
     )
     _add_stability(record, requests, None)
     return record
+
+
+@dataclass
+class _Service:
+    """The dynamic batcher and its worker threads, warmed up and serving."""
+
+    batcher: DynamicBatcher
+    stop: threading.Event
+    failures: list[BaseException]
+    threads: list[threading.Thread]
+
+    def finish(self) -> None:
+        """Close the queue, wait for the workers, and re-raise the first model error."""
+        self.batcher.close()
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
+
+
+def _start_service(infer: InferFn | Sequence[InferFn], max_batch_size: int,
+                   max_batch_delay_ms: float, warmup_s: float, clock: Clock) -> _Service:
+    workers = _as_workers(infer)
+    batcher = DynamicBatcher(max_batch_size, max_batch_delay_ms, clock)
+    if warmup_s > 0:
+        for worker in workers:
+            warm_up(worker, max_batch_size, warmup_s, clock)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    return _Service(batcher, stop, failures,
+                    _start_workers(workers, batcher, clock, failures, stop))
 
 
 def _as_workers(infer: InferFn | Sequence[InferFn]) -> list[InferFn]:

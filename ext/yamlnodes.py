@@ -8,25 +8,17 @@ No Sphinx import.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import yaml
+
+from ext.csvdata import DataFileError
 
 # libyaml's parser, when PyYAML was built with it, is about ten times faster; same nodes.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
-class YamlError(ValueError):
+class YamlError(DataFileError):
     """A problem in a YAML document: ``path:line: message`` (line is 1-based, 0 = unknown)."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 def compose(text: str, path: str) -> yaml.Node | None:
