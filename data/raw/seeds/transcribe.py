@@ -60,19 +60,20 @@ def neuron_env(seed: str) -> dict:
     }
 
 
-def seed_000(text: str) -> list[dict]:
+def offline_sweep(seed: str, text: str, sequence_length: int | None, notes: str) -> list[dict]:
+    """Seeds 000 and 001: one offline bert-base configuration per table row."""
     records = []
     for cells in markdown_rows(text, "| Filename"):
         _, batch, batches, inferences, threads, models, duration, tput, p50, p95, p99 = cells
         records.append(
             base_record(
-                "000",
+                seed,
                 model="bert-base",
                 backend="neuron",
                 batch_size=int(batch),
                 n_models=int(models),
                 workers_per_model=int(threads) // int(models),
-                sequence_length=512,
+                sequence_length=sequence_length,
                 dtype=None,
                 n_batches=int(batches),
                 n_inferences=int(inferences),
@@ -84,50 +85,29 @@ def seed_000(text: str) -> list[dict]:
                 latency_ms_p95=number(p95),
                 latency_ms_p99=number(p99),
                 stable=None,
-                notes=(
-                    "one batch per configuration, so the percentiles are that batch's latency; "
-                    "sequence length 512 as stated in the seed's sweet-spot notes; latency in ms "
-                    "(256 / 361.4 inf/s = 708 ms, the P50 shown)"
-                ),
-                env=neuron_env("000"),
+                notes=notes,
+                env=neuron_env(seed),
             )
         )
     return records
+
+
+def seed_000(text: str) -> list[dict]:
+    return offline_sweep(
+        "000", text, 512,
+        "one batch per configuration, so the percentiles are that batch's latency; "
+        "sequence length 512 as stated in the seed's sweet-spot notes; latency in ms "
+        "(256 / 361.4 inf/s = 708 ms, the P50 shown)",
+    )
 
 
 def seed_001(text: str) -> list[dict]:
-    records = []
-    for cells in markdown_rows(text, "| Filename"):
-        _, batch, batches, inferences, threads, models, duration, tput, p50, p95, p99 = cells
-        records.append(
-            base_record(
-                "001",
-                model="bert-base",
-                backend="neuron",
-                batch_size=int(batch),
-                n_models=int(models),
-                workers_per_model=int(threads) // int(models),
-                sequence_length=None,
-                dtype=None,
-                n_batches=int(batches),
-                n_inferences=int(inferences),
-                duration_s=number(duration),
-                throughput_avg=number(tput),
-                throughput_peak=None,
-                latency_ms_p50=number(p50),
-                latency_ms_p90=None,
-                latency_ms_p95=number(p95),
-                latency_ms_p99=number(p99),
-                stable=None,
-                notes=(
-                    "the seed labels P50/P95/P99 in seconds, but 12 threads x batch 1 at 12,650 "
-                    "inferences/s is 0.95 ms per request: the values are milliseconds and are "
-                    "recorded as such; sequence length not stated"
-                ),
-                env=neuron_env("001"),
-            )
-        )
-    return records
+    return offline_sweep(
+        "001", text, None,
+        "the seed labels P50/P95/P99 in seconds, but 12 threads x batch 1 at 12,650 "
+        "inferences/s is 0.95 ms per request: the values are milliseconds and are "
+        "recorded as such; sequence length not stated",
+    )
 
 
 ENGINES_003 = [("HF", "fp32"), ("HF", "bf16"), ("HF", "int8"), ("DS-inference", "fp16")]
