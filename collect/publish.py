@@ -249,6 +249,14 @@ def source_of(item: Located) -> str:
     return str(source)
 
 
+def task_of(record: dict, spec: object | None) -> str:
+    """The registry's task, or the generation task for a ``--mode generate`` record."""
+    if record.get("mode") == "generate":
+        return ("Text2Text Generation" if getattr(spec, "family", "") == "encoder_decoder"
+                else "Text Generation")
+    return getattr(spec, "task", "") if spec else ""
+
+
 def to_row(item: Located, instance: str, application_type: str) -> dict[str, str]:
     record = item.record
     env = record.get("env") or {}
@@ -264,7 +272,7 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Framework": f"PyTorch {str(env['torch']).split('+')[0]}" if env.get("torch")
         else "PyTorch",
         "Inst. Type": instance,
-        "Task": spec.task if spec else "",
+        "Task": task_of(record, spec),
         "Throughput (inference/sec)": format_value(record.get("throughput_avg"), 2),
         "Latency P50 (ms)": format_value(record.get("latency_ms_p50"), 3),
         "Latency P99 (ms)": format_value(record.get("latency_ms_p99"), 3),

@@ -199,6 +199,8 @@ def test_publish_writes_token_tables_the_families_accept(generate_file, poisson_
             row = dict(zip(header, rows[0], strict=True))
             assert float(row["Throughput (tokens/second)"]) > 0
             assert (row["Input Length"], row["Output Length"]) == ("8", "4")
+            assert row["Task"] == {"decoder": "Text Generation",
+                                   "encoder_decoder": "Text2Text Generation"}[family]
             if family == "decoder":
                 assert float(row["TTFT P50 (ms)"]) > 0
     # republishing changes nothing
