@@ -33,8 +33,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 if TYPE_CHECKING:  # pandas is imported where a table is built (``import ext`` stays light)
     import pandas as pd
 
@@ -454,33 +452,21 @@ def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
 
 
 def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates:
-    """Hourly rates of one pricing model from the price catalog (CONTRIBUTING.md format)."""
+    """Hourly rates of one pricing model, read with the site's validating catalog loader."""
+    from ext.csvdata import DataFileError
+    from ext.prices import load_price_catalog
+
     try:
-        catalog = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DiffError(f"{path}: cannot read price catalog ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise DiffError(f"{path}: invalid YAML ({exc})") from exc
-    instances = catalog.get("instances") if isinstance(catalog, dict) else None
-    if not isinstance(instances, dict):
-        raise DiffError(f"{path}: expected a mapping 'instances:' (see CONTRIBUTING.md)")
+        catalog = load_price_catalog(path)
+    except DataFileError as exc:
+        raise DiffError(str(exc)) from exc
     rates: dict[str, float] = {}
     dates: dict[str, str] = {}
-    for name, entry in instances.items():
-        price = ((entry or {}).get("prices") or {}).get(pricing_model)
-        if not isinstance(price, dict):
-            continue
-        rate = _number(price.get("rate"))
-        if rate is None or rate <= 0:
-            raise DiffError(f"{path}: instances.{name}.prices.{pricing_model}.rate: "
-                            f"expected a positive number, got {price.get('rate')!r}")
-        rates[str(name).strip().lower()] = rate
-        dates[str(name).strip().lower()] = str(price.get("read", ""))
-    unpriced = catalog.get("unpriced") or {}
-    if not isinstance(unpriced, dict):
-        raise DiffError(f"{path}: 'unpriced:' must map instance types to reasons")
-    reasons = {str(name).strip().lower(): str(reason) for name, reason in unpriced.items()}
-    return PriceRates(str(path), pricing_model, rates, dates, reasons)
+    for key, entry in catalog.instances.items():
+        price = entry.prices.get(pricing_model)
+        if price is not None:
+            rates[key], dates[key] = price.rate, price.read
+    return PriceRates(str(path), pricing_model, rates, dates, dict(catalog.unpriced))
 
 
 # --------------------------------------------------------------------------- comparing
@@ -488,9 +474,11 @@ def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates
 
 def cost_per_million(throughput: float | None, hourly_rate: float | None) -> float | None:
     """Cost of 1M inferences (or tokens) at ``throughput`` per second and an hourly rate."""
+    from ext.tabledata import cost_per_million as site_cost_per_million
+
     if throughput is None or hourly_rate is None or throughput <= 0:
         return None
-    return 1e6 / throughput * hourly_rate / 3600.0
+    return site_cost_per_million(throughput, hourly_rate)
 
 
 def _key_fields(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:

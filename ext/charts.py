@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
+from ext.tabledata import cost_per_million
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -122,8 +124,11 @@ def add_cost_column(df: pd.DataFrame, throughput_column: str, instance_column: s
     out = df.copy()
     rates = out[instance_column].astype(str).str.strip().str.lower().map(hourly_rates)
     throughput = to_numbers(out[throughput_column])
-    cost = 1e6 / throughput.where(throughput > 0) * rates.astype(float) / 3600.0
-    out[cost_column] = cost
+    out[cost_column] = [
+        cost_per_million(per_second, rate)
+        if per_second > 0 and not math.isnan(rate) else math.nan  # NaN rate: no price
+        for per_second, rate in zip(throughput, rates.astype(float), strict=True)
+    ]
     return out
 
 
