@@ -26,7 +26,7 @@ smartquotes = False  # values show exactly as written (no curly quotes in table 
 
 # The cost explorer's rows: every published CSV under data/ with its cost under each
 # pricing model of data/prices.yaml (ext/cost_rows.py).
-cost_explorer_rows_provider = "ext.cost_rows:cost_explorer_rows"
+cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
 # A price a rendered cost uses warns when read longer ago than this. The RI-effective rates
 # are those of the published Neuron pages dated 2025-05-20 (seed 002), the newest source of
 # RI-effective rates at hand, so the site allows two years; replace them with newer rates

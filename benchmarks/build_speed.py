@@ -33,10 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ext.csvdata import read_csv_text  # noqa: E402
-from ext.prices import load_price_catalog  # noqa: E402
-from ext.tabledata import build_table  # noqa: E402
-from ext.tablespec import parse_spec  # noqa: E402
+from perfcore.csvfile import read_csv_text  # noqa: E402
+from perfcore.prices import load_price_catalog  # noqa: E402
+from perfcore.tabledata import build_table  # noqa: E402
+from perfcore.tablespec import parse_spec  # noqa: E402
 
 COLUMNS = ["Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
            "Latency P50 (ms)", "Latency P99 (ms)", "Application Type", "Neuron Version",

@@ -1,22 +1,38 @@
-"""``python -m collect``: a thin argparse layer over the library.
+"""``collect`` (also ``python -m collect``): one thin argparse layer over the library.
 
-Each subcommand is added by its own ``add_<name>_command(subparsers)`` function and
-runs through ``args.handler(args)``; domain errors become one line on stderr and exit
-status 1 (argparse's own usage errors exit with 2).
+Each subcommand is added by its own ``add_<name>_command(subparsers)`` function and runs
+through ``args.handler(args)``. One error convention for every command:
+
+- a problem with the input (a file, a value, an unavailable backend) is a
+  :class:`~perfcore.errors.UserError`: one line ``error: ...`` on stderr, exit status 1;
+- options that do not go together are usage errors (:class:`~collect.errors.UsageError`):
+  argparse's usage line and ``error: ...``, exit status 2;
+- a command asked to fail on what it found (``diff --fail-on-regression``) exits with 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from collect.backends import BACKEND_NAMES, detect_backend
-from collect.errors import CollectError
+from collect.errors import UsageError
+from collect.run.slo import SLO_PERCENTILES
+from perfcore.errors import UserError
 
+EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_FOUND = 3
+DTYPES = ("fp32", "bf16", "fp16")  # = run.generate.DTYPES; not imported: keeps torch out
+
+
+# --------------------------------------------------------------------------- option values
 
 def positive_ints(text: str) -> list[int]:
     """``"1,2,4"`` -> ``[1, 2, 4]``."""
@@ -31,10 +47,13 @@ def positive_ints(text: str) -> list[int]:
 
 
 def positive_int(text: str) -> int:
-    values = positive_ints(text)
-    if len(values) != 1:
-        raise argparse.ArgumentTypeError(f"expected one positive integer, got {text!r}")
-    return values[0]
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
 
 def names(choices: Sequence[str] | None = None) -> Callable[[str], list[str]]:
@@ -51,25 +70,72 @@ def names(choices: Sequence[str] | None = None) -> Callable[[str], list[str]]:
     return parse
 
 
-def positive_float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A finite number: ``nan`` and ``inf`` are refused (``inf`` would never end a run)."""
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
+def non_negative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def positive_float_list(text: str) -> list[float]:
+    """``"100,200,400"`` to ``[100.0, 200.0, 400.0]``."""
+    try:
+        return [positive_float(part) for part in text.split(",") if part.strip()] or \
+            positive_float_list("")
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected positive numbers separated by commas, e.g. 100,200,400; got {text!r}"
+        ) from None
+
+
+def dtype_list(text: str) -> list[str]:
+    """``"fp32,bf16"`` to ``["fp32", "bf16"]``; unknown names list the known ones."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in DTYPES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected dtypes from {', '.join(DTYPES)} separated by commas; got {text!r}"
+        )
+    return names
+
+
+def fraction(text: str) -> float:
+    """``0.05`` or ``5%``."""
+    try:
+        value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a fraction like 0.05 or 5%, got {text!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- run
+
 def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """``run``: built from small groups; ``--mode`` and ``--dtypes`` come from
-    ``collect.cli_load`` with the on-demand load and generation options."""
+    """``run``: built from small groups of options (model, timing, output, load)."""
     parser = subparsers.add_parser(
         "run", help="benchmark a sweep of configurations into a results JSONL file",
         description="Benchmark every combination of the list options (comma-separated) and "
         "append one JSON record per configuration to --out as each one ends.")
-    from collect.cli_load import add_load_arguments
-
     add_model_arguments(parser)
     add_timing_arguments(parser)
     add_output_arguments(parser)
@@ -125,14 +191,9 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle_run(args: argparse.Namespace) -> int:
-    from collect.cli_load import LoadArgumentError, load_settings
-    from collect.sweep import SweepOptions, run_sweep
+    from collect.run.sweep import SweepOptions, run_sweep
 
-    try:
-        settings = load_settings(args)
-    except LoadArgumentError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    settings = load_settings(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     open_loop = args.load != "offline"
     options = SweepOptions(
@@ -156,6 +217,84 @@ def handle_run(args: argparse.Namespace) -> int:
     print(f"{args.out}: {len(records)} configuration(s) recorded, {failed} not ok")
     return 0
 
+
+def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the on-demand load and generation options to ``collect run``."""
+    load = run_parser.add_argument_group(
+        "on-demand load",
+        "Open loop (poisson): requests arrive on a seeded, precomputed schedule and latency is "
+        "measured from each scheduled arrival. Closed loop: N clients send, wait, repeat.",
+    )
+    load.add_argument("--load", choices=("offline", "poisson", "closed"), default="offline",
+                      help="offline fixed-batch sweep (default), poisson open loop, or closed loop")
+    load.add_argument("--rate", type=positive_float_list, metavar="R[,R...]",
+                      help="offered requests per second for --load poisson; a list sweeps rates")
+    load.add_argument("--max-batch-size", type=positive_int, default=1, metavar="B",
+                      help="dynamic batcher: largest batch formed from queued requests (default 1)")
+    load.add_argument("--max-batch-delay-ms", type=non_negative_float, default=0.0, metavar="D",
+                      help="dynamic batcher: longest wait for a batch to fill after its first "
+                           "request arrived, in ms (default 0; seed 000 suggests 5-15%% of the "
+                           "batch latency)")
+    load.add_argument("--concurrency", type=positive_int, metavar="N",
+                      help="clients in flight for --load closed")
+    load.add_argument("--arrival-seed", type=int, default=0, metavar="SEED",
+                      help="seed of the Poisson arrival schedule (default 0)")
+    load.add_argument("--slo-ms", type=positive_float, metavar="X",
+                      help="find the highest --load poisson rate whose latency percentile stays "
+                           "at or under X ms (resumable with --resume)")
+    load.add_argument("--slo-percentile", type=int, choices=SLO_PERCENTILES, default=99,
+                      help="request-latency percentile the SLO applies to (default 99)")
+    load.add_argument("--slo-start-rate", type=positive_float, default=100.0, metavar="R",
+                      help="first rate tried by an SLO search without --rate (default 100)")
+    gen = run_parser.add_argument_group(
+        "generation",
+        "Greedy generation of a fixed number of tokens (decoder and encoder-decoder models).",
+    )
+    gen.add_argument("--mode", choices=("offline", "generate"), default="offline",
+                     help="offline inference (default) or LLM generation (TTFT, TPOT, tokens/s)")
+    gen.add_argument("--input-length", type=positive_int, default=128, metavar="N",
+                     help="prompt tokens per sequence for --mode generate (default 128)")
+    gen.add_argument("--output-length", type=positive_int, default=128, metavar="N",
+                     help="generated tokens per sequence for --mode generate (default 128)")
+    gen.add_argument("--dtypes", type=dtype_list, default=["fp32"], metavar="D[,D...]",
+                     help=f"model data types to sweep, from {', '.join(DTYPES)} "
+                          "(default fp32)")
+    return run_parser
+
+
+def validate_load_arguments(args: argparse.Namespace) -> None:
+    """Reject option combinations that do not make sense, naming the options."""
+    if args.mode == "generate" and args.load != "offline":
+        raise UsageError("--mode generate cannot be combined with --load "
+                                f"{args.load}; generation runs are fixed-batch")
+    if args.load == "poisson" and not args.rate and args.slo_ms is None:
+        raise UsageError("--load poisson needs --rate (requests per second) or --slo-ms")
+    if args.load != "poisson":
+        for option, value in (("--rate", args.rate), ("--slo-ms", args.slo_ms)):
+            if value:
+                raise UsageError(f"{option} applies to --load poisson only")
+    if args.load == "closed" and args.concurrency is None:
+        raise UsageError("--load closed needs --concurrency N")
+    if args.load != "closed" and args.concurrency is not None:
+        raise UsageError("--concurrency applies to --load closed only")
+
+
+def load_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The validated options as record configuration fields (CONTRIBUTING.md)."""
+    validate_load_arguments(args)
+    settings: dict[str, Any] = {"mode": args.load if args.mode == "offline" else "generate"}
+    if args.load != "offline":
+        settings.update(max_batch_size=args.max_batch_size,
+                        max_batch_delay_ms=args.max_batch_delay_ms)
+    if args.load == "closed":
+        settings["concurrency"] = args.concurrency
+    if args.mode == "generate":
+        settings.update(input_length=args.input_length, output_length=args.output_length)
+    return settings
+
+
+
+# --------------------------------------------------------------------------- publish, env
 
 def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -184,7 +323,7 @@ def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
 
 
 def handle_publish(args: argparse.Namespace) -> int:
-    from collect.publish import PublishOptions, publish
+    from collect.publish.tables import PublishOptions, publish
 
     report = publish(PublishOptions(
         results=args.results, data_dir=args.data_dir, threshold=args.threshold,
@@ -212,7 +351,7 @@ def add_publish_sweep_command(subparsers: argparse._SubParsersAction) -> argpars
 
 
 def handle_publish_sweep(args: argparse.Namespace) -> int:
-    from collect.sweep_csv import SweepOptions, publish_sweep
+    from collect.publish.sweep_csv import SweepOptions, publish_sweep
 
     path, changes = publish_sweep(SweepOptions(
         results=args.results, name=args.name, data_dir=args.data_dir, platform=args.platform))
@@ -232,7 +371,7 @@ def add_env_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def handle_env(args: argparse.Namespace) -> int:
     from collect.backends.neuron import neuron_present
-    from collect.envinfo import collect_env
+    from collect.env.envinfo import collect_env
 
     env = collect_env(args.instance_type)
     env.pop("run_id")
@@ -249,30 +388,133 @@ def handle_env(args: argparse.Namespace) -> int:
     return 0
 
 
+
+# --------------------------------------------------------------------------- report
+
+REPORT_DESCRIPTION = (
+    "Write a run report (reST page DIR/index.rst plus SVG plots) from results JSONL: summary, "
+    "latency and throughput distributions, latency-vs-throughput by band, dashboard metrics "
+    "and time series. Put it under data/reports/<run>/ for the site's Run reports page."
+)
+
+
+def add_report_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``report RESULTS.jsonl... --out DIR``: a run report page with plots."""
+    parser = subparsers.add_parser("report", help="write a run report page with plots",
+                                   description=REPORT_DESCRIPTION)
+    parser.add_argument("results", nargs="+", metavar="RESULTS.jsonl",
+                        help="results file(s) written by collect run")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="directory for index.rst and the plots (created if missing)")
+    parser.add_argument("--title", help="page title (default: 'Run report: <run ids>')")
+    parser.set_defaults(handler=handle_report)
+    return parser
+
+
+def handle_report(args: argparse.Namespace) -> int:
+    from collect.report.rst import write_report
+
+    written = write_report(args.results, args.out, args.title)
+    for note in written.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"wrote {written.index} ({written.records} configurations, {len(written.plots)} plots)")
+    return 0
+
+
+
+# --------------------------------------------------------------------------- diff
+
+DIFF_DESCRIPTION = """\
+Compare two runs or two releases of the published data, row by row.
+
+OLD and NEW are each a results JSONL file (schema v1), a directory of published
+CSVs (e.g. data/ or data/inf2/), or git:<rev> / git:<rev>:<path> for the CSVs
+under data/ (or <path>) at a git revision.
+
+Rows match on model, instance type (case-insensitive), sequence length, dtype,
+batch size and mode, plus the parallelism and length fields both sides record.
+A change is flagged only when it exceeds the threshold AND the measured noise:
+throughput with Welch's t-test on the recorded per-second windows; where no
+distribution is recorded (CSV snapshots, latency percentiles) the report says
+"noise unknown: threshold only".
+"""
+
+DIFF_EPILOG = """\
+exit status: 0 (also with regressions, unless --fail-on-regression), 1 bad input,
+2 usage, 3 regressions found with --fail-on-regression.
+
+examples:
+  collect diff data/raw/sdk-2.20.jsonl data/raw/sdk-2.21.jsonl
+  collect diff git:v2.20 git:HEAD --prices data/prices.yaml --json
+"""
+
+
+def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``diff OLD NEW``: compare two runs or two releases of data/."""
+    parser = subparsers.add_parser(
+        "diff", help="compare two results files or two releases of data/",
+        description=DIFF_DESCRIPTION, epilog=DIFF_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", help="results JSONL, CSV directory or git:<rev>")
+    parser.add_argument("new", metavar="NEW", help="results JSONL, CSV directory or git:<rev>")
+    from perfcore import diff
+
+    parser.add_argument("--threshold", type=fraction, default=diff.DEFAULT_THRESHOLD,
+                        help="relative change that counts (default 0.05, also written 5%%)")
+    parser.add_argument("--alpha", type=float, default=diff.DEFAULT_ALPHA,
+                        help="significance level of the noise test (default 0.01)")
+    parser.add_argument("--prices", type=Path, default=None,
+                        help="price catalog (data/prices.yaml) to compare cost per 1M")
+    parser.add_argument("--pricing-model", default="on-demand",
+                        help="pricing model in the catalog (default on-demand)")
+    parser.add_argument("--repo", type=Path, default=None,
+                        help="git repository for git:<rev> sides (default: current directory)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--fail-on-regression", action="store_true",
+                        help="exit with status 3 when a regression is flagged")
+    parser.set_defaults(handler=handle_diff)
+    return parser
+
+
+def handle_diff(args: argparse.Namespace) -> int:
+    """Run the comparison the parsed arguments describe; returns the exit status."""
+    from perfcore import diff
+
+    old = diff.load_snapshot(args.old, args.repo)
+    new = diff.load_snapshot(args.new, args.repo)
+    prices = diff.load_price_rates(args.prices, args.pricing_model) if args.prices else None
+    result = diff.compare(old, new, args.threshold, args.alpha, prices)
+    if args.json:
+        print(json.dumps(diff.to_json(result), indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(diff.format_text(result))
+    return EXIT_FOUND if args.fail_on_regression and result.regressions else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m collect",
+        prog="collect",
         description="Benchmark models and publish the results to the site's CSVs.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from collect.cli_load import add_report_command
-    from collect.diff_cli import add_diff_command
-
-    add_run_command(subparsers)
-    add_publish_command(subparsers)
-    add_publish_sweep_command(subparsers)
-    add_env_command(subparsers)
-    add_report_command(subparsers)
-    add_diff_command(subparsers)
+    for add_command in (add_run_command, add_publish_command, add_publish_sweep_command,
+                        add_env_command, add_report_command, add_diff_command):
+        command_parser = add_command(subparsers)
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; the module docstring has the exit statuses."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except CollectError as error:
+    except UsageError as error:
+        args.command_parser.error(str(error))  # exits with EXIT_USAGE
+    except UserError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         print("interrupted; completed configurations are in the results file", file=sys.stderr)
         return 130

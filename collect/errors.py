@@ -1,8 +1,14 @@
-"""Domain errors. The CLI turns each into a one-line message and a non-zero exit."""
+"""The collector's domain errors. The CLI turns each :class:`UserError` into one line."""
+
+from perfcore.errors import UserError
 
 
-class CollectError(Exception):
+class CollectError(UserError):
     """A problem the user can fix (bad option, bad file, unavailable backend)."""
+
+
+class UsageError(UserError):
+    """Options that do not go together; the message names them (argparse exit status 2)."""
 
 
 class BackendUnavailable(CollectError):

@@ -6,7 +6,7 @@
        :kind: pareto
        :data: inf2/throughput_data_encoder.csv
 
-The SVG is drawn while the page is read (:mod:`ext.charts`, no Sphinx there) and kept in
+The SVG is drawn while the page is read (:mod:`perfcore.charts`, no Sphinx there) and kept in
 the doctree; the HTML writer saves it as ``_images/perf-chart-<hash>.svg`` (content-hashed,
 written atomically, so parallel writers agree) and shows it with ``<img alt=...>``. Other
 builders get the alt text. The CSVs (and the price catalog) are page dependencies.
@@ -28,10 +28,10 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from collect import diff
-from ext import charts
-from ext.csvdata import DataFileError, read_csv_text
 from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
+from perfcore import charts, diff
+from perfcore.csvfile import read_csv_text
+from perfcore.errors import DataFileError
 
 if TYPE_CHECKING:  # pandas is imported when a chart is drawn (``import ext`` stays light)
     import pandas as pd
@@ -215,10 +215,10 @@ class PerfChart(SphinxDirective):
     def _long_sweep(self, path: Path, frame: pd.DataFrame) -> str:
         """The published shape: one row per (batch size, engine, data type) with a Status.
 
-        The pivot is the ``perf-sweep`` table's (:func:`ext.sweep.build_sweep`), so a chart
+        The pivot is the ``perf-sweep`` table's (:func:`perfcore.sweep.build_sweep`), so a chart
         and a table of one CSV agree, and a repeated row is an error naming its line.
         """
-        from ext.sweep import SweepSpec, build_sweep
+        from perfcore.sweep import SweepSpec, build_sweep
 
         csv = read_csv_text(path, str(path))
         throughput = self.options.get("throughput-column") or _first_starting(

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ext.csvdata import DataFileError, read_csv_text
-from ext.formats import is_missing, sort_key
-from ext.tabledata import BuiltTable, Cell
+from perfcore.csvfile import read_csv_text
+from perfcore.errors import DataFileError
+from perfcore.formats import is_missing, sort_key
+from perfcore.tabledata import BuiltTable, Cell
 
 _AMBIGUOUS = object()
 

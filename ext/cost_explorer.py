@@ -5,7 +5,7 @@ page; ``static/cost-explorer.js`` fetches the JSON written once per HTML build
 by :func:`write_cost_json` and renders the model / SLA / pricing controls and
 the ranking. The rows come from a *provider* named in ``conf.py``::
 
-    cost_explorer_rows_provider = "ext.cost_rows:cost_explorer_rows"
+    cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
 
 a ``"module:function"`` string (or a callable) taking the Sphinx app and
 returning a list of row dicts, or a mapping ``{"rows": [...], "price_notes":

@@ -1,6 +1,6 @@
 """``.. cost-comparison::`` and ``.. cheapest-under-sla::``: which instance is cheapest per model.
 
-Both read every published CSV under ``df_table_data_dir`` (:mod:`ext.cost_rows`) and the
+Both read every published CSV under ``df_table_data_dir`` (:mod:`perfcore.cost_rows`) and the
 price catalog ``prices.yaml`` there; every file read is a page dependency, and a CSV that
 appears later (a new platform) marks the page outdated. Tables carry the ``df-table``
 class and are plain docutils nodes (cell text is never parsed as markup or HTML).
@@ -21,15 +21,15 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from ext.cost_rows import CostData, CostRow, load_cost_rows, price_note, published_csvs
-from ext.csvdata import DataFileError
 from ext.df_table import NO_RESULTS, DataDirective, TableError
 from ext.filecache import FileCache
-from ext.formats import format_number
 from ext.price_age import note_prices_used
-from ext.prices import PriceCatalog
 from ext.render import TABLE_CLASS
-from ext.yamlnodes import YamlError
+from perfcore.cost_rows import CostData, CostRow, load_cost_rows, price_note, published_csvs
+from perfcore.errors import DataFileError
+from perfcore.formats import format_number
+from perfcore.prices import PriceCatalog
+from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
 COST_FORMAT = "$sig3"

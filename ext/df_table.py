@@ -18,16 +18,17 @@ from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ext.csvdata import CsvText, DataFileError, read_csv_text
-from ext.families import VARIANTS, FamilyCatalog, family_csv, load_families
 from ext.filecache import FileCache
 from ext.missing_files import note_missing_file
 from ext.price_age import note_prices_used
-from ext.prices import PriceCatalog, load_price_catalog
 from ext.render import error_box, shown_path, table_nodes
-from ext.tabledata import Rows, apply_filters, build_table
-from ext.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
-from ext.yamlnodes import YamlError
+from perfcore.csvfile import CsvText, read_csv_text
+from perfcore.errors import DataFileError
+from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
+from perfcore.prices import PriceCatalog, load_price_catalog
+from perfcore.tabledata import Rows, apply_filters, build_table
+from perfcore.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
+from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
 NO_RESULTS = "No published results yet."

@@ -14,9 +14,9 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 
 from ext.df_table import NO_RESULTS, DataDirective
-from ext.families import VARIANTS, family_csv
 from ext.filecache import FileCache
-from ext.yamlnodes import YamlError
+from perfcore.families import VARIANTS, family_csv
+from perfcore.yamlfile import YamlError
 
 
 class PerfFamily(DataDirective):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ext.csvdata import DataFileError
 from ext.df_table import DataDirective
 from ext.filecache import FileCache
 from ext.render import table_nodes
-from ext.sweep import build_sweep, parse_sweep_spec
-from ext.tablespec import SpecError
-from ext.yamlnodes import YamlError
+from perfcore.errors import DataFileError
+from perfcore.sweep import build_sweep, parse_sweep_spec
+from perfcore.tablespec import SpecError
+from perfcore.yamlfile import YamlError
 
 
 class PerfSweep(DataDirective):

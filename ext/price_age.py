@@ -28,9 +28,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from ext.filecache import FileCache
-from ext.prices import PriceCatalog, load_price_catalog
 from ext.render import shown_path
-from ext.yamlnodes import YamlError
+from perfcore.prices import PriceCatalog, load_price_catalog
+from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
 ATTRIBUTE = "df_table_prices_used"  # {docname: {(catalog path, instance key, pricing model)}}

@@ -10,7 +10,7 @@
 ``:old:`` / ``:new:`` are results JSONL files, directories of published CSVs, or
 ``git:<rev>[:<path>]`` (read from the repository holding ``conf.py``). Paths are looked
 up in ``df_table_data_dir`` first, then relative to the page. The comparison itself is
-:mod:`collect.diff` (no Sphinx there); this module only renders it.
+:mod:`perfcore.diff` (no Sphinx there); this module only renders it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from collect import diff
+from perfcore import diff
 
-if TYPE_CHECKING:  # pandas is imported by collect.diff where a table is built
+if TYPE_CHECKING:  # pandas is imported by perfcore.diff where a table is built
     import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _hoist_constant_keys(result: diff.DiffResult) -> tuple[pd.DataFrame, str]:
 
 
 class PerfDiff(SphinxDirective):
-    """Render :func:`collect.diff.compare` of two snapshots as a table plus new/removed rows."""
+    """Render :func:`perfcore.diff.compare` of two snapshots as a table plus new/removed rows."""
 
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {

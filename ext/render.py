@@ -1,4 +1,4 @@
-"""Turn a :class:`~ext.tabledata.BuiltTable` into docutils nodes, and errors into error boxes.
+"""Turn a :class:`~perfcore.tabledata.BuiltTable` into docutils nodes, and errors into error boxes.
 
 Cells are parsed as inline reST with the CSV file and line as their source, so a
 warning from a cell (an unknown role, a broken link) points at the data, not the page.
@@ -16,7 +16,7 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import switch_source_input
 
-from ext.tabledata import BuiltTable, Cell
+from perfcore.tabledata import BuiltTable, Cell
 
 logger = logging.getLogger(__name__)
 

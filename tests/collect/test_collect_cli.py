@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from collect.cli import build_parser, main
-from collect.models import known_names
+from collect.run.models import known_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,12 +21,12 @@ def error_of(capsys, argv) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["run", "publish", "env"])
+@pytest.mark.parametrize("command", ["run", "publish", "publish-sweep", "env", "report", "diff"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         build_parser().parse_args([command, "--help"])
     assert done.value.code == 0
-    assert "usage: python -m collect " + command in capsys.readouterr().out
+    assert "usage: collect " + command in capsys.readouterr().out
 
 
 def test_unknown_model(capsys, tmp_path):

@@ -8,9 +8,9 @@ import pytest
 
 from collect.backends.base import Backend, Prepared, Request
 from collect.backends.cpu import CpuBackend, split_cores
-from collect.measure import MeasureOptions, measure_offline, summarize, window_seconds
-from collect.models import resolve
-from collect.sweep import SweepOptions, classify, plan, run_sweep
+from collect.run.measure import MeasureOptions, measure_offline, summarize, window_seconds
+from collect.run.models import resolve
+from collect.run.sweep import SweepOptions, classify, plan, run_sweep
 
 
 def synthetic(ms: str, batch: int = 1, copies: int = 1, workers: int = 1) -> Prepared:
@@ -142,7 +142,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_and_lines_otherwise():
-    from collect.progress import Progress, format_seconds
+    from collect.run.progress import Progress, format_seconds
 
     record = {"status": "ok", "throughput_avg": 12.5, "latency_ms_p50": 80.0, "stable": True}
     terminal = Terminal()

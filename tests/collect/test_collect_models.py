@@ -8,9 +8,10 @@ from collect.backends.neuron import (
     positional_wrapper,
     visible_cores_value,
 )
-from collect.envinfo import instance_type, new_run_id
-from collect.errors import BackendUnavailable, CollectError
-from collect.models import SyntheticModel, example_inputs, known_names, registry, resolve
+from collect.env.envinfo import instance_type, new_run_id
+from collect.errors import BackendUnavailable
+from collect.run.models import SyntheticModel, example_inputs, known_names, registry, resolve
+from perfcore.errors import UserError
 
 REQUIRED = ("bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased",
             "roberta-base", "gpt2", "t5-small", "resnet50", "all-MiniLM-L6-v2")
@@ -25,7 +26,7 @@ def test_registry_has_the_required_models_without_building_them():
 
 
 def test_unknown_model_lists_known_ones():
-    with pytest.raises(CollectError) as error:
+    with pytest.raises(UserError) as error:
         resolve("bert-huge")
     known = ", ".join(known_names())
     assert str(error.value) == f"unknown model 'bert-huge'; known models: {known}"
@@ -36,7 +37,7 @@ def test_synthetic_forms():
     assert resolve("synthetic:1.0+0.1").synthetic == SyntheticModel(1.0, 0.1)
     assert resolve("synthetic:2").synthetic.batch_seconds(4) == pytest.approx(0.002)
     assert resolve("synthetic:1.0+0.5").synthetic.batch_seconds(4) == pytest.approx(0.003)
-    with pytest.raises(CollectError, match="unknown model 'synthetic:fast'"):
+    with pytest.raises(UserError, match="unknown model 'synthetic:fast'"):
         resolve("synthetic:fast")
 
 
@@ -50,7 +51,7 @@ def test_synthetic_busy_wait_is_close_to_its_time():
 
 def test_sequence_length_limits():
     resolve("gpt2").check_sequence_length(1024)
-    with pytest.raises(CollectError, match="bert-base-uncased accepts at most 512 tokens"):
+    with pytest.raises(UserError, match="bert-base-uncased accepts at most 512 tokens"):
         resolve("bert-base-uncased").check_sequence_length(513)
     resolve("resnet50").check_sequence_length(4096)  # vision models ignore it
 
@@ -107,13 +108,13 @@ def test_detected_backend_here_is_cpu():
 
     assert detect_backend() == "cpu"
     assert get_backend("cpu").name == "cpu"
-    with pytest.raises(CollectError, match=r"^unknown backend 'tpu'; choose one of cpu, cuda"):
+    with pytest.raises(UserError, match=r"^unknown backend 'tpu'; choose one of cpu, cuda"):
         get_backend("tpu")
 
 
 def test_make_infer_runs_any_batch_size():
     from collect.backends.cpu import CpuBackend
-    from collect.infer import make_infer
+    from collect.run.infer import make_infer
 
     infer = make_infer(CpuBackend(), resolve("synthetic:1.0+0.5"), None, "fp32")
     began = time.perf_counter()

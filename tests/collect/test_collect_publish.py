@@ -5,9 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from collect.csvstore import upsert_csv
-from collect.errors import CollectError
-from collect.publish import (
+from collect.publish.tables import (
     COLUMNS,
     KEY_COLUMNS,
     Located,
@@ -17,6 +15,8 @@ from collect.publish import (
     publish,
     select,
 )
+from perfcore.csvstore import upsert_csv
+from perfcore.errors import UserError
 
 RUN_OLD = "20261101T000000Z-aaaaaa"
 RUN_NEW = "20261122T000000Z-bbbbbb"
@@ -65,7 +65,7 @@ def test_throughput_row_is_lowest_latency_near_peak():
 
 
 def test_threshold_must_be_a_fraction():
-    with pytest.raises(CollectError, match=r"--threshold must be within \(0, 1\], got 1.5"):
+    with pytest.raises(UserError, match=r"--threshold must be within \(0, 1\], got 1.5"):
         select(located([rec(1, 1.0, 1.0)]), 1.5)
 
 
@@ -171,7 +171,7 @@ def test_hand_added_script_link_survives_republish(tmp_path):
 
 def test_refuses_failed_unless_allowed(tmp_path):
     results = write(tmp_path / "r.jsonl", [rec(1, 300.0, 3.0), rec(8, 0, 0, status="oom")])
-    with pytest.raises(CollectError) as error:
+    with pytest.raises(UserError) as error:
         publish(PublishOptions([results], data_dir=tmp_path / "data"))
     assert str(error.value) == (
         "refusing to publish: 1 configuration(s) did not finish ok: bert-base-uncased batch 8 "
@@ -184,7 +184,7 @@ def test_refuses_failed_unless_allowed(tmp_path):
 
 def test_refuses_unstable_unless_allowed(tmp_path):
     results = write(tmp_path / "r.jsonl", [rec(1, 300.0, 3.0, stable=False)])
-    with pytest.raises(CollectError, match=r"1 configuration\(s\) are unstable.*spread 0.3; "
+    with pytest.raises(UserError, match=r"1 configuration\(s\) are unstable.*spread 0.3; "
                        r"pass --allow-unstable"):
         publish(PublishOptions([results], data_dir=tmp_path / "data"))
     publish(PublishOptions([results], data_dir=tmp_path / "data", allow_unstable=True))
@@ -192,7 +192,7 @@ def test_refuses_unstable_unless_allowed(tmp_path):
 
 def test_unknown_instance_needs_an_instance_type(tmp_path):
     results = write(tmp_path / "r.jsonl", [rec(1, 30.0, 3.0, instance="unknown", backend="cpu")])
-    with pytest.raises(CollectError, match=r"r.jsonl:1: the instance type is unknown"):
+    with pytest.raises(UserError, match=r"r.jsonl:1: the instance type is unknown"):
         publish(PublishOptions([results], data_dir=tmp_path / "data"))
     publish(PublishOptions([results], data_dir=tmp_path / "data", instance_type="c7i.xlarge"))
     assert rows(tmp_path / "data/cpu/latency_data_encoder.csv")[0]["Inst. Type"] == "c7i.xlarge"
@@ -203,7 +203,7 @@ def test_malformed_csv_row_is_an_error_with_line(tmp_path):
     csv_path.parent.mkdir(parents=True)
     csv_path.write_text(",".join(COLUMNS) + "\na,b\n")
     results = write(tmp_path / "r.jsonl", [rec(1, 30.0, 3.0)])
-    with pytest.raises(CollectError, match=rf"^{csv_path}:2: expected {len(COLUMNS)} fields"):
+    with pytest.raises(UserError, match=rf"^{csv_path}:2: expected {len(COLUMNS)} fields"):
         publish(PublishOptions([results], data_dir=tmp_path / "data"))
 
 
@@ -264,7 +264,7 @@ def test_transcribed_records_without_config_id_are_not_merged(tmp_path):
 
 def test_unrecorded_stability_is_named_as_such(tmp_path):
     results = write(tmp_path / "seed.jsonl", [transcribed(4, 308.274, 12.399)])
-    with pytest.raises(CollectError, match=r"stability not recorded \(the source measured no "
+    with pytest.raises(UserError, match=r"stability not recorded \(the source measured no "
                        r"throughput windows\); pass --allow-unstable"):
         publish(PublishOptions([results], data_dir=tmp_path / "data"))
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from collect.errors import CollectError
-from collect.results import ResultsWriter, config_id, finite, read_records
+from perfcore.errors import UserError
+from perfcore.records import ResultsWriter, config_id, finite, read_records
 
 
 def record(config: str, status: str = "ok") -> dict:
@@ -20,7 +20,7 @@ def test_config_id_is_stable_and_ignores_measurements():
 def test_refuses_to_overwrite_without_resume_or_force(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(record("a")) + "\n")
-    with pytest.raises(CollectError) as error:
+    with pytest.raises(UserError) as error:
         ResultsWriter(path)
     assert str(error.value) == (
         f"{path} already exists; pass --resume to continue it or --force to overwrite it")
@@ -71,14 +71,14 @@ def test_complete_json_without_newline_counts_as_torn(tmp_path):
 def test_malformed_middle_line_is_an_error_with_file_and_line(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(record("a")) + "\nnot json\n" + json.dumps(record("b")) + "\n")
-    with pytest.raises(CollectError, match=rf"^{path}:2: not valid JSON"):
+    with pytest.raises(UserError, match=rf"^{path}:2: not valid JSON"):
         read_records(path)
 
 
 def test_other_schema_version_is_refused(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps({"schema_version": 2}) + "\n")
-    with pytest.raises(CollectError, match=r":1: schema_version 2 is not supported"):
+    with pytest.raises(UserError, match=r":1: schema_version 2 is not supported"):
         read_records(path)
 
 

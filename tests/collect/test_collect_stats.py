@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from collect.stats import latency_summary, percentile, stability, window_throughputs
+from perfcore.stats import latency_summary, percentile, stability, window_throughputs
 
 
 def test_percentile_matches_numpy_linear():

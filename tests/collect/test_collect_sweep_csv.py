@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from collect.cli import main
-from collect.errors import CollectError
-from collect.sweep_csv import SweepOptions, publish_sweep
+from collect.publish.sweep_csv import SweepOptions, publish_sweep
+from perfcore.errors import UserError
 
 
 def generation_record(batch: int, status: str = "ok", **values) -> dict:
@@ -48,7 +48,7 @@ def test_republishing_changes_nothing(tmp_path):
 def test_mixed_modes_are_refused(tmp_path):
     offline = {**generation_record(1), "mode": "offline"}
     results = write(tmp_path / "r.jsonl", [generation_record(1), offline])
-    with pytest.raises(CollectError, match="one mode; these results mix generate, offline"):
+    with pytest.raises(UserError, match="one mode; these results mix generate, offline"):
         publish_sweep(SweepOptions([results], "bloom", tmp_path, "gpu"))
 
 

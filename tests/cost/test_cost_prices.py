@@ -8,8 +8,8 @@ import pytest
 from cost_site import BUILD_DAY_EPOCH, Site
 
 from ext.price_age import build_date, stale_prices
-from ext.prices import PRICING_MODELS, parse_price_catalog
-from ext.yamlnodes import YamlError
+from perfcore.prices import PRICING_MODELS, parse_price_catalog
+from perfcore.yamlfile import YamlError
 
 CATALOG = """\
 schema_version: 1

@@ -9,8 +9,8 @@ import pytest
 from cost_site import ROOT, Site
 
 from ext.cost_explorer import build_cost_payload
-from ext.cost_rows import explorer_payload, published_csvs
-from ext.csvdata import DataFileError
+from perfcore.cost_rows import explorer_payload, published_csvs
+from perfcore.errors import DataFileError
 
 DATA = ROOT / "data"
 REPO = ROOT.parents[3]

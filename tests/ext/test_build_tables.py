@@ -136,7 +136,7 @@ def test_repository_families_render_on_a_platform_page(site):
     """data/families.yaml of the repository, with fixture CSVs carrying its columns."""
     from df_site import REPO
 
-    from ext.families import load_families
+    from perfcore.families import load_families
 
     families = load_families(REPO / "data" / "families.yaml").families
     site.write("data/families.yaml", (REPO / "data" / "families.yaml").read_text())

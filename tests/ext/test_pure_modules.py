@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ext.csvdata import DataFileError, read_csv_text
-from ext.formats import check_format, format_number, parse_number, significant, sort_key
-from ext.prices import parse_price_catalog
-from ext.tabledata import build_table, cost_per_million, unit_from_column
-from ext.tablespec import SpecError, looks_like_code, parse_spec
-from ext.yamlnodes import YamlError
+from perfcore.csvfile import read_csv_text
+from perfcore.errors import DataFileError
+from perfcore.formats import check_format, format_number, parse_number, significant, sort_key
+from perfcore.prices import parse_price_catalog
+from perfcore.tabledata import build_table, cost_per_million, unit_from_column
+from perfcore.tablespec import SpecError, looks_like_code, parse_spec
+from perfcore.yamlfile import YamlError
 
 CATALOG = """\
 schema_version: 1
@@ -270,7 +271,7 @@ def test_missing_column_lists_the_columns(tmp_path):
 def test_site_families_use_contract_column_names():
     from pathlib import Path
 
-    from ext.families import load_families
+    from perfcore.families import load_families
 
     repo = Path(__file__).resolve().parents[2]
     contract = (repo / "CONTRIBUTING.md").read_text(encoding="utf-8")
@@ -283,19 +284,18 @@ def test_site_families_use_contract_column_names():
 
 
 def test_table_logic_imports_neither_sphinx_nor_pandas():
-    """Declarative tables need no pandas (its import dominated small builds) and no Sphinx."""
+    """The core needs no pandas (its import dominated small builds) and no Sphinx."""
     import ast
     from pathlib import Path
 
-    ext_dir = Path(__file__).resolve().parents[2] / "ext"
-    for name in ("csvdata", "families", "filecache", "formats", "prices", "sweep", "tabledata",
-                 "tablespec", "yamlnodes"):
-        tree = ast.parse((ext_dir / f"{name}.py").read_text(encoding="utf-8"))
+    core_dir = Path(__file__).resolve().parents[2] / "perfcore"
+    for path in sorted(core_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {alias.name.split(".")[0] for node in tree.body
                     if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module.split(".")[0] for node in tree.body
                      if isinstance(node, ast.ImportFrom) and node.module}
-        assert not imported & {"sphinx", "docutils", "pandas"}, name
+        assert not imported & {"sphinx", "docutils", "pandas", "ext", "collect"}, path.name
 
 
 # file cache and sweeps -----------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_file_cache_rereads_only_changed_files(tmp_path):
 
 
 def test_sweep_pivots_in_numeric_order_and_leaves_absent_cells_blank(tmp_path):
-    from ext.sweep import build_sweep, parse_sweep_spec
+    from perfcore.sweep import build_sweep, parse_sweep_spec
 
     csv = write_csv(tmp_path, "Batch Size,Engine,Data Type,T,Status\n"
                               "16,HF,fp32,9.5,ok\n2,HF,fp32,3,ok\n2,DS,,4,ok\n16,HF,bf16,,oom\n")
@@ -335,7 +335,7 @@ def test_sweep_pivots_in_numeric_order_and_leaves_absent_cells_blank(tmp_path):
 
 
 def test_sweep_spec_errors():
-    from ext.sweep import parse_sweep_spec
+    from perfcore.sweep import parse_sweep_spec
 
     with pytest.raises(SpecError) as err:
         parse_sweep_spec("data: t.csv\nvalue: T\npeak: maybe")

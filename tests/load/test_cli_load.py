@@ -4,12 +4,8 @@ import sys
 
 import pytest
 
-from collect.cli_load import (
-    LoadArgumentError,
-    add_load_arguments,
-    add_report_command,
-    load_settings,
-)
+from collect.cli import add_load_arguments, add_report_command, load_settings
+from collect.errors import UsageError
 
 
 def parser():
@@ -55,7 +51,7 @@ def test_slo_search_and_closed_loop_and_generation():
     ],
 )
 def test_option_combinations_that_do_not_fit_are_named(argv, message):
-    with pytest.raises(LoadArgumentError, match=message):
+    with pytest.raises(UsageError, match=message):
         load_settings(parse(*argv))
 
 
@@ -75,21 +71,40 @@ def test_bad_values_are_one_line_errors_naming_the_option(argv, message, capsys)
     assert message in capsys.readouterr().err
 
 
-def test_report_command_and_standalone_module_have_help(capsys):
+def test_report_command_has_help(capsys):
     with pytest.raises(SystemExit) as done:
         parser().parse_args(["report", "--help"])
     assert done.value.code == 0
     assert "--out DIR" in capsys.readouterr().out
-    standalone = subprocess.run([sys.executable, "-m", "collect.report_cli", "--help"],
-                                capture_output=True, text=True, check=True)
-    assert "RESULTS.jsonl" in standalone.stdout
+
+
+def test_option_combinations_are_usage_errors_with_exit_status_2(tmp_path, capsys):
+    from collect.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--model", "synthetic:1", "--load", "closed", "--out",
+              str(tmp_path / "r.jsonl")])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: collect run" in err and "error: --load closed needs --concurrency" in err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0"])
+def test_duration_must_be_a_finite_positive_number(value, tmp_path, capsys):
+    from collect.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--model", "synthetic:1", "--duration", value, "--out",
+              str(tmp_path / "r.jsonl")])
+    assert done.value.code == 2
+    assert "argument --duration" in capsys.readouterr().err
 
 
 def test_cli_dtype_names_match_the_generation_module_without_importing_torch():
-    code = ("import sys, collect.cli_load as c; assert 'torch' not in sys.modules; "
+    code = ("import sys, collect.cli as c; assert 'torch' not in sys.modules; "
             "print(','.join(c.DTYPES))")
     names = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()
-    from collect.generate import DTYPES
+    from collect.run.generate import DTYPES
 
     assert names.split(",") == list(DTYPES)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from collect.neuron_monitor import (
+from collect.env.neuron_monitor import (
     NeuronMonitorFormatError,
     iter_reports,
     monitor_config,

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from collect.openloop import run_closed, run_poisson
-from collect.schedule import constant_schedule, poisson_schedule
+from collect.run.openloop import run_closed, run_poisson
+from collect.run.schedule import constant_schedule, poisson_schedule
 
 
 def sleeping_model(base_ms, per_sample_ms=0.0):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from collect import report
-from collect.report_cli import main as report_main
-from collect.report_rst import ReportError, rst_escape, write_report
+from collect.cli import main as collect_main
+from collect.report import data as report
+from collect.report.rst import ReportError, rst_escape, write_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESULTS = FIXTURES / "results_mixed.jsonl"
@@ -135,7 +135,7 @@ def test_report_refuses_to_overwrite_a_page_it_did_not_write(results, tmp_path):
 
 def test_report_is_reproducible_and_regenerates_in_place(results, tmp_path, capsys):
     out = tmp_path / "out"
-    assert report_main([str(results), "--out", str(out)]) == 0
+    assert collect_main(["report", str(results), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "13 configurations, 3 plots" in captured.out
     assert "incomplete last line skipped" in captured.err
@@ -146,6 +146,6 @@ def test_report_is_reproducible_and_regenerates_in_place(results, tmp_path, caps
 
 def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     missing = tmp_path / "nope.jsonl"
-    assert report_main([str(missing), "--out", str(tmp_path / "out")]) == 2
+    assert collect_main(["report", str(missing), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.jsonl: cannot read results file" in err[0]

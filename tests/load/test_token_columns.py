@@ -1,7 +1,7 @@
 import pytest
 
-from collect.report import load_results
-from collect.token_columns import token_columns
+from collect.publish.token_columns import token_columns
+from collect.report.data import load_results
 
 from .test_report import RESULTS
 

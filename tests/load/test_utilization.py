@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from collect.utilization import (
+from collect.env.utilization import (
     UtilizationSampler,
     summarize,
     timeseries_path,

@@ -1,4 +1,4 @@
-"""ext.charts: Pareto front, SVG structure and accessibility, determinism, oom in sweeps."""
+"""perfcore.charts: Pareto front, SVG structure and accessibility, determinism, oom in sweeps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ext import charts
+from perfcore import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

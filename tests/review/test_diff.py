@@ -1,4 +1,4 @@
-"""collect.diff: matching, threshold vs noise, snapshots (CSV, git) and the CLI."""
+"""perfcore.diff: matching, threshold vs noise, snapshots (CSV, git) and the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from collect import diff, diff_cli
+from collect import cli
+from perfcore import diff
 
 
 def _record(model: str, batch: int, windows: list[float], p50: float = 2.0, p99: float = 2.5,
@@ -248,18 +249,18 @@ def test_json_report(review_data):
 
 def test_cli_text_json_and_exit_codes(review_data, capsys):
     old, new = str(review_data / "old.jsonl"), str(review_data / "new.jsonl")
-    assert diff_cli.main([old, new]) == 0
+    assert cli.main(["diff", old, new]) == 0
     text = capsys.readouterr().out
     assert "new rows (1):" in text and "removed rows (1):" in text
     assert "3 matched, 1 regressed, 0 improved, 1 new, 1 removed (threshold 5%, alpha 0.01)" \
         in text
-    assert diff_cli.main([old, new, "--fail-on-regression"]) == 1
+    assert cli.main(["diff", old, new, "--fail-on-regression"]) == 3
     capsys.readouterr()
-    assert diff_cli.main([old, new, "--json", "--threshold", "7%"]) == 0
+    assert cli.main(["diff", old, new, "--json", "--threshold", "7%"]) == 0
     assert json.loads(capsys.readouterr().out)["threshold"] == pytest.approx(0.07)
-    assert diff_cli.main([old, str(review_data / "missing.jsonl")]) == 2
+    assert cli.main(["diff", old, str(review_data / "missing.jsonl")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"collect diff: error: {review_data / 'missing.jsonl'}: no such file")
+    assert err.startswith(f"error: {review_data / 'missing.jsonl'}: no such file")
     assert err.count("\n") == 1
 
 
@@ -267,7 +268,7 @@ def test_add_diff_command_wires_into_a_parent_parser(review_data, capsys):
     import argparse
 
     parser = argparse.ArgumentParser(prog="collect")
-    diff_cli.add_diff_command(parser.add_subparsers(dest="command"))
+    cli.add_diff_command(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["diff", str(review_data / "old.jsonl"),
                               str(review_data / "new.jsonl"), "--json"])
     assert args.handler(args) == 0

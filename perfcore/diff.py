@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from perfcore.errors import UserError
+
 if TYPE_CHECKING:  # pandas is imported where a table is built (``import ext`` stays light)
     import pandas as pd
 
@@ -107,7 +109,7 @@ RECORD_COLUMNS = (
 )
 
 
-class DiffError(Exception):
+class DiffError(UserError):
     """Bad input for a comparison; the message names the file (and line) and what was expected."""
 
 
@@ -453,8 +455,8 @@ def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
 
 def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates:
     """Hourly rates of one pricing model, read with the site's validating catalog loader."""
-    from ext.csvdata import DataFileError
-    from ext.prices import load_price_catalog
+    from perfcore.csvfile import DataFileError
+    from perfcore.prices import load_price_catalog
 
     try:
         catalog = load_price_catalog(path)
@@ -474,7 +476,7 @@ def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates
 
 def cost_per_million(throughput: float | None, hourly_rate: float | None) -> float | None:
     """Cost of 1M inferences (or tokens) at ``throughput`` per second and an hourly rate."""
-    from ext.tabledata import cost_per_million as site_cost_per_million
+    from perfcore.tabledata import cost_per_million as site_cost_per_million
 
     if throughput is None or hourly_rate is None or throughput <= 0:
         return None

@@ -5,10 +5,10 @@ The rows behind the cost review: all ``data/<platform>/throughput_data_*.csv`` a
 platforms), each row with model, instance, batch size, throughput and its unit, latency
 P50/P99 and the cost per 1M units under each pricing model of the catalog (None where
 there is no price, with the reason). CSV reading, number parsing and cost maths are
-those of the tables (:mod:`ext.csvdata`, :mod:`ext.tabledata`).
+those of the tables (:mod:`perfcore.csvfile`, :mod:`perfcore.tabledata`).
 
 :func:`cost_explorer_rows` is the cost explorer's provider (``conf.py``:
-``cost_explorer_rows_provider = "ext.cost_rows:cost_explorer_rows"``).
+``cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ext.csvdata import CsvText, DataFileError, read_csv_text
-from ext.families import FamilyCatalog, load_families
-from ext.formats import parse_number
-from ext.prices import PriceCatalog, load_price_catalog, rate_basis
-from ext.tabledata import Rows, cost_per_million, throughput_values, unit_from_column
+from perfcore.csvfile import CsvText, read_csv_text
+from perfcore.errors import DataFileError
+from perfcore.families import FamilyCatalog, load_families
+from perfcore.formats import parse_number
+from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
+from perfcore.tabledata import Rows, cost_per_million, throughput_values, unit_from_column
 
 NOT_PLATFORMS = frozenset({"raw", "reports"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")

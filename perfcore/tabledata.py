@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ext.csvdata import CsvText, DataFileError
-from ext.formats import format_number, is_missing, parse_number, sort_key
-from ext.prices import PriceCatalog, rate_basis
-from ext.tablespec import RowFilter, SortKey, TableSpec
+from perfcore.csvfile import CsvText
+from perfcore.errors import DataFileError
+from perfcore.formats import format_number, is_missing, parse_number, sort_key
+from perfcore.prices import PriceCatalog, rate_basis
+from perfcore.tablespec import RowFilter, SortKey, TableSpec
 
 DEFAULT_COST_FORMAT = "$sig3"
 _UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)

@@ -11,18 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-@dataclass
-class DataFileError(ValueError):
-    """A problem in a data file: ``path:line: message`` (line 0 = the file as a whole)."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+from perfcore.errors import DataFileError
 
 
 @dataclass(frozen=True)

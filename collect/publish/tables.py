@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collect.csvstore import Changes, upsert_csv
 from collect.errors import CollectError
-from collect.models import SYNTHETIC_PATTERN, registry
-from collect.results import read_records
-from collect.token_columns import token_columns
+from collect.publish.token_columns import token_columns
+from collect.run.models import SYNTHETIC_PATTERN, registry
+from perfcore.csvstore import Changes, upsert_csv
+from perfcore.records import read_records
 
 COLUMNS = (
     "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
-from collect.stats import latency_summary, percentile, stability, window_throughputs
+from perfcore.stats import latency_summary, percentile, stability, window_throughputs
 
 MIN_WARMUP_BATCHES = 2
 MIN_MEASURED_BATCHES = 3

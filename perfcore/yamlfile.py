@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from ext.csvdata import DataFileError
+from perfcore.errors import DataFileError
 
 # libyaml's parser, when PyYAML was built with it, is about ten times faster; same nodes.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -15,7 +15,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
 
-from collect.report import OPEN_LOOP_MODES, TIMESERIES_COLUMNS, headline
+from collect.report.data import OPEN_LOOP_MODES, TIMESERIES_COLUMNS, headline
 
 SVG_SETTINGS = {"svg.hashsalt": "collect-report", "svg.fonttype": "none"}
 

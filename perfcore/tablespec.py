@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
-from ext.formats import check_format
-from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar, string_list
+from perfcore.formats import check_format
+from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar, string_list
 
 SPEC_KEYS = {
     "data": "CSV file, relative to df_table_data_dir",

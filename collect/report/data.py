@@ -2,7 +2,7 @@
 
 ``collect report RESULTS.jsonl --out DIR`` (see :mod:`collect.report_cli`) reads
 the records with :func:`load_results`, builds these tables, draws the plots
-(:mod:`collect.report_plots`) and writes reST (:mod:`collect.report_rst`) in the
+(:mod:`collect.report.plots`) and writes reST (:mod:`collect.report.rst`) in the
 shape of seed 004: summary table, per-configuration latency and throughput
 distributions, latency-vs-throughput by latency band, dashboard metrics, time
 series. Every table is a plain DataFrame; absent values stay ``None`` and are
@@ -21,11 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from perfcore.errors import UserError
+
 SCHEMA_VERSION = 1
 OPEN_LOOP_MODES = ("poisson", "closed")
 
 
-class ResultsFormatError(ValueError):
+class ResultsFormatError(UserError):
     """A results file that is not JSONL of schema-v1 records."""
 
 

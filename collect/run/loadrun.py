@@ -1,15 +1,15 @@
 """The collector's run loop for on-demand load and generation (issue 4), and the
 utilisation sampling every configuration gets.
 
-``collect.sweep`` plans the configurations and calls in here:
+``collect.run.sweep`` plans the configurations and calls in here:
 
 * ``poisson`` / ``closed``: one configuration per rate (or concurrency), measured by
   :func:`measure_poisson` / :func:`measure_closed` through the dynamic batcher, one
-  worker thread per model copy (:class:`collect.infer.CopyInfers`).
+  worker thread per model copy (:class:`collect.run.infer.CopyInfers`).
 * an SLO search (``--slo-ms``): :func:`run_slo_searches`, one search per group; each
   measured rate is appended as soon as it ends, rates already in the file are reused.
 * ``generate``: :func:`run_generation`, one record per (dtype, batch size) cell from
-  :func:`collect.generate.generation_sweep`, appended as each cell ends.
+  :func:`collect.run.generate.generation_sweep`, appended as each cell ends.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from collect.errors import CollectError
-from collect.progress import Progress
-from collect.results import ResultsWriter, config_id, read_records
+from collect.run.progress import Progress
+from perfcore.records import ResultsWriter, config_id, read_records
 
 if TYPE_CHECKING:
     from collect.backends import Backend
-    from collect.sweep import Config, SweepOptions
+    from collect.run.sweep import Config, SweepOptions
 
 MAX_DEFAULT_WARMUP_S = 5.0
 
@@ -41,7 +41,7 @@ def check_mode_options(options: SweepOptions) -> None:
     if options.mode == "closed" and options.concurrency is None:
         raise CollectError("--load closed needs --concurrency")
     if options.mode == "generate":
-        from collect.models import resolve
+        from collect.run.models import resolve
 
         for name in options.models:
             if resolve(name).generation_config is None:
@@ -73,7 +73,7 @@ def sampled(options: SweepOptions, config: Config) -> Iterator[dict[str, Any]]:
     if not options.sample_utilization:
         yield usage
         return
-    from collect.utilization import UtilizationSampler, write_timeseries
+    from collect.env.utilization import UtilizationSampler, write_timeseries
 
     sampler = UtilizationSampler()
     with sampler:
@@ -84,7 +84,7 @@ def sampled(options: SweepOptions, config: Config) -> Iterator[dict[str, Any]]:
 
 
 def _copies(backend: Backend, config: Config) -> Any:
-    from collect.infer import CopyInfers
+    from collect.run.infer import CopyInfers
 
     return CopyInfers(backend, config.spec, config.sequence_length, config.dtype,
                       config.compiled, config.n_models)
@@ -92,8 +92,8 @@ def _copies(backend: Backend, config: Config) -> Any:
 
 def measure_poisson(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """One offered rate through the dynamic batcher (latency from scheduled arrival)."""
-    from collect.openloop import run_poisson
-    from collect.schedule import poisson_schedule
+    from collect.run.openloop import run_poisson
+    from collect.run.schedule import poisson_schedule
 
     try:
         schedule = poisson_schedule(config.offered_rate, options.duration_s,
@@ -111,7 +111,7 @@ def measure_poisson(backend: Backend, config: Config, options: SweepOptions) -> 
 
 def measure_closed(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """``concurrency`` clients in a send-wait loop for ``--duration`` seconds."""
-    from collect.openloop import run_closed
+    from collect.run.openloop import run_closed
 
     copies = _copies(backend, config)
     try:
@@ -137,8 +137,8 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
     and ``slo_best_rate`` (the highest rate meeting the SLO among the search's rates so
     far: on the search's last record, its answer). The answer is also printed.
     """
-    from collect.slo import measured_from_records, search_max_rate, slo_met
-    from collect.sweep import measure_poisson_record
+    from collect.run.slo import measured_from_records, search_max_rate, slo_met
+    from collect.run.sweep import measure_poisson_record
 
     existing = _existing_records(options)
     records: list[dict] = []
@@ -172,9 +172,9 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
 def run_generation(configs: list[Config], backend: Backend, options: SweepOptions,
                    env: dict, writer: ResultsWriter, stream: TextIO) -> list[dict]:
     """Generation cells not yet in the file, per (model, dtype), appended as each ends."""
-    from collect.envinfo import utc_now
-    from collect.generate import build_random_model, generation_sweep
-    from collect.sweep import make_record
+    from collect.env.envinfo import utc_now
+    from collect.run.generate import build_random_model, generation_sweep
+    from collect.run.sweep import make_record
 
     todo = [config for config in configs if config_id(config.fields()) not in writer.done]
     if len(todo) < len(configs):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collect.errors import CollectError
+from perfcore.errors import DataFileError, UserError
 
 SCHEMA_VERSION = 1
 FINAL_STATUSES = frozenset({"ok", "failed", "oom", "skipped", "timeout", "compile_failed"})
@@ -67,7 +67,7 @@ def read_records(path: Path) -> ReadResult:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise CollectError(f"{path}: cannot read results: {error.strerror}") from error
+        raise DataFileError(str(path), 0, f"cannot read results: {error.strerror}") from error
     result = ReadResult()
     offset = 0
     for number, raw in enumerate(data.splitlines(keepends=True), start=1):
@@ -82,7 +82,7 @@ def read_records(path: Path) -> ReadResult:
             if is_last and not raw.endswith(b"\n"):
                 result.torn_line = number
                 break
-            raise CollectError(f"{path}:{number}: not valid JSON ({error})") from error
+            raise DataFileError(str(path), number, f"not valid JSON ({error})") from error
         check_record(record, path, number)
         if not raw.endswith(b"\n"):
             result.torn_line = number  # complete JSON but no newline: still a torn write
@@ -95,11 +95,12 @@ def read_records(path: Path) -> ReadResult:
 
 def check_record(record: Any, path: Path, number: int) -> None:
     if not isinstance(record, dict):
-        raise CollectError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+        raise DataFileError(str(path), number,
+                            f"expected a JSON object, got {type(record).__name__}")
     version = record.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise CollectError(
-            f"{path}:{number}: schema_version {version!r} is not supported "
+        raise DataFileError(
+            str(path), number, f"schema_version {version!r} is not supported "
             f"(this collector reads version {SCHEMA_VERSION})"
         )
 
@@ -109,13 +110,13 @@ class ResultsWriter:
 
     def __init__(self, path: Path, *, resume: bool = False, force: bool = False) -> None:
         if resume and force:
-            raise CollectError("--resume and --force exclude each other")
+            raise UserError("--resume and --force exclude each other")
         self.path = path
         self.done: dict[str, dict] = {}
         self.repaired_line: int | None = None
         has_data = path.exists() and path.stat().st_size > 0
         if has_data and not (resume or force):
-            raise CollectError(
+            raise UserError(
                 f"{path} already exists; pass --resume to continue it or --force to overwrite it"
             )
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import psutil
 
-from collect.neuron_monitor import NeuronMonitorFormatError, monitor_config, parse_report
+from collect.env.neuron_monitor import NeuronMonitorFormatError, monitor_config, parse_report
 
 TIMESERIES_SCHEMA_VERSION = 1
 MB = 1024 * 1024

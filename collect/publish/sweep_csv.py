@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from collect.csvstore import Changes, upsert_csv
 from collect.errors import CollectError
-from collect.publish import format_value, load_located, source_of
+from collect.publish.tables import format_value, load_located, source_of
+from perfcore.csvstore import Changes, upsert_csv
 
 KEY_COLUMNS = ("Batch Size", "Engine", "Data Type")
 OFFLINE_VALUES = {  # column -> (record field, decimals)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ext.csvdata import CsvText, DataFileError
-from ext.formats import parse_number, sort_key
-from ext.tabledata import BuiltTable, Cell
-from ext.tablespec import SpecError
-from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar, string_list
+from perfcore.csvfile import CsvText
+from perfcore.errors import DataFileError
+from perfcore.formats import parse_number, sort_key
+from perfcore.tabledata import BuiltTable, Cell
+from perfcore.tablespec import SpecError
+from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar, string_list
 
 SWEEP_KEYS = ("data", "rows", "series", "value", "also", "status", "peak", "caption")
 

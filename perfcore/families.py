@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ext.tablespec import FAMILY_ONLY_KEYS, SPEC_KEYS, SpecError, TableSpec, spec_from_node
-from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar
+from perfcore.tablespec import FAMILY_ONLY_KEYS, SPEC_KEYS, SpecError, TableSpec, spec_from_node
+from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 VARIANTS = {"throughput": "Throughput optimized", "latency": "Latency optimized"}
 FAMILY_KEYS = {k: v for k, v in {**SPEC_KEYS, **FAMILY_ONLY_KEYS}.items() if k != "data"}

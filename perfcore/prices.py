@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ext.yamlnodes import YamlError, compose, line_of, mapping_items, scalar
+from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 SUPPORTED_SCHEMA = "1"
 # The pricing models a catalog may list (issue 5); ``ri-effective`` is the RI rate as the

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from collect.errors import CollectError
+from perfcore.errors import DataFileError
 
 LOCK_TIMEOUT_S = 60
 
@@ -75,7 +75,7 @@ def read_table(path: Path, key_columns: Sequence[str]) -> Table | None:
         if not fields:
             continue  # blank line: dropped
         if len(fields) != len(header):
-            raise CollectError(f"{path}:{line}: expected {len(header)} fields as in the header, "
+            raise DataFileError(str(path), line, f"expected {len(header)} fields as in the header, "
                                f"found {len(fields)}")
         table.rows.append(dict(zip(header, fields, strict=True)))
         table.raw.append(raw)
@@ -86,10 +86,10 @@ def read_table(path: Path, key_columns: Sequence[str]) -> Table | None:
 def check_header(path: Path, header: list[str], key_columns: Sequence[str]) -> None:
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise CollectError(f"{path}:1: duplicate column(s) {', '.join(duplicates)}")
+        raise DataFileError(str(path), 1, f"duplicate column(s) {', '.join(duplicates)}")
     missing = [name for name in key_columns if name not in header]
     if missing:
-        raise CollectError(f"{path}:1: missing key column(s) {', '.join(missing)}; "
+        raise DataFileError(str(path), 1, f"missing key column(s) {', '.join(missing)}; "
                            f"the header has {', '.join(header)}")
 
 
@@ -125,7 +125,7 @@ def merge(path: Path, table: Table, rows: list[dict[str, str]], columns: Sequenc
     for position, row in enumerate(table.rows):
         key = tuple(row[name] for name in key_columns)
         if key in index:
-            raise CollectError(f"{path}:{table.lines[position]}: key {' | '.join(key)} is also "
+            raise DataFileError(str(path), table.lines[position], f"key {' | '.join(key)} is also "
                                f"on line {table.lines[index[key]]}; publish cannot tell which "
                                "row to replace")
         index[key] = position

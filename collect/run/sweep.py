@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from collect.backends import Backend, Request, get_backend
-from collect.envinfo import collect_env, new_run_id, utc_now
+from collect.env.envinfo import collect_env, new_run_id, utc_now
 from collect.errors import CollectError, CompileFailed
-from collect.measure import MeasureOptions, MeasureTimeout, measure_offline
-from collect.models import ModelSpec, resolve
-from collect.progress import Progress
-from collect.results import OFFLINE_FIELDS, SCHEMA_VERSION, ResultsWriter, config_id
+from collect.run.measure import MeasureOptions, MeasureTimeout, measure_offline
+from collect.run.models import ModelSpec, resolve
+from collect.run.progress import Progress
+from perfcore.errors import UserError
+from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, ResultsWriter, config_id
 
 SOURCE = "collect run"
 
@@ -115,7 +116,7 @@ def plan(options: SweepOptions) -> list[Config]:
     group with no rate (the search picks the rates). Generation uses input and output
     lengths instead of a sequence length.
     """
-    from collect.loadrun import check_mode_options
+    from collect.run.loadrun import check_mode_options
 
     check_mode_options(options)
     specs = [resolve(name) for name in options.models]
@@ -182,7 +183,7 @@ def measure_config(backend: Backend, config: Config, options: SweepOptions) -> d
 
 def measurement_for(mode: str) -> Measurement:
     """The function that measures one configuration of ``mode`` (issue 4 adds modes)."""
-    from collect.loadrun import measure_closed, measure_poisson
+    from collect.run.loadrun import measure_closed, measure_poisson
 
     measurements: dict[str, Measurement] = {
         "offline": measure_config, "poisson": measure_poisson, "closed": measure_closed,
@@ -190,7 +191,7 @@ def measurement_for(mode: str) -> Measurement:
     if mode in measurements:
         return measurements[mode]
     raise CollectError(f"mode {mode!r} has no per-configuration measurement; known: "
-                       f"{', '.join(measurements)} (generate runs through collect.loadrun)")
+                       f"{', '.join(measurements)} (generate runs through collect.run.loadrun)")
 
 
 def make_record(config: Config, env: dict, started_at: str, status: str,
@@ -223,7 +224,7 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
         stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
                      "--instance-type, or later with publish --instance-type\n")
     if options.slo_ms is not None or options.mode == "generate":
-        from collect.loadrun import run_generation, run_slo_searches
+        from collect.run.loadrun import run_generation, run_slo_searches
 
         run_special = run_slo_searches if options.slo_ms is not None else run_generation
         return run_special(configs, backend, options, env, writer, stream)
@@ -246,7 +247,7 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
 
 def run_one(measure: Measurement, backend: Backend, config: Config, options: SweepOptions,
             env: dict, oom_at: dict[tuple, int]) -> dict:
-    from collect.loadrun import sampled
+    from collect.run.loadrun import sampled
 
     started_at = utc_now()
     failed_batch = oom_at.get(config.group())
@@ -256,7 +257,7 @@ def run_one(measure: Measurement, backend: Backend, config: Config, options: Swe
     with sampled(options, config) as usage:
         try:
             measured = measure(backend, config, options)
-        except (KeyboardInterrupt, CollectError):
+        except (KeyboardInterrupt, UserError):
             raise
         except Exception as error:
             status, reason = classify(error)
@@ -272,7 +273,7 @@ def measure_poisson_record(backend: Backend, config: Config, rate: float,
     """One rate of an SLO search as a full record (not yet written)."""
     from dataclasses import replace
 
-    from collect.loadrun import measure_poisson
+    from collect.run.loadrun import measure_poisson
 
     at_rate = replace(config, offered_rate=rate)
     stream.write(f"SLO search: measuring {at_rate.label()}\n")

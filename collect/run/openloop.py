@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from collect.batcher import Clock, DynamicBatcher, Request
-from collect.schedule import Schedule
+from collect.run.batcher import Clock, DynamicBatcher, Request
+from collect.run.schedule import Schedule
 
 InferFn = Callable[[int], None]
 
