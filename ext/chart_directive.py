@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,6 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
 from perfcore import charts, diff
+from perfcore.atomic import write_atomic
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
 
@@ -253,22 +252,9 @@ def _description(svg: str) -> str:
     return html.unescape(svg[start:svg.index("</desc>", start)])
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".perf-chart-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def visit_perf_chart_html(self, node: perf_chart) -> None:
-    _write_atomically(Path(self.builder.outdir) / "_images" / node["filename"], node["svg"])
+    write_atomic(Path(self.builder.outdir) / "_images" / node["filename"], node["svg"],
+                 skip_if_unchanged=True)
     source = f"{self.builder.imgpath}/{node['filename']}"
     classes = " ".join(node["classes"])
     self.body.append(

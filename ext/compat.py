@@ -24,7 +24,7 @@ import pandas as pd
 
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
-from perfcore.formats import is_missing, sort_key
+from perfcore.ordering import is_missing, sort_key
 from perfcore.tabledata import BuiltTable, Cell
 
 _AMBIGUOUS = object()

@@ -20,7 +20,6 @@ import importlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from numbers import Real
@@ -36,6 +35,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 from sphinx.writers.html5 import HTML5Translator
+
+from perfcore.atomic import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -159,18 +160,8 @@ def write_cost_json(
         rows, price_notes=price_notes, pricing_models=pricing_models, currency=currency
     )
     target = Path(outdir) / COST_JSON_URI
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent, prefix=".cost-explorer.", delete=False
-    ) as handle:
-        try:
-            json.dump(payload, handle, indent=1, ensure_ascii=False, allow_nan=False)
-            handle.write("\n")
-        except BaseException:
-            handle.close()
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, target)
+    text = json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(target, text)
     return target
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from perfcore.tabledata import cost_per_million
+from perfcore.cost import cost_per_million
 
 if TYPE_CHECKING:
     import numpy as np

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfcore.columns import unit_from_column
+from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import FamilyCatalog, load_families
-from perfcore.formats import parse_number
+from perfcore.numbers import parse_number
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
-from perfcore.tabledata import Rows, cost_per_million, throughput_values, unit_from_column
+from perfcore.tabledata import Rows, throughput_values
 
 NOT_PLATFORMS = frozenset({"raw", "reports"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
 
+from perfcore.atomic import write_atomic
 from perfcore.errors import DataFileError
 
 LOCK_TIMEOUT_S = 60
@@ -114,7 +113,7 @@ def upsert_csv(path: Path, rows: list[dict[str, str]], columns: Sequence[str],
             table = Table(list(columns), encode_row(columns, "\n"), [], [], [])
         changes = merge(path, table, rows, columns, key_columns, keep_if_blank)
         if changes.changed:
-            write_atomically(path, render(table, columns))
+            write_atomic(path, render(table, columns))
     return changes
 
 
@@ -166,25 +165,3 @@ def render(table: Table, columns: Sequence[str]) -> str:
         else:
             parts.append(encode_row([row.get(name, "") for name in header], table.newline))
     return "".join(parts)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temp file beside ``path``, fsync, then rename over it."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed after
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.",
-        suffix=".tmp", delete=False,
-    )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfcore.errors import UserError
+from perfcore.numbers import parse_number
+from perfcore.ordering import sort_key
 
 if TYPE_CHECKING:  # pandas is imported where a table is built (``import ext`` stays light)
     import pandas as pd
@@ -271,19 +273,6 @@ def _canonical(value: Any) -> str:
     return text
 
 
-def _number(text: Any) -> float | None:
-    if text is None:
-        return None
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text) if math.isfinite(float(text)) else None
-    cleaned = str(text).strip().replace(",", "").lstrip("$")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
     for name in names:
         if record.get(name) is not None:
@@ -335,10 +324,10 @@ def _normalise_record(record: Any, path: Path, number: int) -> dict[str, Any]:
     row.update({name: _canonical(record.get(name)) for name in OPTIONAL_KEY_FIELDS})
     row["instance_type"] = _canonical(env.get("instance_type") or record.get("instance_type"))
     for metric, names in JSONL_METRIC_FIELDS.items():
-        row[metric] = _number(_first(record, names))
+        row[metric] = parse_number(_first(record, names))
     windows = record.get("throughput_windows")
     if isinstance(windows, list):
-        row["windows"] = tuple(v for v in (_number(w) for w in windows) if v is not None)
+        row["windows"] = tuple(v for v in (parse_number(w) for w in windows) if v is not None)
     else:
         row["windows"] = None
     row["throughput_unit"] = "tokens/s" if record.get("mode") == "generate" else "inferences/s"
@@ -375,9 +364,9 @@ def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: st
     }
     # published CSVs have no open-loop columns: those keys are not stated
     row.update({name: "" for name in OPTIONAL_KEY_FIELDS if name not in CSV_KEY_COLUMNS})
-    row["throughput"] = _number(cells.get(throughput_column))
+    row["throughput"] = parse_number(cells.get(throughput_column))
     for metric, columns in CSV_LATENCY_COLUMNS.items():
-        row[metric] = _number(_first(cells, columns))
+        row[metric] = parse_number(_first(cells, columns))
     row["throughput_unit"] = CSV_THROUGHPUT_COLUMNS[throughput_column]
     row["windows"] = None
     row["status"] = "ok"
@@ -624,10 +613,7 @@ def _price_notes(prices: PriceRates, matched: list[RowDiff]) -> list[str]:
 
 
 def _natural_key(key: tuple[str, ...]) -> tuple:
-    return tuple(
-        (0, float(part), "") if _number(part) is not None else (1, 0.0, part.lower())
-        for part in key
-    )
+    return tuple(sort_key(part) for part in key)
 
 
 # --------------------------------------------------------------------------- output

@@ -1,4 +1,4 @@
-"""Number formats, number parsing and the sort key shared by all tables. No Sphinx import.
+"""Column formats shared by all tables (numbers in, text out). No Sphinx import.
 
 A column format is one of:
 
@@ -15,25 +15,6 @@ import math
 import re
 
 _SIG = re.compile(r"^(?P<prefix>[^{}]*?)sig(?P<digits>[1-9])(?P<suffix>[^{}]*)$")
-_NUMBER_JUNK = str.maketrans("", "", "$,_ ")
-_DIGITS = re.compile(r"(\d+)")
-
-
-def parse_number(text: object) -> float | None:
-    """The number a cell holds (``$1,234.5`` -> 1234.5), or None for text, blanks and NaN."""
-    if isinstance(text, bool) or text is None:
-        return None
-    if isinstance(text, int | float):
-        value = float(text)
-    else:
-        cleaned = str(text).strip().translate(_NUMBER_JUNK)
-        if not cleaned:
-            return None
-        try:
-            value = float(cleaned)
-        except ValueError:
-            return None
-    return value if math.isfinite(value) else None
 
 
 def check_format(fmt: str) -> str | None:
@@ -63,24 +44,3 @@ def significant(value: float, digits: int) -> str:
     integer_digits = math.floor(math.log10(abs(value))) + 1
     decimals = max(digits - integer_digits, 0)
     return f"{round(value, decimals):,.{decimals}f}"
-
-
-def sort_key(text: object) -> tuple:
-    """Order: numbers numerically, then text naturally and case-insensitively; blanks last.
-
-    ``resnet18 < resnet34 < resnet101 < UNet``; ``n/a``, ``''`` and None sort after all.
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return (1,)
-    number = parse_number(text)
-    if number is not None:
-        return (0, 0, number)
-    words = str(text).strip().lower()
-    if words in ("", "n/a", "nan", "none", "null", "-"):
-        return (1,)
-    parts = _DIGITS.split(words)
-    return (0, 1, tuple(int(part) if index % 2 else part for index, part in enumerate(parts)))
-
-
-def is_missing(text: object) -> bool:
-    return sort_key(text) == (1,)

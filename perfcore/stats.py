@@ -6,21 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from perfcore.numbers import percentile
+
 STABILITY_THRESHOLD = 0.10
 MIN_STABLE_WINDOWS = 2
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Linear-interpolated percentile (numpy's default "linear" method)."""
-    if not values:
-        raise ValueError("percentile of an empty sequence")
-    if not 0 <= pct <= 100:
-        raise ValueError(f"percentile must be within 0..100, got {pct}")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * pct / 100
-    low = math.floor(rank)
-    high = math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def latency_summary(latencies_ms: Sequence[float]) -> dict[str, float | None]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
-from perfcore.formats import parse_number, sort_key
+from perfcore.numbers import parse_number
+from perfcore.ordering import sort_key
 from perfcore.tabledata import BuiltTable, Cell
 from perfcore.tablespec import SpecError
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar, string_list

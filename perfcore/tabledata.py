@@ -8,19 +8,19 @@ line it came from, so every later problem can name that line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from perfcore.columns import cost_label, unit_from_column
+from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
-from perfcore.formats import format_number, is_missing, parse_number, sort_key
+from perfcore.formats import format_number
+from perfcore.numbers import parse_number
+from perfcore.ordering import is_missing, sort_key
 from perfcore.prices import PriceCatalog, rate_basis
 from perfcore.tablespec import RowFilter, SortKey, TableSpec
 
 DEFAULT_COST_FORMAT = "$sig3"
-_UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)
-_PLURAL = {"inference": "inferences", "token": "tokens", "image": "images", "sample": "samples",
-           "sequence": "sequences", "request": "requests"}
 
 
 @dataclass(frozen=True)
@@ -77,24 +77,6 @@ class Rows:
                 f"{what} {', '.join(repr(name) for name in missing)} not found; "
                 f"the columns are: {', '.join(self.columns)}",
             )
-
-
-def unit_from_column(column: str) -> str | None:
-    """``Throughput (tokens/second)`` -> ``tokens``; None when the header names no unit."""
-    match = _UNIT.search(column)
-    if not match:
-        return None
-    unit = match["unit"].strip().lower()
-    return _PLURAL.get(unit, unit)
-
-
-def cost_label(unit: str) -> str:
-    return f"Cost per 1M {unit}"
-
-
-def cost_per_million(throughput_per_s: float, hourly_rate: float) -> float:
-    """``1e6 / throughput * hourly_rate / 3600`` (currency per one million units)."""
-    return 1.0e6 / throughput_per_s * hourly_rate / 3600.0
 
 
 def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:

@@ -37,6 +37,7 @@ import numpy as np
 import psutil
 
 from collect.env.neuron_monitor import NeuronMonitorFormatError, monitor_config, parse_report
+from perfcore.atomic import write_atomic
 
 TIMESERIES_SCHEMA_VERSION = 1
 MB = 1024 * 1024
@@ -269,15 +270,5 @@ def write_timeseries(
 ) -> str:
     """Write the sidecar atomically (temp file + rename); return its ``timeseries_file`` value."""
     target, relative = timeseries_path(results_path, config_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1)
-            out.write("\n")
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    write_atomic(target, json.dumps(data, indent=1) + "\n")
     return relative

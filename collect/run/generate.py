@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from perfcore.numbers import percentile_fields
+
 DTYPES: dict[str, torch.dtype] = {
     "fp32": torch.float32,
     "bf16": torch.bfloat16,
@@ -156,13 +158,6 @@ def _encoder_decoder_steps(model, input_ids):
     return step, out.logits[:, -1, :].argmax(-1, keepdim=True)
 
 
-def _pcts(values: np.ndarray, name: str, points: Sequence[int]) -> dict[str, float | None]:
-    if values.size == 0:
-        return {f"{name}_p{p}": None for p in points}
-    found = np.percentile(values, points)
-    return {f"{name}_p{p}": round(float(v), 4) for p, v in zip(points, found, strict=True)}
-
-
 def measure_generation(
     model: torch.nn.Module,
     batch_size: int,
@@ -207,10 +202,10 @@ def _summarise(ttft_ms, e2e_ms, batch_size, input_length, output_length, warmup_
         "warmup_s": round(warmup_s, 6),
         "n_batches": int(e2e_ms.size),
         "n_inferences": int(e2e_ms.size) * batch_size,
-        **_pcts(ttft_ms, "ttft_ms", (50, 99)),
-        **_pcts(tpot_ms, "tpot_ms", (50, 99)),
-        **_pcts(e2e_ms, "e2e_ms", (50, 90, 95, 99)),
-        **_pcts(e2e_ms / output_length, "latency_per_token_ms", (50, 99)),
+        **percentile_fields(ttft_ms, "ttft_ms", (50, 99)),
+        **percentile_fields(tpot_ms, "tpot_ms", (50, 99)),
+        **percentile_fields(e2e_ms, "e2e_ms", (50, 90, 95, 99)),
+        **percentile_fields(e2e_ms / output_length, "latency_per_token_ms", (50, 99)),
         "output_tokens_per_s": round(batch_size * output_length * e2e_ms.size / busy_s, 4),
         "total_tokens_per_s": round(
             batch_size * (input_length + output_length) * e2e_ms.size / busy_s, 4

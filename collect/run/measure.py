@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
-from perfcore.stats import latency_summary, percentile, stability, window_throughputs
+from perfcore.numbers import percentile
+from perfcore.stats import latency_summary, stability, window_throughputs
 
 MIN_WARMUP_BATCHES = 2
 MIN_MEASURED_BATCHES = 3

@@ -29,6 +29,7 @@ import numpy as np
 
 from collect.run.batcher import Clock, DynamicBatcher, Request
 from collect.run.schedule import Schedule
+from perfcore.numbers import percentile_fields
 
 InferFn = Callable[[int], None]
 
@@ -244,13 +245,6 @@ def _sleep_until(deadline: float, clock: Clock) -> None:
         time.sleep(remaining)
 
 
-def _percentiles(values_ms: np.ndarray, prefix: str) -> dict[str, float | None]:
-    if values_ms.size == 0:
-        return {f"{prefix}_p{p}": None for p in PERCENTILES}
-    points = np.percentile(values_ms, PERCENTILES)
-    return {f"{prefix}_p{p}": round(float(v), 4) for p, v in zip(PERCENTILES, points, strict=True)}
-
-
 def _summarise(requests: list[Request], start: float, min_span: float) -> dict[str, Any]:
     """Record fields from the requests' timestamps.
 
@@ -275,7 +269,7 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
         "n_inferences": len(done),
         "n_batches": len(batches),
         "achieved_rate": round(len(done) / span, 4) if span > 0 else None,
-        **_percentiles(latency_ms, "request_latency_ms"),
+        **percentile_fields(latency_ms, "request_latency_ms", PERCENTILES),
         "request_latency_ms_mean": round(float(latency_ms.mean()), 4) if done else None,
         "request_latency_ms_max": round(float(latency_ms.max()), 4) if done else None,
         **_p50_p99((began - scheduled) * 1000.0, "queue_wait_ms"),
@@ -288,7 +282,7 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
 
 
 def _p50_p99(values_ms: np.ndarray, prefix: str) -> dict[str, float | None]:
-    every = _percentiles(values_ms, prefix)
+    every = percentile_fields(values_ms, prefix, PERCENTILES)
     return {key: every[key] for key in (f"{prefix}_p50", f"{prefix}_p99")}
 
 
@@ -297,7 +291,7 @@ def _batch_latency(batch_ms: np.ndarray) -> dict[str, float | None]:
     if batch_ms.size == 0:
         return {}
     return {
-        **_percentiles(batch_ms, "latency_ms"),
+        **percentile_fields(batch_ms, "latency_ms", PERCENTILES),
         "latency_ms_mean": round(float(batch_ms.mean()), 4),
         "latency_ms_min": round(float(batch_ms.min()), 4),
         "latency_ms_max": round(float(batch_ms.max()), 4),

@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from perfcore.stats import latency_summary, percentile, stability, window_throughputs
+from perfcore.numbers import percentile
+from perfcore.stats import latency_summary, stability, window_throughputs
 
 
 def test_percentile_matches_numpy_linear():

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from perfcore.columns import unit_from_column
+from perfcore.cost import cost_per_million
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
-from perfcore.formats import check_format, format_number, parse_number, significant, sort_key
+from perfcore.formats import check_format, format_number, significant
+from perfcore.numbers import parse_number
+from perfcore.ordering import sort_key
 from perfcore.prices import parse_price_catalog
-from perfcore.tabledata import build_table, cost_per_million, unit_from_column
+from perfcore.tabledata import build_table
 from perfcore.tablespec import SpecError, looks_like_code, parse_spec
 from perfcore.yamlfile import YamlError
 

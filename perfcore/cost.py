@@ -1,0 +1,10 @@
+"""The one cost formula: currency per one million units from a throughput and an hourly rate."""
+
+from __future__ import annotations
+
+SECONDS_PER_HOUR = 3600.0
+
+
+def cost_per_million(throughput_per_s: float, hourly_rate: float) -> float:
+    """``1e6 / throughput * hourly_rate / 3600`` (currency per one million units)."""
+    return 1.0e6 / throughput_per_s * hourly_rate / SECONDS_PER_HOUR
