@@ -14,7 +14,7 @@ project = "ML Inference Performance"
 author = "Performance publishing team"
 copyright = "2026, Performance publishing team"
 
-extensions = ["ext", "sphinx_design"]
+extensions = ["ext"]  # loads sphinx_design itself
 
 html_theme = "furo"
 html_title = "ML Inference Performance"

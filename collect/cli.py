@@ -191,7 +191,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle_run(args: argparse.Namespace) -> int:
-    from collect.run.sweep import SweepOptions, run_sweep
+    from collect.run.runner import run_sweep
+    from collect.run.sweep import SweepOptions
 
     settings = load_settings(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -480,11 +481,12 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def handle_diff(args: argparse.Namespace) -> int:
     """Run the comparison the parsed arguments describe; returns the exit status."""
     from perfcore import diff
+    from perfcore.prices import load_price_catalog
 
     old = diff.load_snapshot(args.old, args.repo)
     new = diff.load_snapshot(args.new, args.repo)
-    prices = diff.load_price_rates(args.prices, args.pricing_model) if args.prices else None
-    result = diff.compare(old, new, args.threshold, args.alpha, prices)
+    prices = load_price_catalog(args.prices) if args.prices else None
+    result = diff.compare(old, new, args.threshold, args.alpha, prices, args.pricing_model)
     if args.json:
         print(json.dumps(diff.to_json(result), indent=2, sort_keys=True))
     else:

@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx_design")  # the tab-sets that perf-family emits are its nodes
     cache = FileCache()  # parsed inputs, shared by the table directives of this application
     setup_df_table(app, cache)  # first: it registers df_table_data_dir for the others
     setup_perf_family(app, cache)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -29,18 +30,19 @@ from sphinx.util.docutils import SphinxDirective
 from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
 from perfcore import charts, diff
 from perfcore.atomic import write_atomic
+from perfcore.columns import columns_with, cost_label, unit_from_column
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
-
-if TYPE_CHECKING:  # pandas is imported when a chart is drawn (``import ext`` stays light)
-    import pandas as pd
+from perfcore.prices import load_price_catalog
+from perfcore.tabledata import Rows
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("pareto", "cost", "sweep")
-THROUGHPUT_COLUMNS = ("Throughput (inference/sec)", "Throughput (tokens/second)")
-LATENCY_COLUMNS = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
-COST_COLUMNS = ("Cost per 1M inferences", "Cost per 1M tokens")
+THROUGHPUT_COLUMNS = columns_with("throughput")
+LATENCY_COLUMNS = columns_with("latency_p50")
+COST_COLUMNS = tuple(cost_label(unit_from_column(name) or "inferences")
+                     for name in THROUGHPUT_COLUMNS)
 LABEL_COLUMNS = ("Inst. Type", "Batch Size")
 LONG_SWEEP_COLUMNS = ("Batch Size", "Engine", "Data Type", "Status")  # CONTRIBUTING.md
 
@@ -53,29 +55,28 @@ def _comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _first_present(frame: pd.DataFrame, names: Sequence[str], option: str) -> str:
+def _first_present(table: Rows, names: Sequence[str], option: str) -> str:
     for name in names:
-        if name in frame.columns:
+        if name in table.columns:
             return name
     raise InputError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
-                     f":{option}: (columns: {', '.join(map(str, frame.columns))})")
+                     f":{option}: (columns: {', '.join(table.columns)})")
 
 
-def _first_starting(frame: pd.DataFrame, prefix: str, option: str,
+def _first_starting(table: Rows, prefix: str, option: str,
                     required: bool = True) -> str | None:
-    for name in frame.columns:
-        if str(name).startswith(prefix):
-            return str(name)
+    for name in table.columns:
+        if name.startswith(prefix):
+            return name
     if required:
         raise InputError(f"no {prefix} column; name one with :{option}: "
-                         f"(columns: {', '.join(map(str, frame.columns))})")
+                         f"(columns: {', '.join(table.columns)})")
     return None
 
 
-def _table_frame(columns: Sequence[str], rows: list[list[str]]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(rows, columns=list(columns), dtype=object)
+def _text_rows(path: str, columns: Sequence[str], cells: list[list[str]]) -> Rows:
+    records = tuple(dict(zip(columns, row, strict=True)) for row in cells)
+    return Rows(path, tuple(columns), records, tuple(range(len(records))))
 
 
 class PerfChart(SphinxDirective):
@@ -118,35 +119,42 @@ class PerfChart(SphinxDirective):
             return error_node(self, f"perf-chart: {exc}", "chart")
         return [self._node(svg)]
 
-    def _read(self, value: str) -> pd.DataFrame:
+    def _read(self, value: str) -> Rows:
         path = find_input(self, "data", value)
         self.env.note_dependency(str(path))
         self._paths.append(path)
-        return charts.read_csv_strict(path)
+        return Rows.from_csv(read_csv_text(path, str(path)))
 
-    def _filtered(self, frame: pd.DataFrame, group_column: str) -> pd.DataFrame:
+    def _filtered(self, table: Rows, group_column: str) -> Rows:
         if "model" not in self.options:
-            return frame
-        charts.require_columns(frame, [group_column], ":model:")
-        selected = frame[frame[group_column].astype(str) == self.options["model"]]
-        if selected.empty:
-            raise InputError(f":model: no row has {group_column} = {self.options['model']!r}")
+            return table
+        charts.require_columns(table, [group_column], ":model:")
+        wanted = self.options["model"]
+        selected = table.take([i for i, value in enumerate(table.values(group_column))
+                               if str(value) == wanted])
+        if not selected.records:
+            raise InputError(f":model: no row has {group_column} = {wanted!r}")
         return selected
 
-    def _label_columns(self, frame: pd.DataFrame, defaults: Sequence[str]) -> list[str]:
+    def _label_columns(self, table: Rows, defaults: Sequence[str]) -> list[str]:
         if "label-columns" in self.options:
             return _comma_list(self.options["label-columns"])
-        return [c for c in defaults if c in frame.columns]
+        return [c for c in defaults if c in table.columns]
 
-    def _single(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    def _single(self, tables: list[Rows]) -> Rows:
         """One table of several CSVs; a row in both (throughput and latency tables) counts once."""
-        if len(frames) == 1:
-            return frames[0]
-        import pandas as pd
+        if len(tables) == 1:
+            return tables[0]
+        columns = tuple(dict.fromkeys(name for table in tables for name in table.columns))
+        seen: dict[tuple, dict[str, object]] = {}
+        for table in tables:
+            for record in table.records:
+                row = {name: record.get(name, "") for name in columns}
+                seen.setdefault(tuple(row.values()), row)
+        records = tuple(seen.values())
+        return Rows(tables[0].path, columns, records, tuple(range(len(records))))
 
-        return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
-
-    def _pareto(self, frames: list[pd.DataFrame]) -> str:
+    def _pareto(self, frames: list[Rows]) -> str:
         frame = self._single(frames)
         group = self.options.get("group-column", "Model")
         frame = self._filtered(frame, group)
@@ -161,7 +169,7 @@ class PerfChart(SphinxDirective):
             self.options.get("title"),
         )
 
-    def _cost(self, frames: list[pd.DataFrame]) -> str:
+    def _cost(self, frames: list[Rows]) -> str:
         frame = self._filtered(self._single(frames), self.options.get("group-column", "Model"))
         cost_column = self.options.get("cost-column") or next(
             (c for c in COST_COLUMNS if c in frame.columns), None)
@@ -172,30 +180,31 @@ class PerfChart(SphinxDirective):
         return charts.cost_chart_svg(frame, cost_column, labels, self.options.get("title"),
                                      cost_label)
 
-    def _with_cost(self, frame: pd.DataFrame,
-                   cost_column: str | None) -> tuple[pd.DataFrame, str, str]:
+    def _with_cost(self, frame: Rows,
+                   cost_column: str | None) -> tuple[Rows, str, str]:
         throughput = self.options.get("throughput-column") or _first_present(
             frame, THROUGHPUT_COLUMNS, "throughput-column")
-        per = "tokens" if "token" in throughput.lower() else "inferences"
-        cost_column = cost_column or f"Cost per 1M {per}"
+        cost_column = cost_column or cost_label(unit_from_column(throughput) or "inferences")
         pricing_model = self.options.get("pricing-model", "on-demand")
         path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
         self.env.note_dependency(str(path))
-        rates = diff.load_price_rates(path, pricing_model)
+        catalog = load_price_catalog(path)
         instance = self.options.get("instance-column", "Inst. Type")
-        frame = charts.add_cost_column(frame, throughput, instance, rates.rates, cost_column)
-        unpriced = frame.loc[frame[cost_column].isna(), instance].astype(str)
-        for name in sorted(set(unpriced), key=str.lower):
-            if name.strip().lower() not in rates.unpriced:
+        frame = charts.add_cost_column(frame, throughput, instance,
+                                       catalog.hourly_rates(pricing_model), cost_column)
+        unpriced = {str(record[instance]) for record in frame.records
+                    if math.isnan(record[cost_column])}
+        for name in sorted(unpriced, key=str.lower):
+            if catalog.unpriced_reason(name) is None:
                 logger.warning(f"perf-chart: no {pricing_model} price for {name!r} in {path}: "
                                "cost n/a", location=self.get_location(), type="perf",
                                subtype="price")
-        dates = sorted({d for d in rates.read_dates.values() if d})
+        dates = catalog.read_dates(pricing_model)
         read = f", read {dates[0]}" if len(dates) == 1 else (
             f", read {dates[0]} to {dates[-1]}" if dates else "")
         return frame, cost_column, f"{cost_column} (USD, {pricing_model} rate{read})"
 
-    def _sweep(self, frames: list[pd.DataFrame]) -> str:
+    def _sweep(self, frames: list[Rows]) -> str:
         if len(frames) == 1 and all(c in frames[0].columns for c in LONG_SWEEP_COLUMNS):
             return self._long_sweep(self._paths[0], frames[0])
         if len(frames) > 2:
@@ -211,7 +220,7 @@ class PerfChart(SphinxDirective):
             self.options.get("title"),
         )
 
-    def _long_sweep(self, path: Path, frame: pd.DataFrame) -> str:
+    def _long_sweep(self, path: Path, frame: Rows) -> str:
         """The published shape: one row per (batch size, engine, data type) with a Status.
 
         The pivot is the ``perf-sweep`` table's (:func:`perfcore.sweep.build_sweep`), so a chart
@@ -228,7 +237,8 @@ class PerfChart(SphinxDirective):
         for column in filter(None, (throughput, latency)):
             charts.require_columns(frame, [column], "sweep chart")
             table = build_sweep(csv, SweepSpec(data=str(path), value=column))
-            wide[column] = _table_frame(table.columns, [[c.text for c in r] for r in table.rows])
+            wide[column] = _text_rows(str(path), table.columns,
+                                      [[c.text for c in r] for r in table.rows])
         series = _comma_list(self.options.get("columns", ""))
         return charts.sweep_chart_svg(
             wide[throughput], wide.get(latency or ""), "Batch Size", series,

@@ -16,7 +16,7 @@ up in ``df_table_data_dir`` first, then relative to the page. The comparison its
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -26,9 +26,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from perfcore import diff
-
-if TYPE_CHECKING:  # pandas is imported by perfcore.diff where a table is built
-    import pandas as pd
+from perfcore.prices import PriceCatalog, load_price_catalog
+from perfcore.tabledata import Rows
 
 logger = logging.getLogger(__name__)
 
@@ -88,26 +87,27 @@ def _alpha(text: str) -> float:
     return value
 
 
-def build_table(frame, classes: list[str], verdict_column: str | None = None) -> nodes.table:
-    """A docutils table of a DataFrame of display strings (docutils escapes the text)."""
-    table = nodes.table(classes=classes)
-    group = nodes.tgroup(cols=len(frame.columns))
-    table += group
-    for _ in frame.columns:
+def build_table(table: Rows, classes: list[str],
+                verdict_column: str | None = None) -> nodes.table:
+    """A docutils table of display strings (docutils escapes the text)."""
+    node = nodes.table(classes=classes)
+    group = nodes.tgroup(cols=len(table.columns))
+    node += group
+    for _ in table.columns:
         group += nodes.colspec(colwidth=1)
     head = nodes.thead()
     group += head
-    head += _row([str(c) for c in frame.columns])
+    head += _row([str(c) for c in table.columns])
     body = nodes.tbody()
     group += body
-    for record in frame.to_dict("records"):
-        row = _row([str(v) for v in record.values()])
+    for record in table.records:
+        row = _row([str(record[c]) for c in table.columns])
         if verdict_column is not None:
             verdict = str(record[verdict_column]).split(" ")[0]
             if verdict in VERDICT_CLASSES:
                 row["classes"].append(VERDICT_CLASSES[verdict])
         body += row
-    return table
+    return node
 
 
 def _row(values: list[str]) -> nodes.row:
@@ -129,14 +129,17 @@ def _row_list(rows: list[dict[str, str]], empty: str) -> nodes.Node:
     return bullets
 
 
-def _hoist_constant_keys(result: diff.DiffResult) -> tuple[pd.DataFrame, str]:
+def _hoist_constant_keys(result: diff.DiffResult) -> tuple[Rows, str]:
     """The table without key columns that are equal in every row, and those as a sentence."""
-    frame = diff.result_table(result, split_key=True)
+    table = diff.result_table(result, split_key=True)
     key_columns = [diff.KEY_LABELS[k] for k in result.key_fields if k not in ("model",
                                                                              "instance_type")]
-    constant = [c for c in key_columns if len(frame) > 1 and frame[c].nunique() == 1]
-    shared = ", ".join(f"{c} {frame[c].iloc[0] or '(not stated)'}" for c in constant)
-    return frame.drop(columns=constant), shared
+    constant = [c for c in key_columns
+                if len(table.records) > 1 and len(set(table.values(c))) == 1]
+    shared = ", ".join(f"{c} {table.records[0][c] or '(not stated)'}" for c in constant)
+    kept = tuple(c for c in table.columns if c not in constant)
+    records = tuple({c: record[c] for c in kept} for record in table.records)
+    return Rows(table.path, kept, records, table.lines), shared
 
 
 class PerfDiff(SphinxDirective):
@@ -176,7 +179,8 @@ class PerfDiff(SphinxDirective):
             raise InputError(f":alpha: {exc}") from exc
         old = self._snapshot("old")
         new = self._snapshot("new")
-        return diff.compare(old, new, threshold, alpha, self._prices())
+        return diff.compare(old, new, threshold, alpha, self._prices(),
+                            self.options.get("pricing-model", "on-demand"))
 
     def _snapshot(self, option: str) -> diff.Snapshot:
         value = self.options[option].strip()
@@ -192,8 +196,7 @@ class PerfDiff(SphinxDirective):
                 self.env.note_dependency(str(dependency))
         return snapshot
 
-    def _prices(self) -> diff.PriceRates | None:
-        pricing_model = self.options.get("pricing-model", "on-demand")
+    def _prices(self) -> PriceCatalog | None:
         if "prices" in self.options:
             path = find_input(self, "prices", self.options["prices"].strip())
         else:
@@ -202,7 +205,7 @@ class PerfDiff(SphinxDirective):
             except InputError:
                 return None
         self.env.note_dependency(str(path))
-        return diff.load_price_rates(path, pricing_model)
+        return load_price_catalog(path)
 
     def _warn_missing_prices(self, result: diff.DiffResult) -> None:
         for note in result.notes:
@@ -215,10 +218,10 @@ class PerfDiff(SphinxDirective):
                                     support_smartquotes=False)
         container += nodes.paragraph(text=self._intro(result))
         if result.matched:
-            frame, shared = _hoist_constant_keys(result)
+            table, shared = _hoist_constant_keys(result)
             if shared:
                 container += nodes.paragraph(text=f"Every compared row has {shared}.")
-            container += build_table(frame, ["df-table", "perf-diff-table"], "Verdict")
+            container += build_table(table, ["df-table", "perf-diff-table"], "Verdict")
         else:
             container += nodes.paragraph(text="No rows match between the two sides.")
         container += nodes.rubric(text=f"New rows ({len(result.added)})")
@@ -237,7 +240,8 @@ class PerfDiff(SphinxDirective):
         return [container]
 
     def _intro(self, result: diff.DiffResult) -> str:
-        cost = "" if result.prices is None else f" {diff.price_statement(result.prices)}."
+        cost = "" if result.prices is None else \
+            f" {diff.price_statement(result.prices, result.pricing_model)}."
         return (f"Comparing {self.options['old'].strip()} (old) with "
                 f"{self.options['new'].strip()} (new): {diff.summary_line(result)}. "
                 "A change is flagged only when it exceeds the threshold and the measured "

@@ -1,4 +1,5 @@
-"""Performance charts as SVG text: pandas DataFrame in, deterministic SVG out.
+"""Performance charts as SVG text: table rows in (:class:`perfcore.tabledata.Rows`),
+deterministic SVG out.
 
 Three charts:
 - :func:`pareto_chart_svg`: latency vs throughput per model, Pareto front marked
@@ -14,25 +15,25 @@ No Sphinx import: the ``perf-chart`` directive builds on these. Output is reprod
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from perfcore.cost import cost_per_million
+from perfcore.errors import UserError
+from perfcore.numbers import parse_number
+from perfcore.ordering import sort_key
+from perfcore.tabledata import Rows
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
     from matplotlib.figure import Figure
 
-# pandas, numpy and matplotlib are imported only when a chart is drawn: importing them costs
-# about a second, which every Sphinx start (``import ext``) would otherwise pay, charts or not.
+# matplotlib (and numpy) are imported only when a chart is drawn: importing them costs about a
+# second, which every Sphinx start (``import ext``) would otherwise pay, charts or not.
 
 SVG_RC = {
     "svg.hashsalt": "perf-chart",
@@ -48,94 +49,70 @@ OOM_TEXT = "oom"
 MAX_LABELLED_POINTS = 40
 
 
-class ChartError(ValueError):
+class ChartError(UserError):
     """Data a chart cannot be drawn from; the message says which column or file and why."""
 
 
 # --------------------------------------------------------------------------- data helpers
 
 
-def read_csv_strict(path: Path) -> pd.DataFrame:
-    """A CSV as text cells; a row with the wrong number of fields is an error naming the line."""
-    import pandas as pd
-
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ChartError(f"{path}: cannot read ({exc.strerror})") from exc
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise ChartError(f"{path}: empty file (expected a header row)")
-    header = [name.strip() for name in rows[0]]
-    body = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            raise ChartError(f"{path}:{number}: expected {len(header)} fields, found {len(cells)}")
-        body.append([cell.strip() for cell in cells])
-    return pd.DataFrame(body, columns=header, dtype=object)
-
-
-def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [name for name in columns if name not in df.columns]
+def require_columns(rows: Rows, columns: Sequence[str], what: str) -> None:
+    missing = [name for name in columns if name not in rows.columns]
     if missing:
-        existing = ", ".join(str(c) for c in df.columns)
         raise ChartError(f"{what}: no column {', '.join(repr(m) for m in missing)} "
-                         f"(columns: {existing})")
+                         f"(columns: {', '.join(rows.columns)})")
 
 
-def to_numbers(values: pd.Series) -> pd.Series:
-    """Numbers from text cells (``$1,234.5`` -> 1234.5); anything else (``oom``, ``n/a``) NaN."""
-    import pandas as pd
-
-    cleaned = values.astype(str).str.strip().str.replace(",", "", regex=False)
-    cleaned = cleaned.str.lstrip("$")
-    return pd.to_numeric(cleaned, errors="coerce").astype(float)
+def to_numbers(values: Sequence[object]) -> list[float]:
+    """Numbers of cells (``$1,234.5`` -> 1234.5); anything else (``oom``, ``n/a``) NaN."""
+    numbers = (parse_number(value) for value in values)
+    return [math.nan if number is None else number for number in numbers]
 
 
-def is_oom(values: pd.Series) -> pd.Series:
-    return values.astype(str).str.strip().str.lower().eq(OOM_TEXT)
+def is_oom(values: Sequence[object]) -> list[bool]:
+    return [str(value).strip().lower() == OOM_TEXT for value in values]
 
 
-def pareto_front(throughput: Sequence[float], latency: Sequence[float]) -> np.ndarray:
-    """Boolean mask of the points no other point dominates (lower latency, higher throughput).
+def pareto_front(throughput: Sequence[float], latency: Sequence[float]) -> list[bool]:
+    """Which points no other point dominates (lower-or-equal latency and higher-or-equal
+    throughput, one of them strictly). NaN points are never on the front; identical points
+    both are."""
+    points = list(zip(throughput, latency, strict=True))
+    valid = [not (math.isnan(thr) or math.isnan(lat)) for thr, lat in points]
 
-    NaN points are never on the front. Identical points are both on it.
-    """
-    import numpy as np
+    def dominated(thr: float, lat: float) -> bool:
+        return any(ok and other_lat <= lat and other_thr >= thr
+                   and (other_lat < lat or other_thr > thr)
+                   for ok, (other_thr, other_lat) in zip(valid, points, strict=True))
 
-    thr = np.asarray(throughput, dtype=float)
-    lat = np.asarray(latency, dtype=float)
-    valid = ~(np.isnan(thr) | np.isnan(lat))
-    better_or_equal = (lat[None, :] <= lat[:, None]) & (thr[None, :] >= thr[:, None])
-    strictly = (lat[None, :] < lat[:, None]) | (thr[None, :] > thr[:, None])
-    dominated = (better_or_equal & strictly & valid[None, :]).any(axis=1)
-    return valid & ~dominated
+    return [ok and not dominated(thr, lat) for ok, (thr, lat) in zip(valid, points, strict=True)]
 
 
-def add_cost_column(df: pd.DataFrame, throughput_column: str, instance_column: str,
-                    hourly_rates: Mapping[str, float], cost_column: str) -> pd.DataFrame:
-    """Copy of ``df`` with ``cost_column`` = 1e6 / throughput * rate / 3600 (NaN without a rate).
+def add_cost_column(rows: Rows, throughput_column: str, instance_column: str,
+                    hourly_rates: Mapping[str, float], cost_column: str) -> Rows:
+    """``rows`` with ``cost_column`` (cost per 1M units; NaN without a rate or throughput).
 
     ``hourly_rates`` is keyed by lower-case instance type.
     """
-    require_columns(df, [throughput_column, instance_column], "cost chart")
-    out = df.copy()
-    rates = out[instance_column].astype(str).str.strip().str.lower().map(hourly_rates)
-    throughput = to_numbers(out[throughput_column])
-    out[cost_column] = [
-        cost_per_million(per_second, rate)
-        if per_second > 0 and not math.isnan(rate) else math.nan  # NaN rate: no price
-        for per_second, rate in zip(throughput, rates.astype(float), strict=True)
-    ]
-    return out
+    require_columns(rows, [throughput_column, instance_column], "cost chart")
+    costs = []
+    for record in rows.records:
+        per_second = parse_number(record[throughput_column])
+        rate = hourly_rates.get(str(record[instance_column]).strip().lower())
+        priced = per_second is not None and per_second > 0 and rate is not None
+        costs.append(cost_per_million(per_second, rate) if priced else math.nan)
+    return rows.with_column(cost_column, costs)
 
 
 def unit_of(column: str) -> str:
     """The unit in a column name's parentheses: ``Latency P50 (ms)`` -> ``ms``."""
     match = re.search(r"\(([^()]*)\)\s*$", column)
     return match.group(1) if match else ""
+
+
+def _log_scale_fits(values: Sequence[float]) -> bool:
+    positive = [value for value in values if value > 0]
+    return bool(positive) and max(positive) / min(positive) > 100
 
 
 # --------------------------------------------------------------------------- SVG output
@@ -189,49 +166,55 @@ def _format_number(value: float) -> str:
 # --------------------------------------------------------------------------- Pareto chart
 
 
-def pareto_chart_svg(df: pd.DataFrame, throughput_column: str, latency_column: str,
+def pareto_chart_svg(rows: Rows, throughput_column: str, latency_column: str,
                      group_column: str = "Model", label_columns: Sequence[str] = (),
                      title: str | None = None) -> str:
     """Latency (x) vs throughput (y), one colour per ``group_column`` value, front marked."""
-    require_columns(df, [throughput_column, latency_column, group_column, *label_columns],
+    require_columns(rows, [throughput_column, latency_column, group_column, *label_columns],
                     "pareto chart")
-    data = df.assign(_thr=to_numbers(df[throughput_column]), _lat=to_numbers(df[latency_column]))
-    data = data.dropna(subset=["_thr", "_lat"])
-    if data.empty:
+    points = [_Point(record, thr, lat) for record, thr, lat in zip(
+        rows.records, to_numbers(rows.values(throughput_column)),
+        to_numbers(rows.values(latency_column)), strict=True)
+        if not (math.isnan(thr) or math.isnan(lat))]
+    if not points:
         raise ChartError(f"pareto chart: no row has numeric {throughput_column!r} "
                          f"and {latency_column!r}")
-    groups = sorted(data[group_column].astype(str).unique(), key=str.lower)
+    groups = sorted({str(p.record[group_column]) for p in points}, key=str.lower)
     title = title or f"{latency_column} vs {throughput_column}"
-    summary = []
     fronts = {}
+    summary = []
     for group in groups:
-        rows = data[data[group_column].astype(str) == group]
-        front = rows[pareto_front(rows["_thr"], rows["_lat"])].sort_values("_lat")
-        fronts[group] = (rows, front)
-        points = "; ".join(_point_text(r, label_columns, throughput_column, latency_column)
-                           for r in front.to_dict("records"))
-        summary.append(f"{group}: {len(front)} of {len(rows)} points on the front ({points})")
+        members = [p for p in points if str(p.record[group_column]) == group]
+        on_front = pareto_front([p.thr for p in members], [p.lat for p in members])
+        front = sorted((p for p, on in zip(members, on_front, strict=True) if on),
+                       key=lambda p: p.lat)
+        fronts[group] = (members, front)
+        texts = "; ".join(_point_text(p, label_columns, throughput_column, latency_column)
+                          for p in front)
+        summary.append(f"{group}: {len(front)} of {len(members)} points on the front ({texts})")
     description = (f"Scatter of {latency_column} (x) against {throughput_column} (y), one colour "
                    f"per {group_column}; the Pareto front (lower latency, higher throughput) is "
                    "joined by a line. " + ". ".join(summary) + ".")
 
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
-        label_points = len(data) <= MAX_LABELLED_POINTS and label_columns
+        label_points = len(points) <= MAX_LABELLED_POINTS and label_columns
         for index, group in enumerate(groups):
-            rows, front = fronts[group]
+            members, front = fronts[group]
             color = COLORS[index % len(COLORS)]
-            axes.scatter(rows["_lat"], rows["_thr"], s=24, facecolors="none", edgecolors=color,
-                         label=group)
-            axes.plot(front["_lat"], front["_thr"], "-o", color=color, markersize=6,
-                      drawstyle="default")
+            axes.scatter([p.lat for p in members], [p.thr for p in members], s=24,
+                         facecolors="none", edgecolors=color, label=group)
+            axes.plot([p.lat for p in front], [p.thr for p in front], "-o", color=color,
+                      markersize=6, drawstyle="default")
             if label_points:
-                for row in front.to_dict("records"):
-                    axes.annotate(_label(row, label_columns), (row["_lat"], row["_thr"]),
+                for point in front:
+                    axes.annotate(_label(point.record, label_columns), (point.lat, point.thr),
                                   textcoords="offset points", xytext=(4, 4), fontsize=7)
         axes.plot([], [], "-o", color="black", label="Pareto front (filled, joined)")
-        _maybe_log(axes, data["_lat"], "x")
-        _maybe_log(axes, data["_thr"], "y")
+        if _log_scale_fits([p.lat for p in points]):
+            axes.set_xscale("log")
+        if _log_scale_fits([p.thr for p in points]):
+            axes.set_yscale("log")
         axes.set_xlabel(_axis_label(latency_column, "lower is better"))
         axes.set_ylabel(_axis_label(throughput_column, "higher is better"))
         axes.set_title(title)
@@ -240,14 +223,21 @@ def pareto_chart_svg(df: pd.DataFrame, throughput_column: str, latency_column: s
     return _render(draw, 7.0, 4.8, title, description)
 
 
-def _label(row: Mapping, label_columns: Sequence[str]) -> str:
-    return ", ".join(str(row[c]) for c in label_columns if str(row[c]).strip())
+class _Point:
+    __slots__ = ("lat", "record", "thr")
+
+    def __init__(self, record: Mapping[str, object], thr: float, lat: float) -> None:
+        self.record, self.thr, self.lat = record, thr, lat
 
 
-def _point_text(row: Mapping, label_columns: Sequence[str], thr_col: str, lat_col: str) -> str:
-    label = _label(row, label_columns)
-    values = (f"{_format_number(row['_lat'])} {unit_of(lat_col)}".strip() + ", "
-              + f"{_format_number(row['_thr'])} {unit_of(thr_col)}".strip())
+def _label(record: Mapping[str, object], label_columns: Sequence[str]) -> str:
+    return ", ".join(str(record[c]) for c in label_columns if str(record[c]).strip())
+
+
+def _point_text(point: _Point, label_columns: Sequence[str], thr_col: str, lat_col: str) -> str:
+    label = _label(point.record, label_columns)
+    values = (f"{_format_number(point.lat)} {unit_of(lat_col)}".strip() + ", "
+              + f"{_format_number(point.thr)} {unit_of(thr_col)}".strip())
     return f"{label}: {values}" if label else values
 
 
@@ -255,70 +245,62 @@ def _axis_label(column: str, note: str) -> str:
     return f"{column} - {note}" if note else column
 
 
-def _maybe_log(axes, values: pd.Series, axis: str) -> None:
-    positive = values[values > 0]
-    if len(positive) and positive.max() / positive.min() > 100:
-        (axes.set_xscale if axis == "x" else axes.set_yscale)("log")
-
-
 # --------------------------------------------------------------------------- cost chart
 
 
-def cost_chart_svg(df: pd.DataFrame, cost_column: str, label_columns: Sequence[str],
+def cost_chart_svg(rows: Rows, cost_column: str, label_columns: Sequence[str],
                    title: str | None = None, cost_label: str | None = None) -> str:
     """Horizontal bars of cost per 1M, cheapest first and marked; unpriced rows show ``n/a``."""
-    require_columns(df, [cost_column, *label_columns], "cost chart")
-    if df.empty:
+    require_columns(rows, [cost_column, *label_columns], "cost chart")
+    if not rows.records:
         raise ChartError("cost chart: no rows")
-    data = df.assign(_cost=to_numbers(df[cost_column]))
-    data["_label"] = [_label(row, label_columns) or f"row {i + 1}"
-                      for i, row in enumerate(data.to_dict("records"))]
-    data = data.sort_values(["_cost", "_label"], na_position="last", kind="mergesort")
-    priced = data.dropna(subset=["_cost"])
-    if priced.empty:
+    bars = [(cost, _label(record, label_columns) or f"row {index + 1}")
+            for index, (record, cost) in enumerate(zip(
+                rows.records, to_numbers(rows.values(cost_column)), strict=True))]
+    bars.sort(key=lambda bar: (math.isnan(bar[0]), 0.0 if math.isnan(bar[0]) else bar[0],
+                               sort_key(bar[1])))
+    priced = [cost for cost, _ in bars if not math.isnan(cost)]
+    if not priced:
         raise ChartError(f"cost chart: no row has a numeric {cost_column!r}")
-    cheapest = priced["_cost"].min()
+    cheapest = min(priced)
     axis_label = cost_label or (cost_column if "USD" in cost_column or "$" in cost_column
                                 else f"{cost_column} (USD)")
     title = title or f"{cost_column} by instance"
-    parts = [f"{row['_label']}: " + (f"${row['_cost']:.4g}" if math.isfinite(row["_cost"])
-                                     else "n/a (no price)") for row in data.to_dict("records")]
+    parts = [f"{label}: " + (f"${cost:.4g}" if math.isfinite(cost) else "n/a (no price)")
+             for cost, label in bars]
     description = (f"Bar chart of {axis_label}, cheapest first (marked 'cheapest'). "
                    + "; ".join(parts) + ".")
 
     def draw(figure: Figure) -> None:
-        import numpy as np
-
         axes = figure.add_subplot()
-        positions = np.arange(len(data))
-        costs = data["_cost"].fillna(0.0).to_numpy()
-        colors = ["#2ca02c" if value == cheapest else "#1f77b4" for value in data["_cost"]]
-        axes.barh(positions, costs, color=colors)
-        axes.set_yticks(positions, labels=list(data["_label"]))
+        positions = list(range(len(bars)))
+        axes.barh(positions, [0.0 if math.isnan(cost) else cost for cost, _ in bars],
+                  color=["#2ca02c" if cost == cheapest else "#1f77b4" for cost, _ in bars])
+        axes.set_yticks(positions, labels=[label for _, label in bars])
         axes.invert_yaxis()
-        for position, value in zip(positions, data["_cost"], strict=True):
-            text = "n/a (no price)" if not math.isfinite(value) else f"${value:.4g}"
-            if math.isfinite(value) and value == cheapest:
+        for position, (cost, _) in zip(positions, bars, strict=True):
+            text = "n/a (no price)" if not math.isfinite(cost) else f"${cost:.4g}"
+            if math.isfinite(cost) and cost == cheapest:
                 text += "  cheapest"
-            axes.annotate(text, (0 if not math.isfinite(value) else value, position),
+            axes.annotate(text, (cost if math.isfinite(cost) else 0, position),
                           textcoords="offset points", xytext=(3, -3), fontsize=7)
-        axes.set_xlim(0, float(priced["_cost"].max()) * 1.35)
+        axes.set_xlim(0, max(priced) * 1.35)
         axes.set_xlabel(axis_label)
         axes.set_title(title)
         axes.grid(axis="y", visible=False)
 
-    return _render(draw, 7.0, 1.2 + 0.32 * len(data), title, description)
+    return _render(draw, 7.0, 1.2 + 0.32 * len(bars), title, description)
 
 
 # --------------------------------------------------------------------------- sweep chart
 
 
-def sweep_chart_svg(throughput: pd.DataFrame, latency: pd.DataFrame | None, x_column: str,
+def sweep_chart_svg(throughput: Rows, latency: Rows | None, x_column: str,
                     series: Sequence[str] = (), throughput_label: str = "Throughput",
                     latency_label: str = "Latency", title: str | None = None) -> str:
     """Throughput (and latency) vs batch size per series, peak starred, ``oom`` marked.
 
-    Both frames are wide (seed 003): one row per batch size, one column per engine/dtype,
+    Both tables are wide (seed 003): one row per batch size, one column per engine/dtype,
     cells numeric, ``oom`` or empty (not measured).
     """
     series = list(series) or [c for c in throughput.columns if c != x_column]
@@ -333,8 +315,8 @@ def sweep_chart_svg(throughput: pd.DataFrame, latency: pd.DataFrame | None, x_co
     def draw(figure: Figure) -> None:
         axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
         peaks = {name: _peak_x(throughput, x_column, name) for name in series}
-        for index, (axes, (frame, label)) in enumerate(zip(axes_list, panels, strict=True)):
-            _draw_sweep_panel(axes, frame, x_column, series, peaks, "peak" if index == 0
+        for index, (axes, (table, label)) in enumerate(zip(axes_list, panels, strict=True)):
+            _draw_sweep_panel(axes, table, x_column, series, peaks, "peak" if index == 0
                               else f"at peak {throughput_label.split(' (')[0].lower()}")
             axes.set_ylabel(label)
         axes_list[-1].set_xlabel(x_column)
@@ -344,66 +326,75 @@ def sweep_chart_svg(throughput: pd.DataFrame, latency: pd.DataFrame | None, x_co
     return _render(draw, 7.0, 3.2 * len(panels) + 0.6, title, description)
 
 
-def _xs(frame: pd.DataFrame, x_column: str) -> pd.Series:
-    xs = to_numbers(frame[x_column])
-    if xs.isna().any():
-        bad = frame.loc[xs.isna(), x_column].iloc[0]
-        raise ChartError(f"sweep chart: {x_column!r} must be numeric, found {bad!r}")
+def _xs(table: Rows, x_column: str) -> list[float]:
+    xs = to_numbers(table.values(x_column))
+    for x, cell in zip(xs, table.values(x_column), strict=True):
+        if math.isnan(x):
+            raise ChartError(f"sweep chart: {x_column!r} must be numeric, found {cell!r}")
     return xs
 
 
-def _peak_x(frame: pd.DataFrame, x_column: str, name: str) -> float | None:
-    values = to_numbers(frame[name])
-    if values.isna().all():
+def _peak(table: Rows, x_column: str, name: str) -> tuple[float, float] | None:
+    """``(x, value)`` of the largest value of ``name``, or None without values."""
+    pairs = [(value, x) for x, value in zip(_xs(table, x_column), to_numbers(table.values(name)),
+                                            strict=True) if not math.isnan(value)]
+    if not pairs:
         return None
-    return float(_xs(frame, x_column)[values.idxmax()])
+    value, x = max(pairs, key=lambda pair: pair[0])  # the first of equal peaks
+    return x, value
 
 
-def _draw_sweep_panel(axes, frame: pd.DataFrame, x_column: str, series: Sequence[str],
+def _peak_x(table: Rows, x_column: str, name: str) -> float | None:
+    peak = _peak(table, x_column, name)
+    return None if peak is None else peak[0]
+
+
+def _draw_sweep_panel(axes, table: Rows, x_column: str, series: Sequence[str],
                       peaks: Mapping[str, float | None], peak_text: str) -> None:
     from matplotlib.transforms import blended_transform_factory
 
-    xs = _xs(frame, x_column)
+    xs = _xs(table, x_column)
     marker_transform = blended_transform_factory(axes.transData, axes.transAxes)
     oom_labelled = False
     for index, name in enumerate(series):
-        values = to_numbers(frame[name])
-        oom = is_oom(frame[name])
-        if values.isna().all() and not oom.any():
+        values = to_numbers(table.values(name))
+        oom = is_oom(table.values(name))
+        if all(math.isnan(v) for v in values) and not any(oom):
             continue
         color = COLORS[index % len(COLORS)]
         axes.plot(xs, values, "-o", color=color, markersize=3, label=name)
         peak = peaks.get(name)
-        if peak is not None and (xs == peak).any():
-            peak_value = values[xs == peak].iloc[0]
-            if math.isfinite(peak_value):
-                axes.plot([peak], [peak_value], "*", color=color, markersize=13,
-                          markeredgecolor="black")
-                axes.annotate(f"{peak_text} {_format_number(peak_value)}", (peak, peak_value),
-                              textcoords="offset points", xytext=(5, 5), fontsize=7, color=color)
-        if oom.any():
-            axes.plot(xs[oom], [0.03 + 0.04 * index] * int(oom.sum()), "x", color=color,
+        peak_values = [v for x, v in zip(xs, values, strict=True) if x == peak]
+        if peak is not None and peak_values and math.isfinite(peak_values[0]):
+            axes.plot([peak], [peak_values[0]], "*", color=color, markersize=13,
+                      markeredgecolor="black")
+            axes.annotate(f"{peak_text} {_format_number(peak_values[0])}",
+                          (peak, peak_values[0]), textcoords="offset points", xytext=(5, 5),
+                          fontsize=7, color=color)
+        oom_xs = [x for x, flag in zip(xs, oom, strict=True) if flag]
+        if oom_xs:
+            axes.plot(oom_xs, [0.03 + 0.04 * index] * len(oom_xs), "x", color=color,
                       markersize=7, transform=marker_transform,
                       label=None if oom_labelled else "oom (out of memory)")
             oom_labelled = True
-    if xs.max() / max(xs.min(), 1e-12) > 16:
+    if max(xs) / max(min(xs), 1e-12) > 16:
         axes.set_xscale("log", base=2)
 
 
-def _sweep_description(throughput: pd.DataFrame, latency: pd.DataFrame | None, x_column: str,
+def _sweep_description(throughput: Rows, latency: Rows | None, x_column: str,
                        series: Sequence[str], throughput_label: str) -> str:
     xs = _xs(throughput, x_column)
     parts = []
     for name in series:
-        values = to_numbers(throughput[name])
-        oom = is_oom(throughput[name])
-        if values.isna().all() and not oom.any():
+        peak = _peak(throughput, x_column, name)
+        oom_xs = [x for x, flag in zip(xs, is_oom(throughput.values(name)), strict=True) if flag]
+        if peak is None and not oom_xs:
             parts.append(f"{name}: no data")
             continue
-        text = f"{name}: peak {_format_number(values.max())} at {x_column} " \
-               f"{_format_number(xs[values.idxmax()])}" if values.notna().any() else f"{name}:"
-        if oom.any():
-            text += f", oom from {x_column} {_format_number(xs[oom].min())}"
+        text = (f"{name}: peak {_format_number(peak[1])} at {x_column} "
+                f"{_format_number(peak[0])}" if peak is not None else f"{name}:")
+        if oom_xs:
+            text += f", oom from {x_column} {_format_number(min(oom_xs))}"
         parts.append(text)
     panels = "throughput and latency" if latency is not None else "throughput"
     return (f"Line chart of {panels} against {x_column}, one line per series; the peak "

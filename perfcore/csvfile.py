@@ -7,6 +7,8 @@ each row remembers the line it starts on so later errors can point at it.
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ class CsvText:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     lines: tuple[int, ...]
+    end_lines: tuple[int, ...] = ()  # last physical line of each row (quoted newlines span)
+    header_line: int = 1
 
     def to_frame(self) -> Any:
         """A pandas DataFrame of the text, indexed by CSV line number (for notebooks)."""
@@ -45,18 +49,28 @@ def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:
         raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
 
 
-def _parse(handle, shown: str) -> CsvText:
+def parse_csv_text(text: str, shown: str) -> CsvText:
+    """The same checks as :func:`read_csv_text` for CSV text already in memory (``git show``)."""
+    try:
+        return _parse(io.StringIO(text.removeprefix("\ufeff"), newline=""), shown)
+    except csv.Error as err:
+        raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
+
+
+def _parse(handle: Iterable[str], shown: str) -> CsvText:
     reader = csv.reader(handle, strict=True)
     header: list[str] | None = None
+    header_line = 1
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
+    end_lines: list[int] = []
     last_line = 0
     for record in reader:
         start, last_line = last_line + 1, reader.line_num
         if not record or record == [""]:
             continue
         if header is None:
-            header = _check_header(record, shown, start)
+            header, header_line = _check_header(record, shown, start), last_line
             continue
         if len(record) != len(header):
             raise DataFileError(
@@ -65,9 +79,11 @@ def _parse(handle, shown: str) -> CsvText:
             )
         rows.append(tuple(record))
         lines.append(start)
+        end_lines.append(last_line)
     if header is None:
         raise DataFileError(shown, 0, "file is empty (expected a header row)")
-    return CsvText(path=shown, columns=tuple(header), rows=tuple(rows), lines=tuple(lines))
+    return CsvText(path=shown, columns=tuple(header), rows=tuple(rows), lines=tuple(lines),
+                   end_lines=tuple(end_lines), header_line=header_line)
 
 
 def _check_header(record: list[str], shown: str, line: int) -> list[str]:

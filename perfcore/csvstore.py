@@ -1,9 +1,9 @@
 """Upsert rows into a published CSV: keyed, atomic (temp file + ``os.replace``) and
 serialized by a lock file, keeping rows and columns it does not touch byte-for-byte.
 
-Rows are read with the ``csv`` module but their original text is kept: a row that is
-not replaced is written back exactly as it was read (unless new columns have to be
-added to the header, which rewrites every row).
+Rows are read with the one CSV reader (:mod:`perfcore.csvfile`) and their original text is
+kept: a row that is not replaced is written back exactly as it was read (unless new columns
+have to be added to the header, which rewrites every row).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from perfcore.atomic import write_atomic
+from perfcore.csvfile import parse_csv_text
 from perfcore.errors import DataFileError
 
 LOCK_TIMEOUT_S = 60
@@ -55,37 +56,26 @@ class Table:
 
 
 def read_table(path: Path, key_columns: Sequence[str]) -> Table | None:
+    """The CSV at ``path`` with each row's original text, or None when there is none yet."""
     if not path.exists():
         return None
     text = path.read_text(encoding="utf-8-sig")
-    lines = io.StringIO(text, newline="").readlines()
-    if not lines:
+    if not text.strip():
         return None
-    reader = csv.reader(iter(lines))
-    header = next(reader)
-    consumed = reader.line_num
-    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    check_header(path, header, key_columns)
-    table = Table(header, "".join(lines[:consumed]), [], [], [], newline)
-    for fields in reader:
-        raw = "".join(lines[consumed:reader.line_num])
-        line = consumed + 1
-        consumed = reader.line_num
-        if not fields:
-            continue  # blank line: dropped
-        if len(fields) != len(header):
-            raise DataFileError(str(path), line, f"expected {len(header)} fields as in the header, "
-                               f"found {len(fields)}")
-        table.rows.append(dict(zip(header, fields, strict=True)))
-        table.raw.append(raw)
-        table.lines.append(line)
+    parsed = parse_csv_text(text, str(path))
+    check_header(path, list(parsed.columns), key_columns)
+    physical = io.StringIO(text, newline="").readlines()
+    newline = "\r\n" if physical[0].endswith("\r\n") else "\n"
+    table = Table(list(parsed.columns), "".join(physical[:parsed.header_line]), [], [], [],
+                  newline)
+    for cells, start, end in zip(parsed.rows, parsed.lines, parsed.end_lines, strict=True):
+        table.rows.append(dict(zip(parsed.columns, cells, strict=True)))
+        table.raw.append("".join(physical[start - 1:end]))
+        table.lines.append(start)
     return table
 
 
 def check_header(path: Path, header: list[str], key_columns: Sequence[str]) -> None:
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise DataFileError(str(path), 1, f"duplicate column(s) {', '.join(duplicates)}")
     missing = [name for name in key_columns if name not in header]
     if missing:
         raise DataFileError(str(path), 1, f"missing key column(s) {', '.join(missing)}; "

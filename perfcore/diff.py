@@ -23,26 +23,25 @@ This module does not import Sphinx: the ``perf-diff`` directive and the CLI buil
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from perfcore import cost
+from perfcore.columns import BY_NAME, columns_with, key_columns, record_fields_of
+from perfcore.csvfile import parse_csv_text
 from perfcore.errors import UserError
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
-
-if TYPE_CHECKING:  # pandas is imported where a table is built (``import ext`` stays light)
-    import pandas as pd
+from perfcore.prices import PriceCatalog
+from perfcore.records import read_records
+from perfcore.tabledata import Rows
 
 DEFAULT_THRESHOLD = 0.05
 DEFAULT_ALPHA = 0.01
-RESULTS_SCHEMA_VERSION = 1
 JSON_SCHEMA = "collect-diff/1"
 
 KEY_FIELDS = ("model", "instance_type", "sequence_length", "dtype", "batch_size", "mode")
@@ -69,32 +68,15 @@ METRIC_LABELS = {
     "cost_per_1m": "Cost per 1M (USD)",
 }
 
-CSV_KEY_COLUMNS = {
-    "model": "Model",
-    "instance_type": "Inst. Type",
-    "sequence_length": "Sequence Length",
-    "dtype": "Model Data Type",
-    "batch_size": "Batch Size",
-    "mode": "Run Mode",
-    "n_models": "Model Copies",
-    "workers_per_model": "Workers per Model",
-    "tp_degree": "TP Degree",
-    "dp_degree": "DP Degree",
-    "input_length": "Input Length",
-    "output_length": "Output Length",
-}
-CSV_THROUGHPUT_COLUMNS = {
-    "Throughput (inference/sec)": "inferences/s",
-    "Throughput (tokens/second)": "tokens/s",
-}
-CSV_LATENCY_COLUMNS = {
-    "latency_p50": ("Latency P50 (ms)", "Latency per Token P50 (ms)"),
-    "latency_p99": ("Latency P99 (ms)", "Latency per Token P99 (ms)"),
-}
+CSV_KEY_COLUMNS = key_columns()
+CSV_THROUGHPUT_COLUMNS = {name: BY_NAME[name].unit for name in columns_with("throughput")}
+CSV_LATENCY_COLUMNS = {metric: columns_with(metric) for metric in ("latency_p50", "latency_p99")}
+# The published metric fields first (generation rows as token tables show them), then what an
+# open-loop record has instead.
 JSONL_METRIC_FIELDS = {
-    "throughput": ("throughput_avg", "achieved_rate", "output_tokens_per_s"),
-    "latency_p50": ("latency_ms_p50", "request_latency_ms_p50", "tpot_ms_p50"),
-    "latency_p99": ("latency_ms_p99", "request_latency_ms_p99", "tpot_ms_p99"),
+    "throughput": (*record_fields_of("throughput"), "achieved_rate"),
+    "latency_p50": (*record_fields_of("latency_p50"), "request_latency_ms_p50"),
+    "latency_p99": (*record_fields_of("latency_p99"), "request_latency_ms_p99"),
 }
 
 NOISE_UNKNOWN = "noise unknown: threshold only"
@@ -121,23 +103,9 @@ class Snapshot:
 
     spec: str
     kind: str  # "results", "csv" or "git"
-    rows: pd.DataFrame
+    rows: tuple[dict[str, Any], ...]
     notes: tuple[str, ...] = ()
     dependencies: tuple[Path, ...] = ()
-
-
-@dataclass(frozen=True)
-class PriceRates:
-    """Hourly rates (USD) of one pricing model, keyed by lower-case instance type."""
-
-    path: str
-    pricing_model: str
-    rates: dict[str, float]
-    read_dates: dict[str, str]
-    unpriced: dict[str, str] = field(default_factory=dict)  # lower-case instance -> reason
-
-    def rate_for(self, instance_type: str) -> float | None:
-        return self.rates.get(instance_type.strip().lower())
 
 
 @dataclass
@@ -176,7 +144,8 @@ class DiffResult:
     added: list[dict[str, str]]
     removed: list[dict[str, str]]
     notes: list[str] = field(default_factory=list)
-    prices: PriceRates | None = None
+    prices: PriceCatalog | None = None
+    pricing_model: str = "on-demand"
 
     @property
     def regressions(self) -> list[RowDiff]:
@@ -280,43 +249,22 @@ def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
     return None
 
 
-def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+def _rows_frame(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Every row with every field of :data:`RECORD_COLUMNS` (None where it has none)."""
+    return tuple({name: row.get(name) for name in RECORD_COLUMNS} for row in rows)
 
 
 def read_results_jsonl(path: Path) -> Snapshot:
     """Normalised rows of a results file; later records of a configuration replace earlier ones."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DiffError(f"{path}: cannot read results file ({exc.strerror})") from exc
-    lines = text.split("\n")
-    rows: list[dict[str, Any]] = []
-    notes: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == len(lines) and not text.endswith("\n"):
-                notes.append(f"{path}:{number}: ignored a torn last line (unfinished write)")
-                continue
-            raise DiffError(f"{path}:{number}: invalid JSON ({exc.msg}); expected one results "
-                            "record (schema v1) per line") from exc
-        rows.append(_normalise_record(record, path, number))
+    read = read_records(Path(path))
+    notes = [f"{path}:{read.torn_line}: ignored a torn last line (unfinished write)"] \
+        if read.torn_line else []
+    rows = [_normalise_record(record, path, number)
+            for record, number in zip(read.records, read.line_numbers, strict=True)]
     return Snapshot(str(path), "results", _rows_frame(rows), tuple(notes), (Path(path),))
 
 
-def _normalise_record(record: Any, path: Path, number: int) -> dict[str, Any]:
-    if not isinstance(record, dict):
-        raise DiffError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
-    version = record.get("schema_version")
-    if version != RESULTS_SCHEMA_VERSION:
-        raise DiffError(f"{path}:{number}: schema_version {version!r} is not supported "
-                        f"(expected {RESULTS_SCHEMA_VERSION})")
+def _normalise_record(record: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     if not record.get("model"):
         raise DiffError(f"{path}:{number}: record has no 'model'")
     env = record.get("env") if isinstance(record.get("env"), dict) else {}
@@ -338,23 +286,16 @@ def _normalise_record(record: Any, path: Path, number: int) -> dict[str, Any]:
 
 def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | None]:
     """Rows of one published CSV, or a note saying why the file is not a results table."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
+    if not text.strip():
         return [], f"{origin}: skipped (empty file)"
-    header = [name.strip() for name in header]
-    throughput_column = next((c for c in CSV_THROUGHPUT_COLUMNS if c in header), None)
-    if "Model" not in header or "Inst. Type" not in header or throughput_column is None:
+    table = parse_csv_text(text, origin)
+    throughput_column = next((c for c in CSV_THROUGHPUT_COLUMNS if c in table.columns), None)
+    if "Model" not in table.columns or "Inst. Type" not in table.columns \
+            or throughput_column is None:
         return [], f"{origin}: skipped (no Model, Inst. Type and throughput columns)"
-    rows = []
-    for line_number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            raise DiffError(f"{origin}:{line_number}: expected {len(header)} fields, "
-                            f"found {len(cells)}")
-        rows.append(_normalise_csv_row(dict(zip(header, cells, strict=True)), throughput_column,
-                                       f"{origin}:{line_number}"))
+    rows = [_normalise_csv_row(dict(zip(table.columns, cells, strict=True)), throughput_column,
+                               f"{origin}:{line}")
+            for cells, line in zip(table.rows, table.lines, strict=True)]
     return rows, None
 
 
@@ -420,7 +361,7 @@ def read_git_snapshot(spec: str, repo: Path) -> Snapshot:
     notes: list[str] = []
     for name in files:
         text = _git(repo, "show", f"{rev}:{name}")
-        file_rows, note = _read_csv_text(text.lstrip("\ufeff"), f"{rev}:{name}")
+        file_rows, note = _read_csv_text(text, f"{rev}:{name}")
         rows.extend(file_rows)
         if note:
             notes.append(note)
@@ -442,49 +383,30 @@ def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
     return read_results_jsonl(path)
 
 
-def load_price_rates(path: Path, pricing_model: str = "on-demand") -> PriceRates:
-    """Hourly rates of one pricing model, read with the site's validating catalog loader."""
-    from perfcore.csvfile import DataFileError
-    from perfcore.prices import load_price_catalog
-
-    try:
-        catalog = load_price_catalog(path)
-    except DataFileError as exc:
-        raise DiffError(str(exc)) from exc
-    rates: dict[str, float] = {}
-    dates: dict[str, str] = {}
-    for key, entry in catalog.instances.items():
-        price = entry.prices.get(pricing_model)
-        if price is not None:
-            rates[key], dates[key] = price.rate, price.read
-    return PriceRates(str(path), pricing_model, rates, dates, dict(catalog.unpriced))
-
-
 # --------------------------------------------------------------------------- comparing
 
 
 def cost_per_million(throughput: float | None, hourly_rate: float | None) -> float | None:
     """Cost of 1M inferences (or tokens) at ``throughput`` per second and an hourly rate."""
-    from perfcore.tabledata import cost_per_million as site_cost_per_million
-
     if throughput is None or hourly_rate is None or throughput <= 0:
         return None
-    return site_cost_per_million(throughput, hourly_rate)
+    return cost.cost_per_million(throughput, hourly_rate)
 
 
-def _key_fields(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:
-    shared = [
-        name for name in OPTIONAL_KEY_FIELDS
-        if old[name].astype(str).ne("").any() and new[name].astype(str).ne("").any()
-    ]
+def _key_fields(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    def stated(rows: Sequence[dict[str, Any]], name: str) -> bool:
+        return any(str(row[name]) != "" for row in rows)
+
+    shared = [name for name in OPTIONAL_KEY_FIELDS if stated(old, name) and stated(new, name)]
     return (*KEY_FIELDS, *shared)
 
 
-def _keyed(rows: pd.DataFrame, key_fields: Sequence[str], side: str) -> tuple[dict, list[str]]:
+def _keyed(rows: Sequence[dict[str, Any]], key_fields: Sequence[str],
+           side: str) -> tuple[dict, list[str]]:
     """Rows by key; a repeated key keeps the last row and leaves a note."""
     keyed: dict[tuple[str, ...], dict[str, Any]] = {}
     notes = []
-    for row in rows.to_dict("records"):
+    for row in rows:
         key = tuple(
             str(row[name]).lower() if name == "instance_type" else str(row[name])
             for name in key_fields
@@ -537,15 +459,15 @@ def _row_verdict(old_status: str, new_status: str, metrics: list[MetricChange]) 
 
 
 def _compare_rows(old_row: dict, new_row: dict, threshold: float, alpha: float,
-                  prices: PriceRates | None) -> RowDiff:
+                  rates: dict[str, float] | None) -> RowDiff:
     p_value, test = _throughput_test(old_row, new_row, alpha)
     metrics = [_judge("throughput", old_row["throughput"], new_row["throughput"], threshold,
                       p_value, test, alpha)]
     for metric in ("latency_p50", "latency_p99"):
         metrics.append(_judge(metric, old_row[metric], new_row[metric], threshold, None,
                               NOISE_UNKNOWN, alpha))
-    if prices is not None:
-        rate = prices.rate_for(new_row["instance_type"])
+    if rates is not None:
+        rate = rates.get(new_row["instance_type"].strip().lower())
         metrics.append(_judge("cost_per_1m", cost_per_million(old_row["throughput"], rate),
                               cost_per_million(new_row["throughput"], rate), threshold,
                               p_value, test, alpha))
@@ -571,7 +493,8 @@ def _key_dict(row: dict[str, Any]) -> dict[str, str]:
 
 
 def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
-            alpha: float = DEFAULT_ALPHA, prices: PriceRates | None = None) -> DiffResult:
+            alpha: float = DEFAULT_ALPHA, prices: PriceCatalog | None = None,
+            pricing_model: str = "on-demand") -> DiffResult:
     """Match the rows of two snapshots by key and judge every metric's change."""
     if not 0 <= threshold < 1:
         raise DiffError(f"threshold: expected a fraction in [0, 1), got {threshold}")
@@ -581,7 +504,8 @@ def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
     old_rows, old_notes = _keyed(old.rows, key_fields, "old")
     new_rows, new_notes = _keyed(new.rows, key_fields, "new")
     matched = [
-        _compare_rows(old_rows[key], new_rows[key], threshold, alpha, prices)
+        _compare_rows(old_rows[key], new_rows[key], threshold, alpha,
+                      prices.hourly_rates(pricing_model) if prices else None)
         for key in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
     ]
     added = [_key_dict(new_rows[k]) for k in sorted(new_rows.keys() - old_rows.keys(),
@@ -596,19 +520,20 @@ def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
         if old_rows[k]["throughput_unit"] != new_rows[k]["throughput_unit"]
     )
     if prices is not None:
-        notes.extend(_price_notes(prices, matched))
+        notes.extend(_price_notes(prices, pricing_model, matched))
     return DiffResult(old, new, threshold, alpha, key_fields, matched, added, removed, notes,
-                      prices)
+                      prices, pricing_model)
 
 
-def _price_notes(prices: PriceRates, matched: list[RowDiff]) -> list[str]:
+def _price_notes(prices: PriceCatalog, pricing_model: str,
+                 matched: list[RowDiff]) -> list[str]:
     missing = sorted({row.key["instance_type"] for row in matched
-                      if prices.rate_for(row.key["instance_type"]) is None})
+                      if prices.rate(row.key["instance_type"], pricing_model) is None})
     notes = []
     for name in missing:
-        reason = prices.unpriced.get(name.strip().lower())
+        reason = prices.unpriced_reason(name)
         notes.append(f"{name}: cost n/a (unpriced: {reason})" if reason is not None else
-                     f"no {prices.pricing_model} price in {prices.path} for {name}: cost n/a")
+                     f"no {pricing_model} price in {prices.path} for {name}: cost n/a")
     return notes
 
 
@@ -649,12 +574,12 @@ def format_change(change: MetricChange) -> str:
     return f"{format_value(change.old)} -> {format_value(change.new)} ({change.change:+.1%})"
 
 
-def price_statement(prices: PriceRates) -> str:
+def price_statement(prices: PriceCatalog, pricing_model: str) -> str:
     """Which price the costs use, e.g. ``Cost uses on-demand rates (USD/hour) from ...``."""
-    dates = sorted({d for d in prices.read_dates.values() if d})
+    dates = prices.read_dates(pricing_model)
     read = "" if not dates else (f", read {dates[0]}" if len(dates) == 1
                                  else f", read {dates[0]} to {dates[-1]}")
-    return (f"Cost uses {prices.pricing_model} rates (USD/hour) from "
+    return (f"Cost uses {pricing_model} rates (USD/hour) from "
             f"{Path(prices.path).name}{read}")
 
 
@@ -682,8 +607,8 @@ KEY_LABELS = {
 }
 
 
-def result_table(result: DiffResult, split_key: bool = False) -> pd.DataFrame:
-    """The matched rows as a DataFrame of display strings (one column per metric).
+def result_table(result: DiffResult, split_key: bool = False) -> Rows:
+    """The matched rows as display strings (one column per metric).
 
     ``split_key`` gives one column per key field instead of one ``Row`` label.
     """
@@ -702,16 +627,14 @@ def result_table(result: DiffResult, split_key: bool = False) -> pd.DataFrame:
             f" (status {row.old_status} -> {row.new_status})")
         record["Verdict"] = row.verdict + status
         records.append(record)
-    columns = [*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict"]
-    import pandas as pd
-
-    return pd.DataFrame(records, columns=columns)
+    columns = (*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict")
+    return Rows("", columns, tuple(records), tuple(range(len(records))))
 
 
-def text_table(table: pd.DataFrame) -> str:
-    """Left-aligned plain-text rendering of a DataFrame of strings."""
-    columns = [str(c) for c in table.columns]
-    cells = [[str(v) for v in row] for row in table.itertuples(index=False)]
+def text_table(table: Rows) -> str:
+    """Left-aligned plain-text rendering of a table of strings."""
+    columns = list(table.columns)
+    cells = [[str(record[c]) for c in columns] for record in table.records]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     def line(values: list[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
@@ -725,10 +648,10 @@ def format_text(result: DiffResult) -> str:
              f"new: {result.new.spec} ({result.new.kind})",
              "key: " + ", ".join(result.key_fields)]
     if result.prices is not None:
-        lines.append(price_statement(result.prices))
+        lines.append(price_statement(result.prices, result.pricing_model))
     lines.append("")
     table = result_table(result)
-    lines.append(text_table(table) if len(table) else "no matched rows")
+    lines.append(text_table(table) if table.records else "no matched rows")
     for title, rows in (("new rows", result.added), ("removed rows", result.removed)):
         lines.append("")
         lines.append(f"{title} ({len(rows)}):")
@@ -753,7 +676,7 @@ def to_json(result: DiffResult) -> dict[str, Any]:
         "alpha": result.alpha,
         "key_fields": list(result.key_fields),
         "prices": None if result.prices is None else {
-            "path": result.prices.path, "pricing_model": result.prices.pricing_model},
+            "path": result.prices.path, "pricing_model": result.pricing_model},
         "matched": [asdict(row) for row in result.matched],
         "new_rows": result.added,
         "removed_rows": result.removed,

@@ -51,6 +51,22 @@ class PriceCatalog:
     def unpriced_reason(self, instance: str) -> str | None:
         return self.unpriced.get(instance.strip().lower())
 
+    def rate(self, instance: str, pricing_model: str) -> float | None:
+        """Hourly rate of ``instance`` under ``pricing_model``, or None without one."""
+        entry = self.lookup(instance)
+        price = entry.prices.get(pricing_model) if entry else None
+        return price.rate if price else None
+
+    def hourly_rates(self, pricing_model: str) -> dict[str, float]:
+        """Lower-case instance type -> hourly rate, for the instances priced that way."""
+        return {key: entry.prices[pricing_model].rate for key, entry in self.instances.items()
+                if pricing_model in entry.prices}
+
+    def read_dates(self, pricing_model: str) -> list[str]:
+        """The distinct ``read`` dates of ``pricing_model``'s prices, oldest first."""
+        return sorted({entry.prices[pricing_model].read for entry in self.instances.values()
+                       if pricing_model in entry.prices and entry.prices[pricing_model].read})
+
     def pricing_models(self) -> list[str]:
         """The pricing models any instance has, in :data:`PRICING_MODELS` order."""
         present = {model for inst in self.instances.values() for model in inst.prices}

@@ -82,7 +82,9 @@ def read_records(path: Path) -> ReadResult:
             if is_last and not raw.endswith(b"\n"):
                 result.torn_line = number
                 break
-            raise DataFileError(str(path), number, f"not valid JSON ({error})") from error
+            detail = error.msg if isinstance(error, json.JSONDecodeError) else error.reason
+            raise DataFileError(str(path), number, f"invalid JSON ({detail}); expected one "
+                                f"results record (schema v{SCHEMA_VERSION}) per line") from error
         check_record(record, path, number)
         if not raw.endswith(b"\n"):
             result.torn_line = number  # complete JSON but no newline: still a torn write

@@ -30,27 +30,14 @@ from pathlib import Path
 from collect.errors import CollectError
 from collect.publish.token_columns import token_columns
 from collect.run.models import SYNTHETIC_PATTERN, registry
+from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
 from perfcore.records import read_records
 
-COLUMNS = (
-    "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
-    "Latency P50 (ms)", "Latency P99 (ms)", "Application Type", "Neuron Version", "Run Mode",
-    "Batch Size", "Sequence Length", "Model Data Type", "Compilation Autocast Data Type",
-    "OS Type", "Source", "Run ID", "Latency P95 (ms)", "Workers per Model", "Model Copies",
-)
+COLUMNS = columns.INFERENCE_TABLE
 KEY_COLUMNS = ("Model", "Inst. Type", "Sequence Length", "Model Data Type")
-TOKEN_COLUMNS = (
-    "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (tokens/second)",
-    "Latency per Token P50 (ms)", "Latency per Token P99 (ms)",
-    "Output Token Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)",
-    "TPOT P50 (ms)", "TPOT P99 (ms)", "Application Type", "Neuron Version", "Run Mode",
-    "TP Degree", "DP Degree", "Batch Size", "Sequence Length", "Input Length",
-    "Output Length", "Model Data Type", "Compilation Autocast Data Type", "OS Type", "Source",
-    "Run ID", "Workers per Model", "Model Copies",
-)
-DECODER_ONLY_COLUMNS = ("Output Token Throughput (tokens/second)", "TTFT P50 (ms)",
-                        "TTFT P99 (ms)", "TPOT P50 (ms)", "TPOT P99 (ms)")
+TOKEN_COLUMNS = columns.TOKEN_TABLE
+DECODER_ONLY_COLUMNS = columns.DECODER_ONLY
 TOKEN_KEY_COLUMNS = ("Model", "Inst. Type", "Input Length", "Output Length", "Model Data Type")
 PUBLISHED_MODES = ("offline", "generate")
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",

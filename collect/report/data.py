@@ -21,14 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfcore.errors import UserError
+from perfcore.records import read_records
 
-SCHEMA_VERSION = 1
 OPEN_LOOP_MODES = ("poisson", "closed")
-
-
-class ResultsFormatError(UserError):
-    """A results file that is not JSONL of schema-v1 records."""
 
 
 @dataclass
@@ -41,45 +36,16 @@ class LoadedResults:
 
 
 def load_results(paths: Sequence[str | os.PathLike[str]]) -> LoadedResults:
-    """Read results JSONL files; a torn last line (a crash mid-write) is skipped with a note."""
+    """Read results JSONL files with the one reader; a torn last line (a crash mid-write) is
+    skipped with a note."""
     loaded = LoadedResults()
     for path in map(Path, paths):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ResultsFormatError(f"{path}: cannot read results file ({exc.strerror})") from None
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            is_torn_tail = number == len(lines) and not text.endswith("\n")
-            record = _parse_line(path, number, line, is_torn_tail)
-            if record is None:
-                loaded.notes.append(f"{path.name}:{number}: incomplete last line skipped")
-                continue
-            loaded.records.append(record)
-            loaded.sources.append(path)
+        read = read_records(path)
+        if read.torn_line:
+            loaded.notes.append(f"{path.name}:{read.torn_line}: incomplete last line skipped")
+        loaded.records.extend(read.records)
+        loaded.sources.extend([path] * len(read.records))
     return loaded
-
-
-def _parse_line(path: Path, number: int, line: str, is_torn_tail: bool) -> dict[str, Any] | None:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        if is_torn_tail:
-            return None
-        raise ResultsFormatError(
-            f"{path}:{number}: expected one JSON object per line ({exc.msg})"
-        ) from None
-    if not isinstance(record, dict):
-        kind = type(record).__name__
-        raise ResultsFormatError(f"{path}:{number}: expected a JSON object, got {kind}")
-    version = record.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultsFormatError(
-            f"{path}:{number}: expected schema_version {SCHEMA_VERSION}, got {version!r}"
-        )
-    return record
 
 
 def load_timeseries(record: Mapping[str, Any], results_path: Path) -> tuple[list[dict], str | None]:

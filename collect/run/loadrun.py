@@ -14,73 +14,25 @@ utilisation sampling every configuration gets.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from collect.errors import CollectError
 from collect.run.progress import Progress
+from collect.run.sweep import (
+    Config,
+    SweepOptions,
+    default_warmup_s,
+    make_record,
+    run_one,
+    sampled,
+)
 from perfcore.records import ResultsWriter, config_id, read_records
 
 if TYPE_CHECKING:
     from collect.backends import Backend
-    from collect.run.sweep import Config, SweepOptions
 
-MAX_DEFAULT_WARMUP_S = 5.0
-
-
-def check_mode_options(options: SweepOptions) -> None:
-    """Refuse option combinations a mode cannot honour (one-line errors naming them)."""
-    open_loop = options.mode in ("poisson", "closed")
-    if open_loop and options.workers_per_model != [1]:
-        raise CollectError(f"--load {options.mode} runs one worker per model copy; "
-                           "leave --workers-per-model at 1 (use --n-models for more workers)")
-    if options.mode == "poisson" and not options.rates and options.slo_ms is None:
-        raise CollectError("--load poisson needs --rate or --slo-ms")
-    if options.mode == "closed" and options.concurrency is None:
-        raise CollectError("--load closed needs --concurrency")
-    if options.mode == "generate":
-        from collect.run.models import resolve
-
-        for name in options.models:
-            if resolve(name).generation_config is None:
-                raise CollectError(f"--mode generate: {name} is not a generation model; "
-                                   "use gpt2, t5-small, tiny-gpt2 or tiny-t5")
-        ignored = [option for option, used in (
-            ("--n-models", options.n_models != [1]),
-            ("--workers-per-model", options.workers_per_model != [1]),
-            ("--compile", options.compiled)) if used]
-        if ignored:
-            raise CollectError(f"--mode generate runs one model copy, uncompiled; leave out "
-                               f"{', '.join(ignored)}")
-        if options.backend not in ("cpu", "cuda"):
-            raise CollectError(f"--mode generate runs on the cpu and cuda backends, "
-                               f"not {options.backend}")
-
-
-def default_warmup_s(options: SweepOptions) -> float:
-    if options.warmup_s is not None:
-        return options.warmup_s
-    return min(MAX_DEFAULT_WARMUP_S, max(0.5, 0.1 * options.duration_s))
-
-
-@contextlib.contextmanager
-def sampled(options: SweepOptions, config: Config) -> Iterator[dict[str, Any]]:
-    """Sample utilisation around a measurement; the yielded dict receives
-    ``utilization`` and ``timeseries_file`` (the sidecar beside the results file)."""
-    usage: dict[str, Any] = {}
-    if not options.sample_utilization:
-        yield usage
-        return
-    from collect.env.utilization import UtilizationSampler, write_timeseries
-
-    sampler = UtilizationSampler()
-    with sampler:
-        yield usage
-    usage["utilization"] = sampler.summary()
-    usage["timeseries_file"] = write_timeseries(options.out, config_id(config.fields()),
-                                                sampler.timeseries())
 
 
 def _copies(backend: Backend, config: Config) -> Any:
@@ -138,7 +90,6 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
     far: on the search's last record, its answer). The answer is also printed.
     """
     from collect.run.slo import measured_from_records, search_max_rate, slo_met
-    from collect.run.sweep import measure_poisson_record
 
     existing = _existing_records(options)
     records: list[dict] = []
@@ -174,7 +125,6 @@ def run_generation(configs: list[Config], backend: Backend, options: SweepOption
     """Generation cells not yet in the file, per (model, dtype), appended as each ends."""
     from collect.env.envinfo import utc_now
     from collect.run.generate import build_random_model, generation_sweep
-    from collect.run.sweep import make_record
 
     todo = [config for config in configs if config_id(config.fields()) not in writer.done]
     if len(todo) < len(configs):
@@ -214,3 +164,11 @@ def run_generation(configs: list[Config], backend: Backend, options: SweepOption
 def _drop_sidecar(options: SweepOptions, config: Config, usage: dict[str, Any]) -> None:
     if "timeseries_file" in usage:
         (options.out.parent / usage["timeseries_file"]).unlink(missing_ok=True)
+
+
+def measure_poisson_record(backend: Backend, config: Config, rate: float,
+                           options: SweepOptions, env: dict, stream: TextIO) -> dict:
+    """One rate of an SLO search as a full record (not yet written)."""
+    at_rate = replace(config, offered_rate=rate)
+    stream.write(f"SLO search: measuring {at_rate.label()}\n")
+    return run_one(measure_poisson, backend, at_rate, options, env, {})

@@ -6,23 +6,23 @@ after an out-of-memory at batch B the larger batches are recorded as ``skipped``
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from collect.backends import Backend, Request, get_backend
-from collect.env.envinfo import collect_env, new_run_id, utc_now
+from collect.backends import Backend
+from collect.env.envinfo import utc_now
 from collect.errors import CollectError, CompileFailed
-from collect.run.measure import MeasureOptions, MeasureTimeout, measure_offline
+from collect.run.measure import MeasureTimeout
 from collect.run.models import ModelSpec, resolve
-from collect.run.progress import Progress
 from perfcore.errors import UserError
-from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, ResultsWriter, config_id
+from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, config_id
 
 SOURCE = "collect run"
+MAX_DEFAULT_WARMUP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,6 @@ def plan(options: SweepOptions) -> list[Config]:
     group with no rate (the search picks the rates). Generation uses input and output
     lengths instead of a sequence length.
     """
-    from collect.run.loadrun import check_mode_options
-
     check_mode_options(options)
     specs = [resolve(name) for name in options.models]
     open_loop = options.mode in ("poisson", "closed")
@@ -165,35 +163,6 @@ def classify(error: BaseException) -> tuple[str, str]:
 Measurement = Callable[[Backend, Config, SweepOptions], dict]
 
 
-def measure_config(backend: Backend, config: Config, options: SweepOptions) -> dict:
-    """Offline measurement: prepare the copies, measure, clean up."""
-    request = Request(config.spec, config.batch_size, config.sequence_length, config.dtype,
-                      config.n_models, config.workers_per_model, config.compiled,
-                      options.intra_op_threads)
-    prepared = backend.prepare(request)
-    try:
-        measured = measure_offline(
-            prepared, config.batch_size, config.workers_per_model,
-            MeasureOptions(options.duration_s, options.warmup_s, options.timeout_s),
-        )
-    finally:
-        prepared.cleanup()
-    return {**measured, "compile_time_s": prepared.compile_time_s, **prepared.extra}
-
-
-def measurement_for(mode: str) -> Measurement:
-    """The function that measures one configuration of ``mode`` (issue 4 adds modes)."""
-    from collect.run.loadrun import measure_closed, measure_poisson
-
-    measurements: dict[str, Measurement] = {
-        "offline": measure_config, "poisson": measure_poisson, "closed": measure_closed,
-    }
-    if mode in measurements:
-        return measurements[mode]
-    raise CollectError(f"mode {mode!r} has no per-configuration measurement; known: "
-                       f"{', '.join(measurements)} (generate runs through collect.run.loadrun)")
-
-
 def make_record(config: Config, env: dict, started_at: str, status: str,
                 reason: str | None, measured: dict) -> dict:
     fields = config.fields()
@@ -206,49 +175,8 @@ def make_record(config: Config, env: dict, started_at: str, status: str,
     }
 
 
-def run_sweep(options: SweepOptions, stream: TextIO | None = None,
-              backend: Backend | None = None) -> list[dict]:
-    """Run every planned configuration not already done; returns the new records.
-
-    ``backend`` overrides ``options.backend`` (e.g. a backend object built elsewhere).
-    """
-    stream = stream or sys.stderr
-    configs = plan(options)
-    backend = backend or get_backend(options.backend)
-    writer = ResultsWriter(options.out, resume=options.resume, force=options.force)
-    if writer.repaired_line is not None:
-        stream.write(f"{options.out}:{writer.repaired_line}: removed a torn last line "
-                     "(the configuration it belonged to runs again)\n")
-    env = collect_env(options.instance_type, new_run_id())
-    if env["instance_type"] == "unknown":
-        stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
-                     "--instance-type, or later with publish --instance-type\n")
-    if options.slo_ms is not None or options.mode == "generate":
-        from collect.run.loadrun import run_generation, run_slo_searches
-
-        run_special = run_slo_searches if options.slo_ms is not None else run_generation
-        return run_special(configs, backend, options, env, writer, stream)
-    measure = measurement_for(options.mode)
-    todo = [config for config in configs if config_id(config.fields()) not in writer.done]
-    if len(todo) < len(configs):
-        stream.write(f"resume: {len(configs) - len(todo)} of {len(configs)} configurations "
-                     "already have a final status\n")
-    progress = Progress(len(todo), stream, options.duration_s + 2.0)
-    oom_at: dict[tuple, int] = {}
-    records = []
-    for config in todo:
-        progress.start(config.label())
-        record = run_one(measure, backend, config, options, env, oom_at)
-        writer.append(record)
-        records.append(record)
-        progress.done(config.label(), record)
-    return records
-
-
 def run_one(measure: Measurement, backend: Backend, config: Config, options: SweepOptions,
             env: dict, oom_at: dict[tuple, int]) -> dict:
-    from collect.run.loadrun import sampled
-
     started_at = utc_now()
     failed_batch = oom_at.get(config.group())
     if failed_batch is not None and config.batch_size > failed_batch:
@@ -268,13 +196,52 @@ def run_one(measure: Measurement, backend: Backend, config: Config, options: Swe
     return make_record(config, env, started_at, status, reason, {**measured, **usage})
 
 
-def measure_poisson_record(backend: Backend, config: Config, rate: float,
-                           options: SweepOptions, env: dict, stream: TextIO) -> dict:
-    """One rate of an SLO search as a full record (not yet written)."""
-    from dataclasses import replace
+def check_mode_options(options: SweepOptions) -> None:
+    """Refuse option combinations a mode cannot honour (one-line errors naming them)."""
+    open_loop = options.mode in ("poisson", "closed")
+    if open_loop and options.workers_per_model != [1]:
+        raise CollectError(f"--load {options.mode} runs one worker per model copy; "
+                           "leave --workers-per-model at 1 (use --n-models for more workers)")
+    if options.mode == "poisson" and not options.rates and options.slo_ms is None:
+        raise CollectError("--load poisson needs --rate or --slo-ms")
+    if options.mode == "closed" and options.concurrency is None:
+        raise CollectError("--load closed needs --concurrency")
+    if options.mode == "generate":
+        for name in options.models:
+            if resolve(name).generation_config is None:
+                raise CollectError(f"--mode generate: {name} is not a generation model; "
+                                   "use gpt2, t5-small, tiny-gpt2 or tiny-t5")
+        ignored = [option for option, used in (
+            ("--n-models", options.n_models != [1]),
+            ("--workers-per-model", options.workers_per_model != [1]),
+            ("--compile", options.compiled)) if used]
+        if ignored:
+            raise CollectError(f"--mode generate runs one model copy, uncompiled; leave out "
+                               f"{', '.join(ignored)}")
+        if options.backend not in ("cpu", "cuda"):
+            raise CollectError(f"--mode generate runs on the cpu and cuda backends, "
+                               f"not {options.backend}")
 
-    from collect.run.loadrun import measure_poisson
 
-    at_rate = replace(config, offered_rate=rate)
-    stream.write(f"SLO search: measuring {at_rate.label()}\n")
-    return run_one(measure_poisson, backend, at_rate, options, env, {})
+def default_warmup_s(options: SweepOptions) -> float:
+    if options.warmup_s is not None:
+        return options.warmup_s
+    return min(MAX_DEFAULT_WARMUP_S, max(0.5, 0.1 * options.duration_s))
+
+
+@contextlib.contextmanager
+def sampled(options: SweepOptions, config: Config) -> Iterator[dict[str, Any]]:
+    """Sample utilisation around a measurement; the yielded dict receives
+    ``utilization`` and ``timeseries_file`` (the sidecar beside the results file)."""
+    usage: dict[str, Any] = {}
+    if not options.sample_utilization:
+        yield usage
+        return
+    from collect.env.utilization import UtilizationSampler, write_timeseries
+
+    sampler = UtilizationSampler()
+    with sampler:
+        yield usage
+    usage["utilization"] = sampler.summary()
+    usage["timeseries_file"] = write_timeseries(options.out, config_id(config.fields()),
+                                                sampler.timeseries())

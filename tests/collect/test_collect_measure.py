@@ -10,7 +10,8 @@ from collect.backends.base import Backend, Prepared, Request
 from collect.backends.cpu import CpuBackend, split_cores
 from collect.run.measure import MeasureOptions, measure_offline, summarize, window_seconds
 from collect.run.models import resolve
-from collect.run.sweep import SweepOptions, classify, plan, run_sweep
+from collect.run.runner import run_sweep
+from collect.run.sweep import SweepOptions, classify, plan
 
 
 def synthetic(ms: str, batch: int = 1, copies: int = 1, workers: int = 1) -> Prepared:

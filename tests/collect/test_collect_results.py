@@ -71,7 +71,7 @@ def test_complete_json_without_newline_counts_as_torn(tmp_path):
 def test_malformed_middle_line_is_an_error_with_file_and_line(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(record("a")) + "\nnot json\n" + json.dumps(record("b")) + "\n")
-    with pytest.raises(UserError, match=rf"^{path}:2: not valid JSON"):
+    with pytest.raises(UserError, match=rf"^{path}:2: invalid JSON"):
         read_records(path)
 
 

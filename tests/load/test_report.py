@@ -10,6 +10,7 @@ from sphinx.testing.util import SphinxTestApp
 from collect.cli import main as collect_main
 from collect.report import data as report
 from collect.report.rst import ReportError, rst_escape, write_report
+from perfcore.errors import DataFileError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESULTS = FIXTURES / "results_mixed.jsonl"
@@ -33,15 +34,15 @@ def test_loading_skips_a_torn_last_line_and_says_so():
     ("text", "message"),
     [
         ('{"schema_version": 1}\nnot json\n{"schema_version": 1}\n',
-         r"bad\.jsonl:2: expected one JSON"),
-        ('{"schema_version": 2}\n', r"bad\.jsonl:1: expected schema_version 1, got 2"),
+         r"bad\.jsonl:2: invalid JSON"),
+        ('{"schema_version": 2}\n', r"bad\.jsonl:1: schema_version 2 is not supported"),
         ("[1]\n", r"bad\.jsonl:1: expected a JSON object, got list"),
     ],
 )
 def test_bad_results_name_file_and_line(tmp_path, text, message):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(text)
-    with pytest.raises(report.ResultsFormatError, match=message):
+    with pytest.raises(DataFileError, match=message):
         report.load_results([bad])
 
 
@@ -148,4 +149,4 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     missing = tmp_path / "nope.jsonl"
     assert collect_main(["report", str(missing), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "nope.jsonl: cannot read results file" in err[0]
+    assert len(err) == 1 and "nope.jsonl: cannot read results" in err[0]

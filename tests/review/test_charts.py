@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from perfcore import charts
+from perfcore.csvfile import read_csv_text
+from perfcore.errors import DataFileError
+from perfcore.tabledata import Rows
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -28,16 +29,27 @@ def test_pareto_front_marks_non_dominated_points():
     front = charts.pareto_front(throughput, latency)
     # (3.0, 150) is dominated by (2.0, 200); the two identical (4.0, 300) points both stay;
     # (0.5, 50) has the lowest latency; NaN is never on the front.
-    assert front.tolist() == [True, True, False, True, True, True, False]
+    assert front == [True, True, False, True, True, True, False]
 
 
 def test_pareto_front_single_and_dominated_by_equal_latency():
-    assert charts.pareto_front([10.0], [1.0]).tolist() == [True]
-    assert charts.pareto_front([10.0, 12.0], [1.0, 1.0]).tolist() == [False, True]
+    assert charts.pareto_front([10.0], [1.0]) == [True]
+    assert charts.pareto_front([10.0, 12.0], [1.0, 1.0]) == [False, True]
 
 
-def _table(review_data) -> pd.DataFrame:
-    return charts.read_csv_strict(review_data / "throughput_data_encoder.csv")
+def _read(path) -> Rows:
+    return Rows.from_csv(read_csv_text(path))
+
+
+def _rows(columns: dict[str, list[str]]) -> Rows:
+    names = tuple(columns)
+    records = tuple(dict(zip(names, cells, strict=True))
+                    for cells in zip(*columns.values(), strict=True))
+    return Rows("test", names, records, tuple(range(2, 2 + len(records))))
+
+
+def _table(review_data) -> Rows:
+    return _read(review_data / "throughput_data_encoder.csv")
 
 
 def test_pareto_svg_has_title_desc_and_units(review_data):
@@ -69,8 +81,8 @@ def test_cost_chart_marks_cheapest_and_keeps_unpriced_rows(review_data):
     rates = {"inf2.xlarge": 0.7582, "inf2.8xlarge": 1.96786, "trn1.2xlarge": 1.34375}
     table = charts.add_cost_column(_table(review_data), "Throughput (inference/sec)",
                                    "Inst. Type", rates, "Cost per 1M inferences")
-    assert table["Cost per 1M inferences"].iloc[0] == pytest.approx(1e6 / 1200.5 * 0.7582 / 3600)
-    assert math.isnan(table["Cost per 1M inferences"].iloc[-1])  # m5.large has no price
+    assert table.records[0]["Cost per 1M inferences"] == pytest.approx(1e6 / 1200.5 * 0.7582 / 3600)
+    assert math.isnan(table.records[-1]["Cost per 1M inferences"])  # m5.large has no price
     svg = charts.cost_chart_svg(table, "Cost per 1M inferences", ["Model", "Inst. Type"])
     root = _parse(svg)
     desc = root[1].text
@@ -82,14 +94,14 @@ def test_cost_chart_marks_cheapest_and_keeps_unpriced_rows(review_data):
 
 
 def test_cost_chart_accepts_an_existing_cost_column():
-    frame = pd.DataFrame({"Inst. Type": ["a", "b"], "Cost": ["$1,200.50", "$3.00"]})
+    frame = _rows({"Inst. Type": ["a", "b"], "Cost": ["$1,200.50", "$3.00"]})
     desc = _parse(charts.cost_chart_svg(frame, "Cost", ["Inst. Type"]))[1].text
     assert "b: $3; a: $1200" in desc
 
 
 def test_sweep_handles_oom_and_missing_series(review_data):
-    throughput = charts.read_csv_strict(review_data / "sweep_throughput.csv")
-    latency = charts.read_csv_strict(review_data / "sweep_latency.csv")
+    throughput = _read(review_data / "sweep_throughput.csv")
+    latency = _read(review_data / "sweep_latency.csv")
     svg = charts.sweep_chart_svg(throughput, latency, "batch_size",
                                  throughput_label="Throughput (tokens/s)",
                                  latency_label="Latency (s)")
@@ -104,7 +116,7 @@ def test_sweep_handles_oom_and_missing_series(review_data):
 
 
 def test_sweep_without_latency_and_with_chosen_columns():
-    frame = pd.DataFrame({"bs": ["1", "2", "4"], "a": ["1.0", "2.0", "oom"], "b": ["1", "", "3"]})
+    frame = _rows({"bs": ["1", "2", "4"], "a": ["1.0", "2.0", "oom"], "b": ["1", "", "3"]})
     desc = _parse(charts.sweep_chart_svg(frame, None, "bs", ["a"]))[1].text
     assert desc.startswith("Line chart of throughput against bs")
     assert "a: peak 2 at bs 2, oom from bs 4." in desc
@@ -115,19 +127,19 @@ def test_sweep_without_latency_and_with_chosen_columns():
 def test_bad_inputs_name_the_problem(tmp_path, review_data):
     torn = tmp_path / "torn.csv"
     torn.write_text("a,b\n1,2\n3\n", encoding="utf-8")
-    with pytest.raises(charts.ChartError, match=r"torn.csv:3: expected 2 fields, found 1"):
-        charts.read_csv_strict(torn)
+    with pytest.raises(DataFileError, match=r"torn.csv:3: expected 2 fields as in the header"):
+        _read(torn)
     with pytest.raises(charts.ChartError,
                        match=r"pareto chart: no column 'Latency P90 \(ms\)' \(columns: Model, "):
         charts.pareto_chart_svg(_table(review_data), "Throughput (inference/sec)",
                                 "Latency P90 (ms)")
-    frame = pd.DataFrame({"Model": ["m"], "T": ["n/a"], "L": ["1"]})
+    frame = _rows({"Model": ["m"], "T": ["n/a"], "L": ["1"]})
     with pytest.raises(charts.ChartError, match="no row has numeric 'T' and 'L'"):
         charts.pareto_chart_svg(frame, "T", "L")
 
 
 def test_to_numbers_and_units():
-    values = charts.to_numbers(pd.Series(["$1,234.5", "oom", "", "0.083"]))
-    assert values.iloc[0] == 1234.5 and np.isnan(values.iloc[1]) and values.iloc[3] == 0.083
+    values = charts.to_numbers(["$1,234.5", "oom", "", "0.083"])
+    assert values[0] == 1234.5 and math.isnan(values[1]) and values[3] == 0.083
     assert charts.unit_of("Latency P50 (ms)") == "ms"
     assert charts.unit_of("Model") == ""

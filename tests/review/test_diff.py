@@ -12,6 +12,8 @@ import pytest
 
 from collect import cli
 from perfcore import diff
+from perfcore.errors import UserError
+from perfcore.prices import load_price_catalog
 
 
 def _record(model: str, batch: int, windows: list[float], p50: float = 2.0, p99: float = 2.5,
@@ -101,11 +103,11 @@ def test_status_change_to_oom_is_a_regression(tmp_path):
                       [_record("m", 8, [], status="oom", latency_ms_p50=None)])
     row = result.matched[0]
     assert (row.old_status, row.new_status, row.verdict) == ("ok", "oom", "regression")
-    assert diff.result_table(result)["Verdict"].tolist() == ["regression (status ok -> oom)"]
+    assert diff.result_table(result).values("Verdict") == ["regression (status ok -> oom)"]
 
 
 def test_cost_follows_price_catalog(tmp_path, review_data):
-    prices = diff.load_price_rates(review_data / "prices.yaml", "on-demand")
+    prices = load_price_catalog(review_data / "prices.yaml")
     result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 1, TIGHT, instance="x1")],
                       [_record("m", 1, [v * 0.9 for v in TIGHT]),
                        _record("m", 1, TIGHT, instance="x1")], prices=prices)
@@ -120,7 +122,7 @@ def test_unpriced_instances_give_the_catalog_reason(tmp_path, review_data):
     catalog = tmp_path / "prices.yaml"
     catalog.write_text((review_data / "prices.yaml").read_text(encoding="utf-8").replace(
         "unpriced: {}", 'unpriced:\n  "inf2 (size not stated)": "the source does not say"'))
-    prices = diff.load_price_rates(catalog)
+    prices = load_price_catalog(catalog)
     result = _compare(tmp_path, [_record("m", 1, TIGHT, instance="inf2 (size not stated)")],
                       [_record("m", 1, TIGHT, instance="inf2 (size not stated)")], prices=prices)
     assert result.notes == ["inf2 (size not stated): cost n/a (unpriced: the source does not say)"]
@@ -164,7 +166,7 @@ def test_git_revisions_of_data(tmp_path, review_data):
     old = diff.load_snapshot("git:HEAD~1", repo)
     new = diff.load_snapshot("git:HEAD:data/inf2", repo)
     assert old.kind == "git" and len(old.rows) == 3
-    assert old.rows["origin"].iloc[0] == "HEAD~1:data/inf2/throughput_data_encoder.csv:2"
+    assert old.rows[0]["origin"] == "HEAD~1:data/inf2/throughput_data_encoder.csv:2"
     result = diff.compare(old, new)
     assert [r.verdict for r in result.matched] == ["possible regression", "unchanged"]
     with pytest.raises(diff.DiffError, match=r"git -C .* ls-tree .* no-such-rev"):
@@ -180,7 +182,7 @@ def test_git_revisions_of_data(tmp_path, review_data):
          r"bad.jsonl:2: invalid JSON \(Expecting property name enclosed in double quotes\); "
          r"expected one results record \(schema v1\) per line"),
         ('{"schema_version": 2, "model": "m"}\n',
-         r"bad.jsonl:1: schema_version 2 is not supported \(expected 1\)"),
+         r"bad.jsonl:1: schema_version 2 is not supported \(this collector reads version 1\)"),
         ('[1, 2]\n', r"bad.jsonl:1: expected a JSON object, got list"),
         ('{"schema_version": 1}\n', r"bad.jsonl:1: record has no 'model'"),
     ],
@@ -188,7 +190,7 @@ def test_git_revisions_of_data(tmp_path, review_data):
 def test_bad_results_lines_are_located_errors(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(diff.DiffError, match=message):
+    with pytest.raises(UserError, match=message):  # DiffError or the records' DataFileError
         diff.read_results_jsonl(path)
 
 
@@ -202,14 +204,14 @@ def test_torn_last_line_is_ignored_with_a_note(tmp_path):
 
 
 def test_bad_snapshot_inputs(tmp_path, review_data):
-    with pytest.raises(diff.DiffError, match="nope: no such file or directory"):
+    with pytest.raises(UserError, match="nope: no such file or directory"):
         diff.load_snapshot(str(tmp_path / "nope"))
     with pytest.raises(diff.DiffError, match="expected a directory of published CSVs"):
         diff.load_snapshot(str(review_data / "throughput_data_encoder.csv"))
     torn = tmp_path / "torn"
     torn.mkdir()
     (torn / "t.csv").write_text("Model,Inst. Type,Throughput (inference/sec)\nm,i\n")
-    with pytest.raises(diff.DiffError, match=r"t.csv:2: expected 3 fields, found 2"):
+    with pytest.raises(UserError, match=r"t.csv:2: expected 3 fields as in the header"):
         diff.load_snapshot(str(torn))
     with pytest.raises(diff.DiffError, match=r"threshold: expected a fraction in \[0, 1\)"):
         diff.compare(diff.read_results_jsonl(review_data / "old.jsonl"),

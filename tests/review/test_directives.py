@@ -83,7 +83,7 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
         "P50 (ms), Latency P99 (ms), Run Mode, Batch Size, Sequence Length, Model Data Type, "
         "Source) [perf.chart]",
         f"{src / 'index.rst'}:22: WARNING: perf-chart: {data / 'torn.csv'}:3: expected 10 "
-        "fields, found 3 [perf.chart]",
+        "fields as in the header, found 3 [perf.chart]",
         f"{src / 'index.rst'}:26: WARNING: perf-chart: missing or unknown :kind: (one of "
         "pareto, cost, sweep) [perf.chart]",
         f"{src / 'index.rst'}:29: WARNING: perf-chart: missing or unknown :kind: (one of "

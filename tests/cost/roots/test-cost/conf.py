@@ -1,5 +1,5 @@
 # Test site for the cost review (fixture data only; not published numbers).
-extensions = ["ext", "sphinx_design"]
+extensions = ["ext"]
 df_table_data_dir = "data"
 exclude_patterns = ["_build", "data"]
 cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"

@@ -1,5 +1,5 @@
 # Compatibility form: seed-002 style pandas bodies (fixture data only).
-extensions = ["ext", "sphinx_design"]
+extensions = ["ext"]
 df_table_allow_code = True
 exclude_patterns = ["_build"]
 extensions.append("sphinx.ext.extlinks")
