@@ -25,7 +25,14 @@ from ext.df_table import NO_RESULTS, DataDirective, TableError
 from ext.filecache import FileCache
 from ext.price_age import note_prices_used
 from ext.render import TABLE_CLASS
-from perfcore.cost_rows import CostData, CostRow, load_cost_rows, price_note, published_csvs
+from perfcore.cost_rows import (
+    CostData,
+    CostRow,
+    cost_order,
+    load_cost_rows,
+    price_note,
+    published_csvs,
+)
 from perfcore.errors import DataFileError
 from perfcore.formats import format_number
 from perfcore.prices import PriceCatalog
@@ -186,7 +193,7 @@ class CostComparison(CostReviewDirective):
 
     def _table(self, caption: str, rows: list[CostRow], unit: str,
                pricing: list[str]) -> nodes.table:
-        rows = sorted(rows, key=lambda row: _rank(row, pricing[0]))
+        rows = sorted(rows, key=lambda row: cost_order(row, pricing[0]))
         cheapest = {model: _cheapest(rows, model) for model in pricing}
         per_token = " per Token" if all(row.per_token for row in rows) else ""
         columns = ["Instance", "Platform", "Batch Size", "Optimized for",
@@ -205,11 +212,6 @@ class CostComparison(CostReviewDirective):
             cells.append(_text_cell(_note(row, marks, pricing), strong=bool(marks)))
             body.append((cells, ["df-cheapest"] if marks else []))
         return table_node(columns, body, caption)
-
-
-def _rank(row: CostRow, pricing: str) -> tuple:
-    cost = row.costs[pricing]
-    return (cost is None, cost if cost is not None else 0.0, -row.throughput, row.instance)
 
 
 def _cheapest(rows: list[CostRow], pricing: str) -> list[CostRow]:
@@ -289,11 +291,10 @@ class CheapestUnderSla(CostReviewDirective):
 
 def cheapest_within(rows: list[CostRow], percentile: str, bound: float,
                     pricing: str) -> CostRow | None:
-    """The cheapest priced row whose latency is at most ``bound`` (ties: lower latency)."""
+    """The cheapest priced row whose latency is at most ``bound`` (ties: :func:`cost_order`)."""
     fitting = [row for row in rows if row.costs.get(pricing) is not None
                and (latency := row.latency_ms(percentile)) is not None and latency <= bound]
-    return min(fitting, key=lambda row: (row.costs[pricing], row.latency_ms(percentile),
-                                         -row.throughput, row.instance), default=None)
+    return min(fitting, key=lambda row: cost_order(row, pricing), default=None)
 
 
 def no_answer(model: str, rows: list[CostRow], percentile: str, bound: float,

@@ -25,6 +25,7 @@ from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import FamilyCatalog, load_families
 from perfcore.numbers import parse_number
+from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
 
@@ -59,6 +60,16 @@ class CostRow:
 
     def latency_ms(self, percentile: str) -> float | None:
         return self.latency_p99_ms if percentile == "p99" else self.latency_p50_ms
+
+
+def cost_order(row: CostRow, pricing: str) -> tuple:
+    """The one order of configurations by cost (the cost pages and the explorer's script):
+    priced before unpriced, cheaper first, then higher throughput, lower P99 latency and the
+    instance's natural order, so an exact tie always resolves the same way."""
+    cost = row.costs.get(pricing)
+    latency = row.latency_p99_ms
+    return (cost is None, cost if cost is not None else 0.0, -row.throughput,
+            latency is None, latency if latency is not None else 0.0, sort_key(row.instance))
 
 
 @dataclass

@@ -12,12 +12,18 @@ import re
 from perfcore.numbers import parse_number
 
 _DIGITS = re.compile(r"(\d+)")
+# Cells that hold no value: blanks, "not available" and the statuses of runs that did not
+# finish (``oom`` stays ``oom`` on the page). They sort after every value in either direction;
+# ext/static/df-table.js keeps the same list (a test compares them).
+NOT_A_VALUE = frozenset({"", "n/a", "na", "nan", "none", "null", "-", "\u2014", "\u2013", "oom",
+                         "failed", "timeout", "skipped", "compile_failed"})
 
 
 def sort_key(text: object) -> tuple:
-    """Order: numbers numerically, then text naturally and case-insensitively; blanks last.
+    """Order: numbers numerically, then text naturally and case-insensitively; no-values last.
 
-    ``resnet18 < resnet34 < resnet101 < UNet``; ``n/a``, ``''`` and None sort after all.
+    ``resnet18 < resnet34 < resnet101 < UNet``; ``n/a``, ``oom``, ``''`` and None (see
+    :data:`NOT_A_VALUE`) sort after all, also in a descending sort (:func:`is_missing`).
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return (1,)
@@ -25,7 +31,7 @@ def sort_key(text: object) -> tuple:
     if number is not None:
         return (0, 0, number)
     words = str(text).strip().lower()
-    if words in ("", "n/a", "nan", "none", "null", "-"):
+    if words in NOT_A_VALUE:
         return (1,)
     parts = _DIGITS.split(words)
     return (0, 1, tuple(int(part) if index % 2 else part for index, part in enumerate(parts)))

@@ -94,6 +94,11 @@
     };
   }
 
+  function latencyOrder(a, b) {
+    if (isNumber(a) !== isNumber(b)) return isNumber(a) ? -1 : 1;
+    return isNumber(a) ? a - b : 0;
+  }
+
   /* Rows meeting the SLA: priced ones cheapest first, then unpriced ones. */
   function rank(rows, choice) {
     var forModel = rows.filter(function (row) { return row.model === choice.model; });
@@ -103,8 +108,10 @@
     });
     var cost = function (row) { return row.cost_per_1m[choice.pricing]; };
     var priced = meeting.filter(function (row) { return isNumber(cost(row)); });
+    /* perfcore/cost_rows.py cost_order: cost, then higher throughput, lower P99, instance. */
     priced.sort(function (a, b) {
       return cost(a) - cost(b) || (b.throughput || 0) - (a.throughput || 0) ||
+        latencyOrder(a.latency_p99_ms, b.latency_p99_ms) ||
         collator.compare(a.instance, b.instance);
     });
     var unpriced = meeting.filter(function (row) { return !isNumber(cost(row)); });

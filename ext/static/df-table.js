@@ -9,7 +9,9 @@
 (function () {
   "use strict";
 
-  var MISSING = new Set(["", "n/a", "na", "nan", "none", "null", "oom", "-", "\u2014", "\u2013"]);
+  /* perfcore/ordering.py NOT_A_VALUE: no value, sorted last in either direction. */
+  var MISSING = new Set(["", "n/a", "na", "nan", "none", "null", "-", "\u2014", "\u2013", "oom",
+                         "failed", "timeout", "skipped", "compile_failed"]);
   var NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i;
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 

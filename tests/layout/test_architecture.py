@@ -130,3 +130,20 @@ def test_the_project_builds_as_a_wheel_with_the_collect_command(tmp_path):
     assert {"perfcore/tabledata.py", "ext/static/df-table.js", "collect/cli.py"} <= set(names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "collect = collect.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_browser_script_sorts_the_same_no_values_last_as_the_core():
+    import json
+    import re
+
+    from perfcore.ordering import NOT_A_VALUE
+    from perfcore.tabledata import Rows, sort_rows
+    from perfcore.tablespec import SortKey
+
+    script = (ROOT / "ext" / "static" / "df-table.js").read_text(encoding="utf-8")
+    listed = re.search(r"var MISSING = new Set\((\[.*?\])\);", script, re.S).group(1)
+    assert set(json.loads(listed)) == NOT_A_VALUE
+    cells = ["12", "oom", "3", "n/a", "100"]
+    rows = Rows("t.csv", ("v",), tuple({"v": cell} for cell in cells), tuple(range(5)))
+    ordered = sort_rows(rows, (SortKey("v", descending=True),)).values("v")
+    assert ordered == ["100", "12", "3", "oom", "n/a"]  # no-values last, as in the browser
