@@ -28,7 +28,7 @@ from perfcore.numbers import parse_number
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
 
-NOT_PLATFORMS = frozenset({"raw", "reports"})
+NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_P50 = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
 LATENCY_P99 = ("Latency P99 (ms)", "Latency per Token P99 (ms)")

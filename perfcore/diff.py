@@ -86,10 +86,14 @@ CSV_KEY_COLUMNS = {
 CSV_THROUGHPUT_COLUMNS = {
     "Throughput (inference/sec)": "inferences/s",
     "Throughput (tokens/second)": "tokens/s",
+    # the published Neuron pages' names (release history, data/releases/)
+    "Throughput (inference/second)": "inferences/s",
+    "Avg Throughput (/sec)": "inferences/s",
+    "Output Token Throughput (tokens/sec)": "tokens/s",
 }
 CSV_LATENCY_COLUMNS = {
-    "latency_p50": ("Latency P50 (ms)", "Latency per Token P50 (ms)"),
-    "latency_p99": ("Latency P99 (ms)", "Latency per Token P99 (ms)"),
+    "latency_p50": ("Latency P50 (ms)", "Latency per Token P50 (ms)", "TPOT Latency P50 (ms)"),
+    "latency_p99": ("Latency P99 (ms)", "Latency per Token P99 (ms)", "TPOT Latency P99 (ms)"),
 }
 JSONL_METRIC_FIELDS = {
     "throughput": ("throughput_avg", "achieved_rate", "output_tokens_per_s"),

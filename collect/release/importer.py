@@ -160,7 +160,8 @@ def convert_snapshot(folder: Path, column_map: ColumnMap, version: str,
 
     def read(path: Path) -> CsvText:
         bad: list[DataFileError] = []
-        text = read_csv_text(path, bad_rows=bad)
+        text = read_csv_text(path, f"{folder.name}/{path.parent.name}/{path.name}",
+                             bad_rows=bad)
         report.bad_rows.extend(f"{error} (left out of {version})" for error in bad)
         return text
 
