@@ -70,9 +70,9 @@ def load_column_map(path: Path) -> ColumnMap:
     sections = {key: value for key, _, value in mapping_items(root, shown, "the column map")}
     _check_sections(root, sections, shown)
     columns = frozenset(string_list(sections["columns"], shown, "columns"))
-    renames = _text_mapping(sections.get("renames"), shown, "renames")
+    renames = _renames(sections.get("renames"), shown, "renames", columns)
     file_renames = {
-        target: _text_mapping(value, shown, f"file_renames: {target}")
+        target: _renames(value, shown, f"file_renames: {target}", columns)
         for target, _, value in _items(sections.get("file_renames"), shown, "file_renames")
     }
     tables = frozenset(string_list(sections["tables"], shown, "tables"))
@@ -97,6 +97,19 @@ def _text_mapping(node: yaml.Node | None, path: str, what: str) -> dict[str, str
             for key, _, value in _items(node, path, what)}
 
 
+def _renames(node: yaml.Node | None, path: str, what: str,
+             columns: frozenset[str]) -> dict[str, str]:
+    """Old name -> today's name; a target that is not one of today's columns is located."""
+    renames: dict[str, str] = {}
+    for key, _, value in _items(node, path, what):
+        new = scalar(value, path, f"{what}: {key}").strip()
+        if new not in columns:
+            raise YamlError(path, line_of(value),
+                            f"rename target {new!r} is not one of today's columns")
+        renames[key.strip()] = new
+    return renames
+
+
 def _check_sections(root: yaml.Node, sections: dict[str, yaml.Node], path: str) -> None:
     for key, key_node, _ in mapping_items(root, path, "the column map"):
         if key not in KEYS:
@@ -112,13 +125,8 @@ def _check_sections(root: yaml.Node, sections: dict[str, yaml.Node], path: str) 
 
 
 def _check_targets(column_map: ColumnMap, sections: dict[str, yaml.Node]) -> None:
-    """Every rename must name one of today's columns, every file one of today's tables."""
+    """Every file must map onto one of today's tables, every price column onto a model."""
     path = column_map.path
-    for new in [*column_map.renames.values(),
-                *(n for m in column_map.file_renames.values() for n in m.values())]:
-        if new not in column_map.columns:
-            raise YamlError(path, _line(sections, "renames", "file_renames"),
-                            f"rename target {new!r} is not one of today's columns")
     for old, new in column_map.files.items():
         if new not in column_map.tables:
             raise YamlError(path, _line(sections, "files"),
