@@ -160,7 +160,7 @@ def _check_named(table: str, model: str, instance: str, metric: str, points: lis
 
 
 def _listing(names: set[str], most: int = 12) -> str:
-    ordered = sorted((n for n in names if n), key=sort_key)
+    ordered = sorted((n for n in names if n), key=lambda n: (sort_key(n), n))
     shown = ", ".join(ordered[:most])
     return shown + (f", ... ({len(ordered)} in all)" if len(ordered) > most else "") \
         if ordered else "none"
