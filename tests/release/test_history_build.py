@@ -35,6 +35,13 @@ HISTORY_PAGE = """History
    :instance: inf2.xlarge
    :metric: Throughput (inference/second)
    :title: model-b over releases
+
+.. perf-history::
+   :table: inf2/throughput_data_encoder.csv
+   :model: model-f
+   :instance: inf2.xlarge
+   :metric: Throughput (inference/second)
+   :where: Batch Size=8
 """
 
 CHANGES_PAGE = """Changes
@@ -115,7 +122,7 @@ def _tables(app: SphinxTestApp, docname: str) -> list[list[list[str]]]:
 def test_history_page_draws_values_and_gaps(site: Path) -> None:
     app, warnings = _build(site)
     assert "history.rst" not in warnings
-    first, second = _tables(app, "history")
+    first, second, third = _tables(app, "history")
     assert first[0] == ["Release", "Date", "Throughput (inference/second)", "Neuron Version",
                         "Batch Size", "Row"]
     # version order (1.9.0 < 1.10.0 < 1.11), values as written, the row each came from
@@ -125,9 +132,11 @@ def test_history_page_draws_values_and_gaps(site: Path) -> None:
     assert first[1][5] == "1.9.0/inf2/throughput_data_encoder.csv:2"
     # model-b: its 1.10.0 table was superseded, so that release is a gap saying why
     assert [row[2] for row in second[1:]] == ["50", "gap: no row", "gap: no row"]
+    # :where: picks one of model-f's two rows of 1.11
+    assert [row[2] for row in third[1:]] == ["gap: no row", "gap: no row", "2"]
     html = (site / "_build" / "html" / "history.html").read_text(encoding="utf-8")
     images = re.findall(r'src="_images/(perf-history-[0-9a-f]+\.svg)"', html)
-    assert len(images) == 2
+    assert len(images) == 3
     svg = (site / "_build" / "html" / "_images" / images[1]).read_text(encoding="utf-8")
     assert "<title" in svg and "model-b over releases" in svg
     assert "1.10.0: no value" in svg  # the description names the gap
