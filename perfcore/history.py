@@ -21,7 +21,7 @@ from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.releases import Release, read_index
 
-_TABLE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\.csv$")
+_TABLE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*/[A-Za-z0-9_-][A-Za-z0-9_.-]*\.csv$")
 CONTEXT_COLUMNS = ("Neuron Version", "Batch Size")
 
 
