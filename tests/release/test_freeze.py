@@ -97,3 +97,16 @@ def test_cli_freeze_and_refusal(site_data: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         main(["release", "2.21", "somewhere", "--data-dir", str(site_data)])
     assert exit_info.value.code == 2
+
+
+def test_a_data_snapshot_leaves_the_release_history_out(site_data: Path) -> None:
+    from perfcore import diff
+
+    freeze_release(site_data, "2.20", "2024-09-16", "test")
+    (site_data / "inf2" / "throughput_data_encoder.csv").write_text(
+        "Model,Inst. Type,Throughput (inference/sec)\nm,inf2.xlarge,12\n", encoding="utf-8")
+    current = diff.load_snapshot(str(site_data))
+    assert not any("releases" in str(path) for path in current.dependencies)
+    release = diff.load_snapshot(str(site_data / "releases" / "2.20"))
+    assert [Path(p).name for p in release.dependencies] == ["latency_data_encoder.csv",
+                                                           "throughput_data_encoder.csv"]
