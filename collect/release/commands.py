@@ -75,7 +75,7 @@ def format_report(report: ImportReport) -> str:
     lines.append("Unmapped files (not declared, left out):")
     lines += [f"  {old}: {_versions(v)}" for old, v in sorted(report.unmapped_files.items())] \
         or ["  none"]
-    lines.append("Superseded (today's file in the same snapshot used instead):")
+    lines.append("Superseded (another file of the same snapshot used for today's file):")
     lines += [f"  {old} (by {new}): {_versions(v)}" for (old, new), v in
               sorted(report.superseded.items())] or ["  none"]
     lines.append("Malformed rows (reported, left out):")

@@ -178,6 +178,9 @@ def convert_snapshot(folder: Path, column_map: ColumnMap, version: str,
                                                           version, report)
         else:
             _choose_table(tables, old, target, read(path), version, report)
+    for target, (old, _) in tables.items():
+        if old != target:
+            report.file_moves[(old, target)].append(version)
     converted = {target: _table_csv(text, old, target, column_map, version, report)
                  for target, (old, text) in tables.items()}
     return {**converted, **prices}
@@ -185,7 +188,8 @@ def convert_snapshot(folder: Path, column_map: ColumnMap, version: str,
 
 def _choose_table(tables: dict[str, tuple[str, CsvText]], old: str, target: str, text: CsvText,
                   version: str, report: ImportReport) -> None:
-    """Today's file wins over an old file mapped onto it in the same snapshot."""
+    """Today's file wins over an old file mapped onto it in the same snapshot; of two old
+    files mapped onto one of today's, the first (in path order) is used."""
     if target in tables:
         kept_old = tables[target][0]
         if kept_old == target or old != target:
@@ -193,8 +197,6 @@ def _choose_table(tables: dict[str, tuple[str, CsvText]], old: str, target: str,
             return
         report.superseded[(kept_old, target)].append(version)
     tables[target] = (old, text)
-    if old != target:
-        report.file_moves[(old, target)].append(version)
 
 
 def _table_csv(text: CsvText, old: str, target: str, column_map: ColumnMap, version: str,
