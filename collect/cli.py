@@ -494,13 +494,69 @@ def handle_diff(args: argparse.Namespace) -> int:
     return EXIT_FOUND if args.fail_on_regression and result.regressions else 0
 
 
+RELEASE_DESCRIPTION = """\
+Freeze the published CSVs of data/ (data/<platform>/*.csv, not raw/, reports/ or releases/)
+and data/prices.yaml as release VERSION under data/releases/<VERSION>/, and add it to
+data/releases/index.csv (Version, Date, Source). An existing release is never overwritten.
+
+  collect release 2.29 --date 2026-05-01
+  collect release import ../shared/neuron-pages/releases --data-dir data
+
+"import SRC" brings in the published pages' history (a folder of snapshot folders with a
+releases.csv), mapping old file and column names onto today's as declared in
+data/releases/column-map.yaml; what cannot be mapped is reported and left out.
+"""
+
+
+def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``release VERSION [--date D]`` and ``release import SRC``: the release history."""
+    parser = subparsers.add_parser(
+        "release", help="freeze data/ as a release, or import a release history",
+        description=RELEASE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("version", metavar="VERSION",
+                        help="release version as text, e.g. 2.20 (or the word import)")
+    parser.add_argument("source", metavar="SRC", nargs="?",
+                        help="with import: the folder of snapshot folders and releases.csv")
+    parser.add_argument("--date", default=None, help="release date YYYY-MM-DD (default today)")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+                        help="the site's data folder (default data)")
+    parser.add_argument("--source-note", default=None,
+                        help="where the release came from (default: data/ at git HEAD)")
+    parser.add_argument("--map", type=Path, default=None,
+                        help="with import: the column map (default "
+                             "DATA/releases/column-map.yaml)")
+    parser.set_defaults(handler=handle_release)
+    return parser
+
+
+def handle_release(args: argparse.Namespace) -> int:
+    """Freeze data/ as a release, or import a history; prints what was written."""
+    from collect.release import commands
+
+    if args.version == "import":
+        if args.source is None:
+            raise UsageError("release import: give SRC, the folder to import")
+        if args.date or args.source_note:
+            raise UsageError("release import: --date and --source-note come from SRC")
+        print(commands.run_import(args.source, args.data_dir, args.map), end="")
+        return 0
+    if args.source is not None:
+        raise UsageError(f"release {args.version}: unexpected {args.source!r} (only "
+                         "'release import SRC' takes a folder)")
+    if args.map is not None:
+        raise UsageError("--map goes with 'release import'")
+    print(commands.run_freeze(args.version, args.date, args.data_dir, args.source_note))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collect",
         description="Benchmark models and publish the results to the site's CSVs.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in (add_run_command, add_publish_command, add_publish_sweep_command,
-                        add_env_command, add_report_command, add_diff_command):
+                        add_env_command, add_report_command, add_diff_command,
+                        add_release_command):
         command_parser = add_command(subparsers)
         command_parser.set_defaults(command_parser=command_parser)
     return parser

@@ -19,6 +19,7 @@ from ext.filecache import FileCache
 from ext.interactive import setup_interactive
 from ext.missing_files import setup_missing_files
 from ext.perf_family import setup_perf_family
+from ext.perf_history import setup_perf_history
 from ext.perf_sweep import setup_perf_sweep
 from ext.price_age import setup_price_age
 from ext.release_diff import setup_release_diff
@@ -40,6 +41,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_cost_explorer(app)
     setup_release_diff(app)
     setup_chart_directive(app)
+    setup_perf_history(app)
     setup_run_reports(app)
     # Table directives build nodes and note dependencies (merged by Sphinx); their one piece
     # of environment data, missing files per page, is purged and merged in missing_files.

@@ -41,8 +41,8 @@ logger = logging.getLogger(__name__)
 KINDS = ("pareto", "cost", "sweep")
 THROUGHPUT_COLUMNS = columns_with("throughput")
 LATENCY_COLUMNS = columns_with("latency_p50")
-COST_COLUMNS = tuple(cost_label(unit_from_column(name) or "inferences")
-                     for name in THROUGHPUT_COLUMNS)
+COST_COLUMNS = tuple(dict.fromkeys(cost_label(unit_from_column(name) or "inferences")
+                                   for name in THROUGHPUT_COLUMNS))
 LABEL_COLUMNS = ("Inst. Type", "Batch Size")
 LONG_SWEEP_COLUMNS = ("Batch Size", "Engine", "Data Type", "Status")  # CONTRIBUTING.md
 

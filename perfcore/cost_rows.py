@@ -29,7 +29,7 @@ from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
 
-NOT_PLATFORMS = frozenset({"raw", "reports"})
+NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_P50 = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
 LATENCY_P99 = ("Latency P99 (ms)", "Latency per Token P99 (ms)")

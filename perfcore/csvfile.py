@@ -35,12 +35,17 @@ class CsvText:
                             index=pd.Index(self.lines, name="line"), dtype=object)
 
 
-def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:
-    """Read ``path``; errors name ``shown_as`` (default: the path) and the line."""
+def read_csv_text(path: str | Path, shown_as: str | None = None, *,
+                  bad_rows: list[DataFileError] | None = None) -> CsvText:
+    """Read ``path``; errors name ``shown_as`` (default: the path) and the line.
+
+    With ``bad_rows`` (an importer of other people's files), a row with the wrong number of
+    fields is left out and its located error appended there instead of raised.
+    """
     shown = shown_as or str(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            return _parse(handle, shown)
+            return _parse(handle, shown, bad_rows)
     except FileNotFoundError:
         raise DataFileError(shown, 0, "file not found") from None
     except UnicodeDecodeError as err:
@@ -57,7 +62,8 @@ def parse_csv_text(text: str, shown: str) -> CsvText:
         raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
 
 
-def _parse(handle: Iterable[str], shown: str) -> CsvText:
+def _parse(handle: Iterable[str], shown: str,
+           bad_rows: list[DataFileError] | None = None) -> CsvText:
     reader = csv.reader(handle, strict=True)
     header: list[str] | None = None
     header_line = 1
@@ -73,10 +79,14 @@ def _parse(handle: Iterable[str], shown: str) -> CsvText:
             header, header_line = _check_header(record, shown, start), last_line
             continue
         if len(record) != len(header):
-            raise DataFileError(
+            error = DataFileError(
                 shown, start,
                 f"expected {len(header)} fields as in the header, found {len(record)}",
             )
+            if bad_rows is None:
+                raise error
+            bad_rows.append(error)
+            continue
         rows.append(tuple(record))
         lines.append(start)
         end_lines.append(last_line)

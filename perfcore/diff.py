@@ -80,6 +80,7 @@ JSONL_METRIC_FIELDS = {
 }
 
 NOISE_UNKNOWN = "noise unknown: threshold only"
+HISTORY_DIR = "releases"  # data/releases/: frozen releases, never part of a data/ snapshot
 RECORD_COLUMNS = (
     *KEY_FIELDS,
     *OPTIONAL_KEY_FIELDS,
@@ -315,14 +316,23 @@ def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: st
     return row
 
 
+def _in_release_history(relative: str) -> bool:
+    """A CSV under a ``releases/`` folder (data/releases/): the history, not the current data."""
+    return HISTORY_DIR in Path(relative).parts[:-1]
+
+
 def read_csv_snapshot(directory: Path) -> Snapshot:
-    """Rows of every published results CSV under ``directory`` (recursively, sorted)."""
+    """Rows of every published results CSV under ``directory`` (recursively, sorted).
+
+    The release history under ``releases/`` is left out: name a release's folder to read it.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise DiffError(f"{directory}: not a directory of published CSVs")
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
-    files = sorted(directory.rglob("*.csv"))
+    files = sorted(path for path in directory.rglob("*.csv")
+                   if not _in_release_history(path.relative_to(directory).as_posix()))
     if not files:
         raise DiffError(f"{directory}: no CSV files found")
     for path in files:
@@ -354,7 +364,8 @@ def read_git_snapshot(spec: str, repo: Path) -> Snapshot:
         raise DiffError(f"{spec}: expected git:<rev> or git:<rev>:<path>")
     subpath = (subpath or "data").strip("/")
     listing = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", subpath)
-    files = sorted(name for name in listing.splitlines() if name.endswith(".csv"))
+    files = sorted(name for name in listing.splitlines() if name.endswith(".csv")
+                   and not _in_release_history(name[len(subpath):]))
     if not files:
         raise DiffError(f"{spec}: no CSV files under {subpath}/ at revision {rev} in {repo}")
     rows: list[dict[str, Any]] = []
