@@ -15,6 +15,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
 
 from collect.report import data as report
@@ -49,39 +50,26 @@ def cell(value: Any, digits: int = 2) -> str:
     return rst_escape(value)
 
 
-def heading(text: str, char: str) -> str:
-    escaped = rst_escape(text)
-    return f"{escaped}\n{char * len(escaped)}\n"
+def table(frame: pd.DataFrame) -> dict[str, list]:
+    """A DataFrame as the template's table: column names, and every cell formatted/escaped."""
+    return {"columns": [str(c) for c in frame.columns],
+            "rows": [[cell(v) for v in row] for row in frame.itertuples(index=False)]}
 
 
-def table(frame: pd.DataFrame, caption: str | None = None, empty: str = "Not recorded.") -> str:
-    """A ``list-table`` of a DataFrame, every cell escaped or formatted."""
-    if frame.empty:
-        return f"{rst_escape(empty)}\n"
-    lines = [f".. list-table::{' ' + rst_escape(caption) if caption else ''}",
-             "   :header-rows: 1", ""]
-    lines.append("   * - " + "\n     - ".join(rst_escape(c) for c in frame.columns))
-    for row in frame.itertuples(index=False):
-        lines.append("   * - " + "\n     - ".join(cell(v) for v in row))
-    return "\n".join(lines) + "\n"
+def key_values(items: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """The items whose value is known, values formatted for the template."""
+    return [(name, cell(value)) for name, value in items if value is not None]
 
 
-def rubric(text: str) -> str:
-    return f".. rubric:: {rst_escape(text)}\n"
-
-
-def image(name: str, alt: str) -> str:
-    return f".. image:: {name}\n   :alt: {rst_escape(alt)}\n   :width: 100%\n"
-
-
-def key_values(items: Sequence[tuple[str, Any]]) -> str:
-    """A two-column table without header of the items whose value is known."""
-    known = [(name, value) for name, value in items if value is not None]
-    if not known:
-        return ""
-    lines = [".. list-table::", "   :header-rows: 0", "   :stub-columns: 1", ""]
-    lines += [f"   * - {rst_escape(name)}\n     - {cell(value)}" for name, value in known]
-    return "\n".join(lines) + "\n"
+def template_environment() -> jinja2.Environment:
+    """Templates of ``collect/report/templates``; ``rst`` shows any text literally."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("collect.report", "templates"),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False,  # reST, not HTML: the rst filter
+    )
+    environment.filters["rst"] = rst_escape
+    return environment
 
 
 @dataclass
@@ -133,30 +121,23 @@ def _distinct(records: Sequence[Mapping[str, Any]], *keys: str) -> str:
 def _render(loaded: report.LoadedResults, out: Path, title: str | None,
             written: WrittenReport) -> str:
     records = loaded.records
-    run_ids = _distinct(records, "run_id")
-    parts = [MARKER, "", heading(title or f"Run report: {run_ids}", "="), _header(loaded)]
-    if loaded.notes:
-        parts += [rubric("Notes"), "".join(f"- {rst_escape(n)}\n" for n in loaded.notes)]
-    parts += [heading("Results summary", "-"),
-              "Latency is per batch for offline rows, per request (from its scheduled arrival) "
-              "for poisson and closed rows, and per generation for generate rows.\n",
-              table(report.summary_table(records)),
-              heading("Overall summary", "-"), table(report.overall_summary(records),
-                                                     empty="No configuration finished ok.")]
-    parts += _plots_section(records, out, written)
-    slo = report.slo_table(records)
-    if not slo.empty:
-        parts += [heading("SLO search", "-"), table(slo)]
-    generation = report.generation_table(records)
-    if not generation.empty:
-        parts += [heading("Generation", "-"), _generation_intro(), table(generation)]
-    parts.append(heading("Configurations", "-"))
-    for number, (record, source) in enumerate(zip(records, loaded.sources, strict=True), start=1):
-        parts += _config_section(number, record, source, out, written)
-    return "\n".join(parts)
+    context = {
+        "marker": MARKER,
+        "title": title or f"Run report: {_distinct(records, 'run_id')}",
+        "header": _header(loaded),
+        "notes": loaded.notes,
+        "summary": table(report.summary_table(records)),
+        "overall": table(report.overall_summary(records)),
+        "plots": _plots(records, out, written),
+        "slo": table(report.slo_table(records)),
+        "generation": table(report.generation_table(records)),
+        "configs": [_config(number, record, source, out, written) for number, (record, source)
+                    in enumerate(zip(records, loaded.sources, strict=True), start=1)],
+    }
+    return template_environment().get_template("report.rst.j2").render(context)
 
 
-def _header(loaded: report.LoadedResults) -> str:
+def _header(loaded: report.LoadedResults) -> list[tuple[str, str]]:
     records = loaded.records
     statuses = Counter(str(r.get("status")) for r in records)
     return key_values([
@@ -174,72 +155,76 @@ def _header(loaded: report.LoadedResults) -> str:
     ])
 
 
-def _plots_section(records: Sequence[Mapping[str, Any]], out: Path,
-                   written: WrittenReport) -> list[str]:
-    parts = []
+def _plots(records: Sequence[Mapping[str, Any]], out: Path,
+           written: WrittenReport) -> list[dict[str, str]]:
+    plots = []
     curve = report_plots.latency_vs_throughput(records, out / "latency_vs_throughput.svg")
     if curve:
         written.plots.append(curve)
-        parts += [rubric("Latency vs throughput"),
-                  "Solid lines: P50; dashed: P99. Offline rows use per-batch latency, "
-                  "on-demand rows per-request latency from scheduled arrival, generation rows "
-                  "end-to-end latency per generation.\n",
-                  image(curve.name, "latency against throughput")]
+        plots.append({"title": "Latency vs throughput", "name": curve.name,
+                      "alt": "latency against throughput",
+                      "caption": "Solid lines: P50; dashed: P99. Offline rows use per-batch "
+                      "latency, on-demand rows per-request latency from scheduled arrival, "
+                      "generation rows end-to-end latency per generation."})
     sweep = report_plots.batch_sweep(records, out / "batch_sweep.svg")
     if sweep:
         written.plots.append(sweep)
-        parts += [rubric("Batch-size sweep"),
-                  "The star marks the peak; the dotted line is 95% of it.\n",
-                  image(sweep.name, "throughput against batch size, peak marked")]
-    return [heading("Plots", "-"), *parts] if parts else []
+        plots.append({"title": "Batch-size sweep", "name": sweep.name,
+                      "alt": "throughput against batch size, peak marked",
+                      "caption": "The star marks the peak; the dotted line is 95% of it."})
+    return plots
 
 
-def _generation_intro() -> str:
-    return ("Total tokens/s counts input and output tokens (what the token tables publish as "
-            "Throughput (tokens/second)); output tokens/s counts generated tokens only. "
-            "TTFT is the time to the first generated token, TPOT the time per output token "
-            "after it.\n")
+def _section(title: str, frame: pd.DataFrame | None = None, text: str | None = None,
+             image: str | None = None, alt: str = "") -> dict[str, Any]:
+    return {"title": title, "table": None if frame is None else table(frame), "text": text,
+            "image": image, "alt": alt}
 
 
-def _config_section(number: int, record: Mapping[str, Any], source: Path, out: Path,
-                    written: WrittenReport) -> list[str]:
-    parts = [heading(f"Config {number}: {report.config_label(record)}", "~")]
-    parts.append(key_values([("Status", record.get("status")), ("Reason", record.get("reason")),
-                             ("Config id", record.get("config_id"))]))
-    if record.get("status") != "ok":
-        return parts
+def _config(number: int, record: Mapping[str, Any], source: Path, out: Path,
+            written: WrittenReport) -> dict[str, Any]:
+    config = {"title": f"Config {number}: {report.config_label(record)}",
+              "identity": key_values([("Status", record.get("status")),
+                                      ("Reason", record.get("reason")),
+                                      ("Config id", record.get("config_id"))]),
+              "sections": []}
+    if record.get("status") == "ok":
+        config["sections"] = _measured_sections(number, record, source, out, written)
+    return config
+
+
+def _measured_sections(number: int, record: Mapping[str, Any], source: Path, out: Path,
+                       written: WrittenReport) -> list[dict[str, Any]]:
     latency_kind = report.headline(record)["kind"]
-    parts += [rubric(f"Latency (ms, {latency_kind})"), table(report.latency_distribution(record))]
+    sections = [_section(f"Latency (ms, {latency_kind})", report.latency_distribution(record))]
     windows = record.get("throughput_windows") or []
     if windows:
-        parts += [rubric("Throughput distribution (per 1 s window)"),
-                  table(report.distribution(windows))]
+        sections.append(_section("Throughput distribution (per 1 s window)",
+                                 report.distribution(windows)))
     bands, correlation = report.latency_bands(record.get("latency_windows_ms") or [], windows)
     if not bands.empty:
         note = "n/a" if correlation is None else f"{correlation:.3f}"
-        parts += [rubric("Latency vs throughput analysis (per 1 s window)"), table(bands),
-                  f"Correlation: {rst_escape(note)} (negative expected: lower latency, "
-                  "higher throughput).\n"]
+        sections.append(_section(
+            "Latency vs throughput analysis (per 1 s window)", bands,
+            f"Correlation: {note} (negative expected: lower latency, higher throughput)."))
     if record.get("mode") in report.OPEN_LOOP_MODES:
-        parts += [rubric("On-demand load"), table(report.open_loop_table(record)),
-                  rubric("Batch sizes formed"), table(report.batch_histogram(record))]
-    parts += [rubric("Dashboard metrics"), table(report.dashboard(record))]
-    parts += _timeseries(number, record, source, out, written)
-    return parts
+        sections += [_section("On-demand load", report.open_loop_table(record)),
+                     _section("Batch sizes formed", report.batch_histogram(record))]
+    sections.append(_section("Dashboard metrics", report.dashboard(record)))
+    return sections + _timeseries(number, record, source, out, written)
 
 
 def _timeseries(number: int, record: Mapping[str, Any], source: Path, out: Path,
-                written: WrittenReport) -> list[str]:
+                written: WrittenReport) -> list[dict[str, Any]]:
     samples, problem = report.load_timeseries(record, source)
     if problem:
         written.notes.append(f"config {number}: {problem}")
-        return [rubric("Time series"), f"{rst_escape(problem)}\n"]
+        return [_section("Time series", text=problem)]
     if not samples:
         return []
-    parts = [rubric("Time series")]
     plot = report_plots.timeseries(samples, report.config_label(record),
                                    out / f"timeseries_{number}.svg")
     if plot:
         written.plots.append(plot)
-        parts.append(image(plot.name, "utilisation over time"))
-    return [*parts, table(report.timeseries_table(samples))]
+    return [_section("Time series", report.timeseries_table(samples),
+                     image=plot.name if plot else None, alt="utilisation over time")]
