@@ -25,6 +25,7 @@ from collect.backends import BACKEND_NAMES, detect_backend
 from collect.errors import UsageError
 from collect.run.slo import SLO_PERCENTILES
 from perfcore.errors import UserError
+from perfcore.numbers import parse_fraction, parse_probability
 
 EXIT_INPUT_ERROR = 1
 EXIT_USAGE = 2
@@ -120,12 +121,16 @@ def dtype_list(text: str) -> list[str]:
 def fraction(text: str) -> float:
     """``0.05`` or ``5%``."""
     try:
-        value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a fraction like 0.05 or 5%, got {text!r}")
-    return value
+        return parse_fraction(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def probability(text: str) -> float:
+    try:
+        return parse_probability(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 # --------------------------------------------------------------------------- run
@@ -463,7 +468,7 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
     parser.add_argument("--threshold", type=fraction, default=diff.DEFAULT_THRESHOLD,
                         help="relative change that counts (default 0.05, also written 5%%)")
-    parser.add_argument("--alpha", type=float, default=diff.DEFAULT_ALPHA,
+    parser.add_argument("--alpha", type=probability, default=diff.DEFAULT_ALPHA,
                         help="significance level of the noise test (default 0.01)")
     parser.add_argument("--prices", type=Path, default=None,
                         help="price catalog (data/prices.yaml) to compare cost per 1M")

@@ -26,6 +26,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from perfcore import diff
+from perfcore.numbers import parse_fraction, parse_probability
 from perfcore.prices import PriceCatalog, load_price_catalog
 from perfcore.tabledata import Rows
 
@@ -64,27 +65,6 @@ def error_node(directive: SphinxDirective, message: str, subtype: str) -> list[n
     box = nodes.error("", nodes.paragraph(text=message), classes=["perf-error"],
                       support_smartquotes=False)
     return [box]
-
-
-def _threshold(text: str) -> float:
-    text = text.strip()
-    try:
-        value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
-    except ValueError as exc:
-        raise ValueError(f"expected a fraction like 0.05 or 5%, got {text!r}") from exc
-    if not 0 <= value < 1:
-        raise ValueError(f"expected a fraction in [0, 1), got {text!r}")
-    return value
-
-
-def _alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise ValueError(f"expected a probability like 0.01, got {text!r}") from exc
-    if not 0 < value < 1:
-        raise ValueError(f"expected a probability in (0, 1), got {text!r}")
-    return value
 
 
 def build_table(table: Rows, classes: list[str],
@@ -170,11 +150,11 @@ class PerfDiff(SphinxDirective):
                 raise InputError(f"missing option :{required}: (a results JSONL file, a "
                                  "directory of published CSVs or git:<rev>)")
         try:
-            threshold = _threshold(self.options.get("threshold", str(diff.DEFAULT_THRESHOLD)))
+            threshold = parse_fraction(self.options.get("threshold", str(diff.DEFAULT_THRESHOLD)))
         except ValueError as exc:
             raise InputError(f":threshold: {exc}") from exc
         try:
-            alpha = _alpha(self.options.get("alpha", str(diff.DEFAULT_ALPHA)))
+            alpha = parse_probability(self.options.get("alpha", str(diff.DEFAULT_ALPHA)))
         except ValueError as exc:
             raise InputError(f":alpha: {exc}") from exc
         old = self._snapshot("old")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfcore.columns import unit_from_column
+from perfcore.columns import columns_with, unit_from_column
 from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
@@ -31,8 +31,8 @@ from perfcore.tabledata import Rows, throughput_values
 
 NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
-LATENCY_P50 = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
-LATENCY_P99 = ("Latency P99 (ms)", "Latency per Token P99 (ms)")
+LATENCY_P50 = columns_with("latency_p50")
+LATENCY_P99 = columns_with("latency_p99")
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,8 @@ def _throughput_column(csv: CsvText, family: str, families: FamilyCatalog | None
     spec = families.families.get(family) if families else None
     if spec is not None and spec.throughput in csv.columns:
         return spec.throughput or ""
-    for column in csv.columns:
-        if column.startswith("Throughput (") and unit_from_column(column):
+    for column in columns_with("throughput"):
+        if column in csv.columns and unit_from_column(column):
             return column
     raise DataFileError(csv.path, 1, "no throughput column (expected e.g. 'Throughput "
                                      "(inference/sec)' or 'Throughput (tokens/second)')")

@@ -38,6 +38,29 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def parse_fraction(text: str) -> float:
+    """``"0.05"`` or ``"5%"`` -> 0.05; anything else, or outside [0, 1), is a ValueError."""
+    cleaned = text.strip()
+    try:
+        value = float(cleaned.rstrip("%")) / (100.0 if cleaned.endswith("%") else 1.0)
+    except ValueError:
+        raise ValueError(f"expected a fraction like 0.05 or 5%, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise ValueError(f"expected a fraction in [0, 1), got {text!r}")
+    return value
+
+
+def parse_probability(text: str) -> float:
+    """``"0.01"`` -> 0.01; anything else, or outside (0, 1), is a ValueError."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a probability like 0.01, got {text!r}") from None
+    if not 0 < value < 1:
+        raise ValueError(f"expected a probability in (0, 1), got {text!r}")
+    return value
+
+
 def percentile_fields(values: Iterable[float], name: str, points: Sequence[int],
                       digits: int = 4) -> dict[str, float | None]:
     """``{f"{name}_p{p}": value}`` for each point, rounded; None for every point of no values."""
