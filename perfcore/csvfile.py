@@ -7,6 +7,7 @@ each row remembers the line it starts on so later errors can point at it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,24 +36,34 @@ def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:
     """Read ``path``; errors name ``shown_as`` (default: the path) and the line."""
     shown = shown_as or str(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return _parse(handle, shown)
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise DataFileError(shown, 0, "file not found") from None
+    except OSError as err:
+        raise DataFileError(shown, 0, f"cannot read: {err.strerror}") from None
+    return _parse(_decode(data, shown).splitlines(keepends=True), shown)
+
+
+def _decode(data: bytes, shown: str) -> str:
+    """UTF-8 text without a byte-order mark; bad bytes are an error at their line."""
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataFileError(shown, 0, f"not UTF-8 text ({err.reason})") from None
-    except csv.Error as err:
-        raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise DataFileError(
+            shown, line,
+            f"not UTF-8 text: byte 0x{data[err.start]:02x} at column {column} "
+            "(save the file as UTF-8)",
+        ) from None
 
 
-def _parse(handle, shown: str) -> CsvText:
-    reader = csv.reader(handle, strict=True)
+def _parse(text_lines: list[str], shown: str) -> CsvText:
+    reader = csv.reader(text_lines, strict=True)
     header: list[str] | None = None
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
-    last_line = 0
-    for record in reader:
-        start, last_line = last_line + 1, reader.line_num
+    for start, record in _records(reader, shown):
         if not record or record == [""]:
             continue
         if header is None:
@@ -70,12 +81,30 @@ def _parse(handle, shown: str) -> CsvText:
     return CsvText(path=shown, columns=tuple(header), rows=tuple(rows), lines=tuple(lines))
 
 
+def _records(reader, shown: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line the record starts on, record)``; a CSV syntax error names that line."""
+    last_line = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            message = str(err)
+            if "unexpected end of data" in message or "EOF" in message:
+                message = "a quoted field is not closed (a '\"' is missing)"
+            raise DataFileError(shown, last_line + 1, f"unreadable CSV: {message}") from None
+        yield last_line + 1, record
+        last_line = reader.line_num
+
+
 def _check_header(record: list[str], shown: str, line: int) -> list[str]:
     header = [name.strip() for name in record]
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name:
-            raise DataFileError(shown, line, f"header column {position} has no name")
+            hint = " (a trailing comma?)" if position == len(header) else ""
+            raise DataFileError(shown, line, f"header column {position} has no name{hint}")
         if name in seen:
             raise DataFileError(shown, line, f"header names column {name!r} twice")
         seen.add(name)
