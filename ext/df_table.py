@@ -26,8 +26,8 @@ from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
 from perfcore.prices import PriceCatalog, load_price_catalog
-from perfcore.tabledata import Rows, apply_filters, build_table
-from perfcore.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
+from perfcore.tabledata import Rows, SpecMismatch, apply_filters, build_table
+from perfcore.tablespec import SpecError, TableSpec, code_problem, looks_like_code, parse_spec
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,14 @@ class DataDirective(SphinxDirective):
                      type="df_table", subtype="error")
         return [error_box(text)]
 
+    def _blame_spec(self, err: SpecMismatch, spec: TableSpec, family: str | None) -> TableError:
+        """Report a spec/data mismatch at the spec's line: the page's, or families.yaml's."""
+        line = spec.key_lines.get(err.key) or min(spec.key_lines.values(), default=0)
+        if family is None:
+            return TableError(err.message, line or None)
+        where = self.shown(self.data_path("families.yaml"))
+        return TableError(f"{where}:{line}: family {family}: {err.message}")
+
     def warn_missing_prices(self, instances: list[str], pricing: str, csv_shown: str,
                             prices: str) -> None:
         for instance in instances:
@@ -98,11 +106,15 @@ class DataDirective(SphinxDirective):
                 type="df_table", subtype="price",
             )
 
-    def render_spec(self, spec: TableSpec) -> list[nodes.Node]:
+    def render_spec(self, spec: TableSpec, family: str | None = None) -> list[nodes.Node]:
+        """The table; ``family`` names the families.yaml entry the spec came from, if any."""
         csv_path = self.data_path(spec.data)
         csv = self.read_csv(csv_path)
         catalog = self.price_catalog(spec.prices) if spec.pricing else None
-        table = build_table(csv, spec, catalog)
+        try:
+            table = build_table(csv, spec, catalog)
+        except SpecMismatch as err:
+            raise self._blame_spec(err, spec, family) from None
         if catalog is not None:
             self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
                                      catalog.path)
@@ -127,7 +139,7 @@ class DfTable(DataDirective):
         except TableError as err:
             return self.report(str(err), err.line)
         except SpecError as err:
-            return self.report(err.message, self.content_offset + err.line if err.line else None)
+            return self.report(err.message, err.line or None)
         except (YamlError, DataFileError) as err:
             return self.report(str(err))
 
@@ -137,7 +149,16 @@ class DfTable(DataDirective):
         body = "\n".join(self.content)
         if looks_like_code(body):
             return self._run_code(body)
-        return self.render_spec(parse_spec(body, self.get_source_info()[0]))
+        return self.render_spec(self._parse_spec(body))
+
+    def _parse_spec(self, body: str) -> TableSpec:
+        try:
+            return parse_spec(body, self.get_source_info()[0], first_line=self.content_offset + 1)
+        except SpecError:
+            problem = code_problem(body)
+            if problem is None:
+                raise
+            raise TableError(problem[1], self.content_offset + problem[0]) from None
 
     def _run_family(self) -> list[nodes.Node]:
         if self.content:
@@ -152,7 +173,7 @@ class DfTable(DataDirective):
         if not path.is_file() or not self.read_csv(path).rows:
             self.depend_if_present(path)
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
-        result = self.render_spec(spec.with_data(data))
+        result = self.render_spec(spec.with_data(data), family=self.options["family"])
         for note in spec.notes:
             result.append(self._note_box(note))
         return result

@@ -129,7 +129,7 @@ def _first(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
 def _rows(csv: CsvText, platform: str, table: str, throughput_column: str, unit: str,
           catalog: PriceCatalog) -> list[CostRow]:
     rows = Rows.from_csv(csv)
-    rows.require(["Model", "Inst. Type"], "column")
+    rows.require(["Model", "Inst. Type"], "column", "")
     per_second = throughput_values(rows, throughput_column)
     p50, p99 = _first(csv.columns, LATENCY_P50), _first(csv.columns, LATENCY_P99)
     result = []

@@ -32,9 +32,10 @@ class SweepSpec:
     caption: str | None = None
 
 
-def parse_sweep_spec(text: str, where: str = "perf-sweep") -> SweepSpec:
+def parse_sweep_spec(text: str, where: str = "perf-sweep", first_line: int = 1) -> SweepSpec:
+    """Parse a perf-sweep body; lines in errors count from ``first_line`` (the page line)."""
     try:
-        root = compose(text, where)
+        root = compose("\n" * (first_line - 1) + text, where)
         if root is None:
             raise YamlError(where, 0, "the sweep spec is empty (expected data and value)")
         values: dict[str, object] = {}
@@ -47,7 +48,7 @@ def parse_sweep_spec(text: str, where: str = "perf-sweep") -> SweepSpec:
         raise SpecError(where, err.line, err.message) from None
     for required in ("data", "value"):
         if required not in values:
-            raise SpecError(where, 1, f"{required!r} is missing")
+            raise SpecError(where, first_line, f"{required!r} is missing")
     return SweepSpec(**values)  # type: ignore[arg-type]
 
 

@@ -23,6 +23,20 @@ from perfcore.tablespec import RowFilter, SortKey, TableSpec
 DEFAULT_COST_FORMAT = "$sig3"
 
 
+@dataclass
+class SpecMismatch(DataFileError):
+    """The spec names something the data does not have; ``key`` is the spec key to blame.
+
+    The message names the CSV (or catalog); the caller knows where the spec came from
+    (a page line, or a line of ``families.yaml``) and reports it there.
+    """
+
+    key: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
@@ -69,18 +83,19 @@ class Rows:
                         for record, value in zip(self.records, values, strict=True))
         return Rows(self.path, (*self.columns, name), records, self.lines)
 
-    def require(self, names: list[str], what: str) -> None:
+    def require(self, names: list[str], what: str, key: str) -> None:
         missing = [name for name in names if name not in self.columns]
         if missing:
-            raise DataFileError(
+            raise SpecMismatch(
                 self.path, 0,
-                f"{what} {', '.join(repr(name) for name in missing)} not found; "
-                f"the columns are: {', '.join(self.columns)}",
+                f"{what} {', '.join(repr(name) for name in missing)} not found in "
+                f"{self.path}; the columns are: {', '.join(self.columns)}",
+                key=key,
             )
 
 
 def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
-    rows.require([flt.column for flt in filters], "filter column")
+    rows.require([flt.column for flt in filters], "filter column", "filter")
     for flt in filters:
         rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
                           if _passes(text, flt)])
@@ -117,11 +132,13 @@ def add_cost(
     rows: Rows, spec: TableSpec, catalog: PriceCatalog, label: str
 ) -> tuple[Rows, BuiltTable]:
     """Add the cost column (float, or None where there is no price); report what it used."""
-    rows.require([spec.instance, spec.throughput or ""], "column")
+    rows.require([spec.instance], "instance column", "instance")
+    rows.require([spec.throughput or ""], "throughput column", "throughput")
     pricing = spec.pricing or ""
     if pricing not in catalog.pricing_models():
-        raise DataFileError(catalog.path, 0, f"pricing model {pricing!r} is not in the catalog "
-                                             f"(it has: {', '.join(catalog.pricing_models())})")
+        raise SpecMismatch(catalog.path, 0,
+                           f"pricing model {pricing!r} is not in {catalog.path} "
+                           f"(it has: {', '.join(catalog.pricing_models())})", key="pricing")
     throughput = throughput_values(rows, spec.throughput or "")
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     used: set[tuple[str, str]] = set()
@@ -153,7 +170,7 @@ def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str
 
 def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
     """Stable multi-key sort on the underlying values; missing values last in either direction."""
-    rows.require([key.column for key in keys], "sort column")
+    rows.require([key.column for key in keys], "sort column", "sort")
     order = list(range(len(rows.records)))
     for key in reversed(keys):
         values = rows.values(key.column)
@@ -200,9 +217,9 @@ def build_table(
         formats.setdefault(label, DEFAULT_COST_FORMAT)
         rows, report = add_cost(rows, spec, catalog, label)
     columns = list(spec.columns or rows.columns)
-    rows.require(columns, "column")
-    rows.require(list(formats), "formatted column")
-    rows.require([spec.peak] if spec.peak else [], "peak column")
+    rows.require(columns, "column", "columns")
+    rows.require(list(formats), "formatted column", "formats")
+    rows.require([spec.peak] if spec.peak else [], "peak column", "peak")
     rows = sort_rows(rows, spec.sort)
     report.columns = tuple(columns)
     report.row_lines = list(rows.lines)

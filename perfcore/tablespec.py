@@ -31,6 +31,7 @@ SPEC_KEYS = {
 }
 FAMILY_ONLY_KEYS = {"title": "family title", "notes": "reST notes shown under each table"}
 FILTER_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_CODE_HINT = re.compile(r"\bpd\.|\bdf\b|^\s*(import|from)\s", re.MULTILINE)
 _FILTER = re.compile(r"^(?P<column>.+?)\s+(?P<op>==|!=|<=|>=|<|>)\s+(?P<value>.+)$")
 
 
@@ -91,8 +92,34 @@ def looks_like_code(body: str) -> bool:
     )
 
 
-def parse_spec(text: str, where: str = "df-table") -> TableSpec:
-    """Parse a df-table body; raises :class:`SpecError` naming the line."""
+def code_problem(body: str) -> tuple[int, str] | None:
+    """For a body that is not a valid spec: ``(line, what is wrong)`` if it is meant as code.
+
+    Python that never assigns ``df``, or text with pandas code in it that is not valid
+    Python, would otherwise be reported as "the table spec must be a mapping".
+    """
+    try:
+        tree = ast.parse(body)
+    except SyntaxError as err:
+        if _CODE_HINT.search(body):
+            return (err.lineno or 1,
+                    f"the body looks like pandas code but is not valid Python: {err.msg}")
+        return None
+    if any(not isinstance(node, ast.AnnAssign | ast.Expr)
+           or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call))
+           for node in tree.body):
+        return (1, "the body is Python code but never assigns 'df' (compatibility code must "
+                   "leave the table's DataFrame in df)")
+    return None
+
+
+def parse_spec(text: str, where: str = "df-table", first_line: int = 1) -> TableSpec:
+    """Parse a df-table body; raises :class:`SpecError` naming the line.
+
+    ``first_line`` is the line of the body's first line in its file (a page), so every
+    line in errors and in ``key_lines`` is a line of that file.
+    """
+    text = "\n" * (first_line - 1) + text
     try:
         root = compose(text, where)
     except YamlError as err:
@@ -101,7 +128,7 @@ def parse_spec(text: str, where: str = "df-table") -> TableSpec:
         raise SpecError(where, 0, "the table spec is empty (expected at least 'data: <file.csv>')")
     spec = spec_from_node(root, where, allowed=SPEC_KEYS)
     if not spec.data:
-        raise SpecError(where, 1, "'data' is missing (the CSV file to show)")
+        raise SpecError(where, first_line, "'data' is missing (the CSV file to show)")
     return spec
 
 
