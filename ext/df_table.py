@@ -42,6 +42,11 @@ class TableError(Exception):
         self.line = line
 
 
+def plain_name(name: str) -> bool:
+    """A folder name, not a path (no separators, no leading dot)."""
+    return bool(name) and not {"/", "\\"} & set(name) and not name.startswith(".")
+
+
 class DataDirective(SphinxDirective):
     """Shared plumbing: the data directory, cached file loading, dependencies, error boxes."""
 
@@ -80,6 +85,15 @@ class DataDirective(SphinxDirective):
         self.depend(path)
         catalog = self.cache.get("families", str(path), lambda: load_families(path))
         return FamilyCatalog(self.shown(path), catalog.families)
+
+    def check_platform(self, platform: str) -> None:
+        """A :platform: must name a folder of the data directory (a typo is not "no results")."""
+        data_dir = Path(self.config.df_table_data_dir)
+        if plain_name(platform) and self.data_path(platform).is_dir():
+            return
+        known = sorted(path.parent.name for path in data_dir.glob("*/*.csv"))
+        raise TableError(f":platform: {platform!r} is not a folder of {self.shown(data_dir)} "
+                         f"(platforms: {', '.join(dict.fromkeys(known)) or 'none'})")
 
     def report(self, message: str, line: int | None = None) -> list[nodes.Node]:
         """Log a located error and return the error box that takes the table's place."""
@@ -166,12 +180,15 @@ class DfTable(DataDirective):
         missing = [name for name in ("platform", "variant") if name not in self.options]
         if missing:
             raise TableError(f"a family table needs :{missing[0]}:")
+        if not plain_name(self.options["platform"]):
+            self.check_platform(self.options["platform"])
         spec = self.family_catalog().get(self.options["family"])
         data = family_csv(self.options["platform"], self.options["family"],
                           self.options["variant"])
         path = self.data_path(data)
         if not path.is_file() or not self.read_csv(path).rows:
             self.depend_if_present(path)
+            self.check_platform(self.options["platform"])
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         result = self.render_spec(spec.with_data(data), family=self.options["family"])
         for note in spec.notes:

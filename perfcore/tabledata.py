@@ -95,15 +95,31 @@ class Rows:
 
 
 def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
+    """Rows passing every filter; a filter that leaves no row is an error naming it."""
     rows.require([flt.column for flt in filters], "filter column", "filter")
     for flt in filters:
-        rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
-                          if _passes(text, flt)])
+        before = rows
+        rows = rows.take([i for i, (text, line) in
+                          enumerate(zip(rows.values(flt.column), rows.lines, strict=True))
+                          if _passes(text, flt, rows.path, line)])
+        if before.records and not rows.records:
+            raise SpecMismatch(rows.path, 0, _no_match(flt, before), key="filter")
     return rows
 
 
-def _passes(text: object, flt: RowFilter) -> bool:
+def _no_match(flt: RowFilter, rows: Rows) -> str:
+    values = list(dict.fromkeys(str(value).strip() for value in rows.values(flt.column)))
+    shown = ", ".join(repr(value) for value in values[:8]) + (", ..." if len(values) > 8 else "")
+    return (f"filter {flt.text!r} matches no row of {rows.path} ({len(rows.records)} rows "
+            f"reach it; {flt.column} has {shown})")
+
+
+def _passes(text: object, flt: RowFilter, path: str, line: int) -> bool:
     left, right = parse_number(text), parse_number(flt.value)
+    if flt.op not in ("==", "!="):
+        _check_ordered(text, left, right, flt, path, line)
+        if left is None:
+            return False  # a blank or n/a cell has no value to compare
     if left is not None and right is not None:
         pair: tuple = (left, right)
     else:
@@ -113,6 +129,17 @@ def _passes(text: object, flt: RowFilter) -> bool:
         "<": pair[0] < pair[1], "<=": pair[0] <= pair[1],
         ">": pair[0] > pair[1], ">=": pair[0] >= pair[1],
     }[flt.op]
+
+
+def _check_ordered(text: object, left: float | None, right: float | None, flt: RowFilter,
+                   path: str, line: int) -> None:
+    """``<``, ``>``, ... compare numbers: a word on either side is an error, not "no match"."""
+    if right is None:
+        raise SpecMismatch(path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                    f"{flt.value!r} is not a number", key="filter")
+    if left is None and not is_missing(text):
+        raise DataFileError(path, line, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                        f"{flt.column} is {str(text)!r} here")
 
 
 def throughput_values(rows: Rows, column: str) -> list[float]:
@@ -157,14 +184,18 @@ def add_cost(
             continue
         used.add((entry.region, price.read))
         costs.append(cost_per_million(per_second, price.rate))
-    report.cost_note = _cost_note(label, pricing, catalog.currency, used)
+    if rows.records:  # an empty table has no cost to explain
+        report.cost_note = _cost_note(label, pricing, catalog, used)
     return rows.with_column(label, costs), report
 
 
-def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
+def _cost_note(label: str, pricing: str, catalog: PriceCatalog,
+               used: set[tuple[str, str]]) -> str:
     basis = rate_basis(used)
+    currency = catalog.currency
     if basis is None:
-        return f"{label}: no row of this table has any {pricing} price."
+        return (f"{label}: n/a in every row; {catalog.path} has no {pricing} price for any "
+                "instance of this table.")
     return f"{label}: {pricing} hourly rate ({currency}), {basis.replace('read', 'prices read')}."
 
 
@@ -202,10 +233,22 @@ def peak_position(values: list[object]) -> int | None:
     return best
 
 
+def _peak_row(rows: Rows, column: str) -> int | None:
+    position = peak_position(rows.values(column))
+    if position is None and rows.records:
+        raise SpecMismatch(rows.path, 0, f"peak column {column!r} has no number in any shown "
+                                         f"row of {rows.path} (peak marks the highest number)",
+                           key="peak")
+    return position
+
+
 def build_table(
     csv: CsvText, spec: TableSpec, catalog: PriceCatalog | None = None
 ) -> BuiltTable:
     """Everything a declarative df-table shows, from the CSV text, the spec and the prices."""
+    if not csv.rows:
+        raise DataFileError(csv.path, 0, "has a header but no data rows (the table would be "
+                                         "empty)")
     rows = apply_filters(Rows.from_csv(csv), spec.filters)
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     formats = dict(spec.formats)
@@ -223,7 +266,7 @@ def build_table(
     rows = sort_rows(rows, spec.sort)
     report.columns = tuple(columns)
     report.row_lines = list(rows.lines)
-    report.peak_row = peak_position(rows.values(spec.peak)) if spec.peak else None
+    report.peak_row = _peak_row(rows, spec.peak) if spec.peak else None
     report.rows = _cells(rows, columns, formats, spec, label, report)
     return report
 
