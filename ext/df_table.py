@@ -141,10 +141,11 @@ class DataDirective(SphinxDirective):
 class DfTable(DataDirective):
     has_content = True
     option_spec: ClassVar[dict[str, Any]] = {
-        "header-rows": directives.nonnegative_int,  # accepted for seed-002 bodies
-        "family": directives.unchanged_required,
-        "platform": directives.unchanged_required,
-        "variant": lambda arg: directives.choice(arg, tuple(VARIANTS)),
+        # all checked in run(), so a bad value leaves an error box (docutils' converters don't)
+        "header-rows": directives.unchanged,  # accepted for seed-002 bodies
+        "family": directives.unchanged,
+        "platform": directives.unchanged,
+        "variant": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -157,7 +158,23 @@ class DfTable(DataDirective):
         except (YamlError, DataFileError) as err:
             return self.report(str(err))
 
+    def _check_options(self) -> None:
+        for name in ("family", "platform", "variant"):
+            if name in self.options and not (self.options[name] or "").strip():
+                raise TableError(f":{name}: needs a value")
+        variant = self.options.get("variant")
+        if variant is not None and variant.strip() not in VARIANTS:
+            raise TableError(f":variant: must be one of {', '.join(VARIANTS)}, got {variant!r}")
+        rows = (self.options.get("header-rows") or "1").strip()
+        if rows != "1":
+            raise TableError(f":header-rows: must be 1 (the DataFrame's column names), "
+                             f"got {rows!r}")
+        if "family" not in self.options and {"platform", "variant"} & set(self.options):
+            raise TableError(":platform: and :variant: go with :family: (a family table)")
+
     def _run(self) -> list[nodes.Node]:
+        self._check_options()
+        self.options = {name: (value or "").strip() for name, value in self.options.items()}
         if "family" in self.options:
             return self._run_family()
         body = "\n".join(self.content)
@@ -201,8 +218,6 @@ class DfTable(DataDirective):
         return box
 
     def _run_code(self, body: str) -> list[nodes.Node]:
-        if self.options.get("header-rows", 1) != 1:
-            raise TableError(":header-rows: must be 1 (the DataFrame's column names)")
         if not self.config.df_table_allow_code:
             raise TableError(
                 "this body is pandas code, which runs only when conf.py sets "
@@ -213,7 +228,8 @@ class DfTable(DataDirective):
 
         page_dir = Path(self.env.doc2path(self.env.docname)).parent
         result = run_table_code(body, page_dir, self.get_source_info()[0],
-                                self.content_offset, self.shown)
+                                self.content_offset, self.shown,
+                                timeout=float(self.config.df_table_code_timeout))
         for path in result.files_read:
             self.depend_if_present(path)
         if result.error:
@@ -226,6 +242,8 @@ def setup_df_table(app: Sphinx, cache: FileCache) -> None:
                          description="directory of data CSVs and catalogs (default: srcdir)")
     app.add_config_value("df_table_allow_code", False, "env", types=frozenset({bool}),
                          description="run pandas-code df-table bodies (compatibility form)")
+    app.add_config_value("df_table_code_timeout", 5.0, "env", types=frozenset({int, float}),
+                         description="seconds a compatibility-form body may run (0: no limit)")
     app.add_config_value("df_table_display_root", "", "", types=frozenset({str}),
                          description="paths in messages are relative to this (default: confdir)")
     app.add_directive("df-table", type("DfTable", (DfTable,), {"cache": cache}))

@@ -153,11 +153,13 @@ def spec_from_node(node: yaml.Node, where: str, allowed: dict[str, str]) -> Tabl
 def _convert(key: str, node: yaml.Node, where: str) -> object:
     try:
         if key in ("columns",):
-            return tuple(string_list(node, where, key))
+            return _distinct(string_list(node, where, key), where, line_of(node), key)
         if key == "notes":
             return tuple(string_list(node, where, key))
         if key == "sort":
-            return tuple(_sort_key(text) for text in string_list(node, where, key))
+            keys = tuple(_sort_key(text) for text in string_list(node, where, key))
+            _distinct([sort_key.column for sort_key in keys], where, line_of(node), key)
+            return keys
         if key == "filter":
             texts = string_list(node, where, key)
             return tuple(_filter(text, where, line_of(node)) for text in texts)
@@ -168,6 +170,16 @@ def _convert(key: str, node: yaml.Node, where: str) -> object:
         raise
     except YamlError as err:
         raise SpecError(where, err.line, err.message) from None
+
+
+def _distinct(names: list[str], where: str, line: int, key: str) -> tuple[str, ...]:
+    """A list of column names: not empty, each name once."""
+    if not names:
+        raise SpecError(where, line, f"{key} is empty (leave the key out for the default)")
+    seen = [name for position, name in enumerate(names) if name in names[:position]]
+    if seen:
+        raise SpecError(where, line, f"{key} names column {seen[0]!r} twice")
+    return tuple(names)
 
 
 def _sort_key(text: str) -> SortKey:

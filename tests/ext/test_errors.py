@@ -109,8 +109,8 @@ CASES = {
         ["errors.rst:4: ERROR: df-table: a family table needs :variant: [df_table.error]"]),
     "code_header_rows": (
         {}, ".. df-table::\n   :header-rows: 2\n\n   df = pd.read_csv('data/models.csv')\n",
-        ["errors.rst:4: ERROR: df-table: :header-rows: must be 1 (the DataFrame's column names) "
-         "[df_table.error]"]),
+        ["errors.rst:4: ERROR: df-table: :header-rows: must be 1 (the DataFrame's column names), "
+         "got '2' [df_table.error]"]),
     "cell_markup": (
         {"data/m.csv": "Model,Scripts\nbert,:nope:`x`\n"}, ".. df-table::\n\n   data: m.csv\n",
         ['data/m.csv:2: ERROR: Unknown interpreted text role "nope". [docutils]']),
