@@ -64,7 +64,7 @@ def table_nodes(
             contents = []
             for cell in row:
                 index += 1
-                inline, problems = _cell_nodes(state, cell, index)
+                inline, problems = _cell_nodes(state, cell, index, f"{source}:{line}")
                 messages.extend(problems)
                 contents.append(inline)
             row_node = _row(contents, source=source, line=line)
@@ -75,7 +75,7 @@ def table_nodes(
 
 
 def _cell_nodes(
-    state: RSTState, cell: Cell, lineno: int
+    state: RSTState, cell: Cell, lineno: int, where: str
 ) -> tuple[list[nodes.Node], list[nodes.Node]]:
     if cell.explanation:
         inline: list[nodes.Node] = [
@@ -86,10 +86,9 @@ def _cell_nodes(
         inline, problems = state.inline_text(cell.text, lineno)
         unsafe = unsafe_target(inline)
         if unsafe is not None:
-            source, line = state.state_machine.get_source_and_line(lineno)
             logger.warning("cell shown as text: %s; a link from data may only point to "
                            "http(s) or a relative address", unsafe,
-                           location=f"{source}:{line}", type="df_table", subtype="unsafe_link")
+                           location=where, type="df_table", subtype="unsafe_link")
             inline = [nodes.Text(cell.text)]
     else:
         inline, problems = [nodes.Text(cell.text)], []

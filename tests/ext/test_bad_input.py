@@ -117,7 +117,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
          "address [df_table.unsafe_link]"]),
     "javascript_link_disguised": (
         ".. df-table::\n\n   data: js2.csv\n",
-        ["data/js2.csv:2: WARNING: cell shown as text: link target 'JaVa\tScript:alert(1)' is "
+        ["data/js2.csv:2: WARNING: cell shown as text: link target 'JaVaScript:alert(1)' is "
          "not http(s) or relative; a link from data may only point to http(s) or a relative "
          "address [df_table.unsafe_link]"]),
     "raw_role_from_data": (  # own: a role the page defines must not let data emit raw HTML
