@@ -36,7 +36,8 @@ ROW = {
 
 PRICE_NOTES = {"on-demand": "fixture rates"}
 PAGE_ROW = {**ROW, "model": 'bert "base" <b>'}  # the model EXPLORER_PAGE asks for
-PROVIDER = f"def rows(app):\n    return {{'rows': [{PAGE_ROW!r}], 'price_notes': {PRICE_NOTES!r}}}\n"
+PROVIDER = (f"def rows(app):\n    return {{'rows': [{PAGE_ROW!r}], "
+            f"'price_notes': {PRICE_NOTES!r}}}\n")
 
 
 def make_site(tmp_path: Path, pages: dict[str, str], conf: str = "") -> Path:

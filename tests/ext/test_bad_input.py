@@ -220,3 +220,32 @@ def test_unsafe_links_render_as_text_and_safe_ones_stay_links(built):
     assert '<a class="reference external" href="https://example.com/y">ok</a>' in html
     assert 'href="other.html"' in html
     assert "<b>x</b>" not in site.html("raw_role_from_data")
+
+
+LOOPS = {
+    "plain_loop": ("df = pd.read_csv('throughput_data_encoder.csv')\nwhile True:\n    pass\n",
+                   range(7, 9)),
+    "swallowing_loop": ("df = pd.read_csv('throughput_data_encoder.csv')\nwhile True:\n"
+                        "    try:\n        sum(range(10**6))\n    except Exception:\n"
+                        "        pass\n", range(7, 12)),
+}
+
+
+@pytest.mark.parametrize("case", list(LOOPS))
+def test_compat_code_that_never_ends_is_stopped_at_its_line(compat_site, case):
+    """Issue 9: an infinite loop in compatibility code used to hang make html."""
+    import time
+
+    code, loop_lines = LOOPS[case]
+    body = "".join(f"   {text}\n" for text in code.splitlines())
+    compat_site.write("trn1/encoder.rst", HEADER + ".. df-table::\n\n" + body)
+    started = time.monotonic()
+    compat_site.build(df_table_code_timeout=0.5)
+    assert time.monotonic() - started < 30
+    [warning] = compat_site.warning_lines()
+    page, line, message = warning.split(":", 2)
+    assert (page, int(line) in loop_lines) == ("trn1/encoder.rst", True)  # a line of the loop
+    assert message == (
+        " ERROR: df-table: the table code ran longer than 0.5 s and was stopped "
+        "(df_table_code_timeout in conf.py sets the limit) [df_table.error]")
+    assert '<div class="df-table-error admonition error">' in compat_site.html("trn1/encoder")
