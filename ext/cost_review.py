@@ -145,11 +145,14 @@ class CostReviewDirective(DataDirective):
 
     def price_notes(self, catalog: PriceCatalog, rows: list[CostRow],
                     pricing: list[str]) -> list[nodes.Node]:
-        result = []
+        result: list[nodes.Node] = []
+        if not rows:  # nothing shown, so no cost to explain
+            return result
         for model in pricing:
             note = price_note(catalog, model, (row.instance for row in rows))
             text = (f"Cost per 1M ({model}) uses the {note}." if note
-                    else f"No shown configuration has any {model} price.")
+                    else f"Cost per 1M ({model}) is n/a in every shown configuration: "
+                         f"{catalog.path} has no {model} price for any of their instances.")
             result.append(nodes.paragraph(text, text, classes=["df-table-cost-note"]))
         return result
 

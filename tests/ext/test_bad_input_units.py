@@ -35,3 +35,92 @@ def test_bom_and_crlf_csv_reads_like_a_plain_one(tmp_path):
     assert csv.columns == ("Model", "Inst. Type")
     assert csv.rows == (("bert", "inf2.xlarge"), ("x", "y"))
     assert csv.lines == (2, 4)
+
+
+# -- table logic: cost notes, filters, sweeps (no Sphinx) ------------------------------------
+
+PRICES = """\
+schema_version: 1
+instances:
+  inf2.xlarge:
+    region: us-east-1
+    prices:
+      on-demand: {rate: 0.7582, read: 2026-11-22}
+"""
+
+
+def _csv(tmp_path: Path, text: str):
+    return _read(tmp_path, text.encode())
+
+
+def test_cost_note_says_why_every_cost_is_na_and_an_empty_table_has_none(tmp_path):
+    from perfcore.prices import parse_price_catalog
+    from perfcore.tabledata import Rows, add_cost, build_table
+    from perfcore.tablespec import parse_spec
+
+    catalog = parse_price_catalog(PRICES, "data/prices.yaml")
+    spec = parse_spec("data: t.csv\npricing: on-demand\nthroughput: T")
+    csv = _csv(tmp_path, "Model,Inst. Type,T\nbert,trn9.huge,10\n")
+    table = build_table(csv, spec, catalog)
+    assert table.cost_note == ("Cost per 1M inferences: n/a in every row; data/prices.yaml has "
+                               "no on-demand price for any instance of this table.")
+    empty = Rows.from_csv(csv).take([])
+    _, report = add_cost(empty, spec, catalog, "Cost per 1M inferences")
+    assert report.cost_note is None
+
+
+def test_blank_cells_never_pass_an_ordered_filter(tmp_path):
+    from perfcore.tabledata import Rows, apply_filters
+    from perfcore.tablespec import parse_spec
+
+    csv = _csv(tmp_path, "Model,T\na,5\nb,\nc,n/a\nd,7\n")
+    rows = apply_filters(Rows.from_csv(csv), parse_spec("data: t.csv\nfilter: T > 1").filters)
+    assert [record["Model"] for record in rows.records] == ["a", "d"]
+
+
+def test_sweep_ok_with_text_value_is_an_error(tmp_path):
+    from perfcore.sweep import build_sweep, parse_sweep_spec
+
+    csv = _csv(tmp_path, "Batch Size,Engine,Data Type,T,L,Status\n1,HF,fp32,5,,ok\n")
+    with pytest.raises(DataFileError) as err:
+        build_sweep(csv, parse_sweep_spec("data: t.csv\nvalue: T\nalso: L"))
+    assert str(err.value) == "data/t.csv:2: Status is ok but L is empty (expected a number)"
+
+
+@pytest.mark.parametrize(("target", "safe"), [
+    ("https://example.com/x", True), ("HTTP://example.com", True), ("other.html#a", True),
+    ("../b/c.html", True), ("//cdn.example.com/x", True), ("javascript:alert(1)", False),
+    ("JavaScript:alert(1)", False), ("java\tscript:alert(1)", False),
+    (" \x01javascript:x", False), ("data:text/html,<b>", False), ("vbscript:x", False),
+    ("mailto:a@b.c", False),
+])
+def test_only_http_and_relative_targets_are_safe(target, safe):
+    from ext.render import safe_target
+
+    assert safe_target(target) is safe
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("data: x.csv", None),
+    ("just words", None),
+    ("df = pd.read_csv('x.csv'", (1, "the body looks like pandas code but is not valid "
+                                     "Python: '(' was never closed")),
+    ("frame = pd.read_csv('x.csv')", (1, "the body is Python code but never assigns 'df' "
+                                          "(compatibility code must leave the table's "
+                                          "DataFrame in df)")),
+])
+def test_code_bodies_say_what_is_wrong(body, problem):
+    from perfcore.tablespec import code_problem
+
+    assert code_problem(body) == problem
+
+
+def test_spec_lines_are_page_lines():
+    from perfcore.tablespec import SpecError, parse_spec
+
+    spec = parse_spec("data: x.csv\ncolumns: [a]", first_line=20)
+    assert spec.key_lines == {"data": 20, "columns": 21}
+    with pytest.raises(SpecError) as err:
+        parse_spec("data: x.csv\ndata: y.csv", first_line=20)
+    assert (err.value.line, err.value.message) == (
+        21, "the table spec: duplicate entry 'data' (first given on line 20)")
