@@ -91,9 +91,11 @@ class DataDirective(SphinxDirective):
         data_dir = Path(self.config.df_table_data_dir)
         if plain_name(platform) and self.data_path(platform).is_dir():
             return
-        known = sorted(path.parent.name for path in data_dir.glob("*/*.csv"))
+        known = sorted(path.name for path in data_dir.iterdir()
+                       if path.is_dir() and plain_name(path.name))
         raise TableError(f":platform: {platform!r} is not a folder of {self.shown(data_dir)} "
-                         f"(platforms: {', '.join(dict.fromkeys(known)) or 'none'})")
+                         f"(folders: {', '.join(known) or 'none'}; a platform without results "
+                         "yet needs its folder)")
 
     def report(self, message: str, line: int | None = None) -> list[nodes.Node]:
         """Log a located error and return the error box that takes the table's place."""

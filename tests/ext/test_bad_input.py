@@ -38,6 +38,7 @@ FILES = {
     "data/js2.csv": "Model,Link\nx,`c <JaVa\tScript:alert(1)>`_\n",
     "data/raw.csv": "Model,Link\nx,:raw-html:`<b>x</b>`\n",
     "data/quote.csv": 'Model,Link\nx,"open\ny,z\n',
+    "data/trn9/README.md": "Results of trn9 are published here.\n",
     "data/inf2/throughput_data_broken_col.csv": FAMILY_CSV,
     "data/inf2/throughput_data_broken_price.csv": FAMILY_CSV,
 }
@@ -68,7 +69,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "platform_typo": (
         ".. perf-family:: encoder\n   :platform: inf3\n",
         ["platform_typo.rst:4: ERROR: perf-family: :platform: 'inf3' is not a folder of data "
-         "(platforms: a100, inf2) [df_table.error]"]),
+         "(folders: a100, inf2, trn9; a platform without results yet needs its folder) "
+         "[df_table.error]"]),
     "sweep_ok_without_value": (
         ".. perf-sweep::\n\n   data: sw.csv\n   value: T\n",
         ["sweep_ok_without_value.rst:4: ERROR: perf-sweep: data/sw.csv:2: Status is ok but T "
@@ -148,7 +150,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "own_platform_path": (
         ".. perf-family:: encoder\n   :platform: ../data\n",
         ["own_platform_path.rst:4: ERROR: perf-family: :platform: '../data' is not a folder of "
-         "data (platforms: a100, inf2) [df_table.error]"]),
+         "data (folders: a100, inf2, trn9; a platform without results yet needs its folder) "
+         "[df_table.error]"]),
     "own_platform_without_family": (
         ".. df-table::\n   :platform: inf2\n\n   data: bi.csv\n",
         ["own_platform_without_family.rst:4: ERROR: df-table: :platform: and :variant: go with "
@@ -161,6 +164,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ".. perf-sweep::\n\n   data: sw_status.csv\n   value: T\n",
         ["own_sweep_empty_status.rst:4: ERROR: perf-sweep: data/sw_status.csv:2: Status is "
          "empty (expected ok, or what stopped the run: oom, failed, ...) [df_table.error]"]),
+    "own_platform_without_results_yet": (  # not an error: the folder says it is planned
+        ".. perf-family:: encoder\n   :platform: trn9\n", []),
     "own_filter_ordered_ok": (  # not an error: a working numeric filter, for contrast
         SPEC + "   filter: Batch Size >= 2\n", []),
 }
@@ -211,6 +216,11 @@ def test_no_case_leaks_into_other_pages(built):
     site, _, _ = built
     claimed = {line for name in CASES for line in _case_lines(site, name)}
     assert [line for line in site.warning_lines() if line not in claimed] == []
+
+
+def test_a_planned_platform_says_no_results_yet(built):
+    site, _, _ = built
+    assert "No published results yet." in site.html("own_platform_without_results_yet")
 
 
 def test_unsafe_links_render_as_text_and_safe_ones_stay_links(built):
