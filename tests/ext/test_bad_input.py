@@ -164,6 +164,14 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ".. perf-sweep::\n\n   data: sw_status.csv\n   value: T\n",
         ["own_sweep_empty_status.rst:4: ERROR: perf-sweep: data/sw_status.csv:2: Status is "
          "empty (expected ok, or what stopped the run: oom, failed, ...) [df_table.error]"]),
+    "own_chart_option_without_value": (  # docutils' "argument required" left no box
+        ".. perf-chart::\n   :kind: pareto\n   :data:\n",
+        ["own_chart_option_without_value.rst:4: WARNING: perf-chart: :data: needs a value "
+         "[perf.chart]"]),
+    "own_diff_option_without_value": (
+        ".. perf-diff::\n   :old:\n   :new: x.jsonl\n",
+        ["own_diff_option_without_value.rst:4: WARNING: perf-diff: :old: needs a value "
+         "[perf.diff]"]),
     "own_platform_without_results_yet": (  # not an error: the folder says it is planned
         ".. perf-family:: encoder\n   :platform: trn9\n", []),
     "own_filter_ordered_ok": (  # not an error: a working numeric filter, for contrast
@@ -216,6 +224,13 @@ def test_no_case_leaks_into_other_pages(built):
     site, _, _ = built
     claimed = {line for name in CASES for line in _case_lines(site, name)}
     assert [line for line in site.warning_lines() if line not in claimed] == []
+
+
+@pytest.mark.parametrize("name", ["own_chart_option_without_value",
+                                  "own_diff_option_without_value"])
+def test_review_directive_option_without_value_leaves_a_box(built, name):
+    site, _, _ = built
+    assert site.html(name).count('<div class="perf-error admonition error">') == 1
 
 
 def test_a_planned_platform_says_no_results_yet(built):
