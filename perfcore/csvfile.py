@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore.errors import DataFileError
+from perfcore.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -35,27 +36,7 @@ class CsvText:
 def read_csv_text(path: str | Path, shown_as: str | None = None) -> CsvText:
     """Read ``path``; errors name ``shown_as`` (default: the path) and the line."""
     shown = shown_as or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DataFileError(shown, 0, "file not found") from None
-    except OSError as err:
-        raise DataFileError(shown, 0, f"cannot read: {err.strerror}") from None
-    return _parse(_decode(data, shown).splitlines(keepends=True), shown)
-
-
-def _decode(data: bytes, shown: str) -> str:
-    """UTF-8 text without a byte-order mark; bad bytes are an error at their line."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise DataFileError(
-            shown, line,
-            f"not UTF-8 text: byte 0x{data[err.start]:02x} at column {column} "
-            "(save the file as UTF-8)",
-        ) from None
+    return _parse(read_text(path, shown).splitlines(keepends=True), shown)
 
 
 def _parse(text_lines: list[str], shown: str) -> CsvText:

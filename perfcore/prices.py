@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from perfcore.errors import DataFileError
+from perfcore.textfile import read_text
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 SUPPORTED_SCHEMA = "1"
@@ -61,11 +63,9 @@ def load_price_catalog(path: str | Path) -> PriceCatalog:
     """Read and validate a price catalog; any problem is a :class:`YamlError` with a line."""
     path = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise YamlError(path, 0, "price catalog not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise YamlError(path, 0, f"cannot read price catalog: {err}") from None
+        text = read_text(path, path, missing="price catalog not found")
+    except DataFileError as err:
+        raise YamlError(err.path, err.line, err.message) from None
     return parse_price_catalog(text, path)
 
 

@@ -124,3 +124,18 @@ def test_spec_lines_are_page_lines():
         parse_spec("data: x.csv\ndata: y.csv", first_line=20)
     assert (err.value.line, err.value.message) == (
         21, "the table spec: duplicate entry 'data' (first given on line 20)")
+
+
+@pytest.mark.parametrize("loader", ["prices", "families"])
+def test_catalog_with_bytes_that_are_not_utf8_names_the_line(tmp_path, loader):
+    """Own case: a families.yaml saved as Latin-1 used to crash the build with a traceback."""
+    from perfcore.families import load_families
+    from perfcore.prices import load_price_catalog
+    from perfcore.yamlfile import YamlError
+
+    path = tmp_path / "catalog.yaml"
+    path.write_bytes(b"schema_version: 1\n# caf\xe9\n")
+    with pytest.raises(YamlError) as err:
+        (load_price_catalog if loader == "prices" else load_families)(path)
+    assert str(err.value) == (f"{path}:2: not UTF-8 text: byte 0xe9 at column 6 "
+                              "(save the file as UTF-8)")
