@@ -21,11 +21,11 @@ from perfcore.yamlfile import YamlError
 
 class PerfFamily(DataDirective):
     required_arguments = 1
-    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged_required}
+    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged}  # checked in run
 
     def run(self) -> list[nodes.Node]:
         family = self.arguments[0]
-        platform = self.options.get("platform")
+        platform = (self.options.get("platform") or "").strip()
         if not platform:
             return self.report("needs :platform: (the data/<platform>/ folder)")
         try:

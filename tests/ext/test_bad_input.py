@@ -172,6 +172,10 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ".. perf-diff::\n   :old:\n   :new: x.jsonl\n",
         ["own_diff_option_without_value.rst:4: WARNING: perf-diff: :old: needs a value "
          "[perf.diff]"]),
+    "own_family_platform_empty": (
+        ".. perf-family:: encoder\n   :platform:\n",
+        ["own_family_platform_empty.rst:4: ERROR: perf-family: needs :platform: (the "
+         "data/<platform>/ folder) [df_table.error]"]),
     "own_platform_without_results_yet": (  # not an error: the folder says it is planned
         ".. perf-family:: encoder\n   :platform: trn9\n", []),
     "own_filter_ordered_ok": (  # not an error: a working numeric filter, for contrast
