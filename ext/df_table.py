@@ -91,7 +91,7 @@ class DataDirective(SphinxDirective):
         data_dir = Path(self.config.df_table_data_dir)
         if plain_name(platform) and self.data_path(platform).is_dir():
             return
-        known = sorted(path.name for path in data_dir.iterdir()
+        known = sorted(path.name for path in (data_dir.iterdir() if data_dir.is_dir() else ())
                        if path.is_dir() and plain_name(path.name))
         raise TableError(f":platform: {platform!r} is not a folder of {self.shown(data_dir)} "
                          f"(folders: {', '.join(known) or 'none'}; a platform without results "

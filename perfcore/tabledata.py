@@ -99,27 +99,40 @@ def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
     rows.require([flt.column for flt in filters], "filter column", "filter")
     for flt in filters:
         before = rows
-        rows = rows.take([i for i, (text, line) in
-                          enumerate(zip(rows.values(flt.column), rows.lines, strict=True))
-                          if _passes(text, flt, rows.path, line)])
+        if flt.op not in ("==", "!="):
+            _check_ordered(flt, rows)
+        rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
+                          if _passes(text, flt)])
         if before.records and not rows.records:
-            raise SpecMismatch(rows.path, 0, _no_match(flt, before), key="filter")
+            raise SpecMismatch(rows.path, 0, f"filter {flt.text!r} matches no row of {rows.path} "
+                                             f"({len(before.records)} rows reach it; "
+                                             f"{_some_values(before, flt.column)})",
+                               key="filter")
     return rows
 
 
-def _no_match(flt: RowFilter, rows: Rows) -> str:
-    values = list(dict.fromkeys(str(value).strip() for value in rows.values(flt.column)))
+def _some_values(rows: Rows, column: str) -> str:
+    values = list(dict.fromkeys(str(value).strip() for value in rows.values(column)))
     shown = ", ".join(repr(value) for value in values[:8]) + (", ..." if len(values) > 8 else "")
-    return (f"filter {flt.text!r} matches no row of {rows.path} ({len(rows.records)} rows "
-            f"reach it; {flt.column} has {shown})")
+    return f"{column} has {shown}"
 
 
-def _passes(text: object, flt: RowFilter, path: str, line: int) -> bool:
+def _check_ordered(flt: RowFilter, rows: Rows) -> None:
+    """``<``, ``>``, ... compare numbers: a word for the value, or a column without any
+    number, is an error rather than a filter that silently matches nothing."""
+    if parse_number(flt.value) is None:
+        raise SpecMismatch(rows.path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                         f"{flt.value!r} is not a number", key="filter")
+    if rows.records and all(parse_number(value) is None for value in rows.values(flt.column)):
+        raise SpecMismatch(rows.path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                         f"{flt.column} holds no number in {rows.path} "
+                                         f"({_some_values(rows, flt.column)})", key="filter")
+
+
+def _passes(text: object, flt: RowFilter) -> bool:
     left, right = parse_number(text), parse_number(flt.value)
-    if flt.op not in ("==", "!="):
-        _check_ordered(text, left, right, flt, path, line)
-        if left is None:
-            return False  # a blank or n/a cell has no value to compare
+    if flt.op not in ("==", "!=") and left is None:
+        return False  # a cell without a number (blank, n/a, oom) is not < or > any number
     if left is not None and right is not None:
         pair: tuple = (left, right)
     else:
@@ -129,17 +142,6 @@ def _passes(text: object, flt: RowFilter, path: str, line: int) -> bool:
         "<": pair[0] < pair[1], "<=": pair[0] <= pair[1],
         ">": pair[0] > pair[1], ">=": pair[0] >= pair[1],
     }[flt.op]
-
-
-def _check_ordered(text: object, left: float | None, right: float | None, flt: RowFilter,
-                   path: str, line: int) -> None:
-    """``<``, ``>``, ... compare numbers: a word on either side is an error, not "no match"."""
-    if right is None:
-        raise SpecMismatch(path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
-                                    f"{flt.value!r} is not a number", key="filter")
-    if left is None and not is_missing(text):
-        raise DataFileError(path, line, f"filter {flt.text!r}: {flt.op} compares numbers, but "
-                                        f"{flt.column} is {str(text)!r} here")
 
 
 def throughput_values(rows: Rows, column: str) -> list[float]:

@@ -56,8 +56,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
          "numbers, but 'one' is not a number [df_table.error]"]),
     "filter_word_cell": (
         SPEC + "   filter: Model > 3\n",
-        ["filter_word_cell.rst:4: ERROR: df-table: data/bi.csv:2: filter 'Model > 3': > "
-         "compares numbers, but Model is 'bert' here [df_table.error]"]),
+        ["filter_word_cell.rst:7: ERROR: df-table: filter 'Model > 3': > compares numbers, "
+         "but Model holds no number in data/bi.csv (Model has 'bert', 'gpt') [df_table.error]"]),
     "header_only": (
         ".. df-table::\n\n   data: empty.csv\n",
         ["header_only.rst:4: ERROR: df-table: data/empty.csv: has a header but no data rows "

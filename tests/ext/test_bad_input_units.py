@@ -69,11 +69,11 @@ def test_cost_note_says_why_every_cost_is_na_and_an_empty_table_has_none(tmp_pat
     assert report.cost_note is None
 
 
-def test_blank_cells_never_pass_an_ordered_filter(tmp_path):
+def test_cells_without_a_number_never_pass_an_ordered_filter(tmp_path):
     from perfcore.tabledata import Rows, apply_filters
     from perfcore.tablespec import parse_spec
 
-    csv = _csv(tmp_path, "Model,T\na,5\nb,\nc,n/a\nd,7\n")
+    csv = _csv(tmp_path, "Model,T\na,5\nb,\nc,n/a\ne,oom\nd,7\n")
     rows = apply_filters(Rows.from_csv(csv), parse_spec("data: t.csv\nfilter: T > 1").filters)
     assert [record["Model"] for record in rows.records] == ["a", "d"]
 
