@@ -135,6 +135,9 @@ def _rows(csv: CsvText, platform: str, table: str, throughput_column: str, unit:
     result = []
     for record, line, value in zip(rows.records, rows.lines, per_second, strict=True):
         instance = str(record["Inst. Type"]).strip()
+        if not instance:
+            raise DataFileError(csv.path, line, "Inst. Type is empty (the instance the cost is "
+                                                "for)")
         costs, no_price = costs_of(instance, value, catalog)
         p50_text = str(record[p50]) if p50 else ""
         p99_text = str(record[p99]) if p99 else ""

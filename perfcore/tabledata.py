@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from perfcore.columns import cost_label, unit_from_column
-from perfcore.cost import cost_per_million
+from perfcore.cost import cost_format, cost_per_million
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
 from perfcore.formats import format_number
@@ -19,8 +19,6 @@ from perfcore.numbers import parse_number
 from perfcore.ordering import is_missing, sort_key
 from perfcore.prices import PriceCatalog, rate_basis
 from perfcore.tablespec import RowFilter, SortKey, TableSpec
-
-DEFAULT_COST_FORMAT = "$sig3"
 
 
 @dataclass
@@ -172,8 +170,12 @@ def add_cost(
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     used: set[tuple[str, str]] = set()
     costs: list[object] = []
-    for instance, per_second in zip(rows.values(spec.instance), throughput, strict=True):
+    for instance, per_second, line in zip(rows.values(spec.instance), throughput, rows.lines,
+                                          strict=True):
         instance = str(instance)
+        if not instance.strip():
+            raise DataFileError(rows.path, line, f"{spec.instance} is empty (the instance the "
+                                                 "cost is for)")
         entry = catalog.lookup(instance)
         price = entry.prices.get(pricing) if entry else None
         if entry is None or price is None:
@@ -259,7 +261,7 @@ def build_table(
         if catalog is None:
             raise ValueError("a priced table needs a price catalog")
         label = cost_label(spec.unit or unit_from_column(spec.throughput or "") or "inferences")
-        formats.setdefault(label, DEFAULT_COST_FORMAT)
+        formats.setdefault(label, cost_format(catalog.currency))
         rows, report = add_cost(rows, spec, catalog, label)
     columns = list(spec.columns or rows.columns)
     rows.require(columns, "column", "columns")

@@ -139,3 +139,31 @@ def test_catalog_with_bytes_that_are_not_utf8_names_the_line(tmp_path, loader):
         (load_price_catalog if loader == "prices" else load_families)(path)
     assert str(err.value) == (f"{path}:2: not UTF-8 text: byte 0xe9 at column 6 "
                               "(save the file as UTF-8)")
+
+
+def test_a_cost_in_another_currency_is_never_shown_with_a_dollar_sign(tmp_path):
+    """Own case: ``currency: EUR`` used to show costs as ``$...``."""
+    from perfcore.prices import parse_price_catalog
+    from perfcore.tabledata import build_table
+    from perfcore.tablespec import parse_spec
+
+    catalog = parse_price_catalog(PRICES.replace("instances:", "currency: EUR\ninstances:"),
+                                  "data/prices.yaml")
+    spec = parse_spec("data: t.csv\npricing: on-demand\nthroughput: T")
+    table = build_table(_csv(tmp_path, "Model,Inst. Type,T\nbert,inf2.xlarge,100\n"), spec,
+                        catalog)
+    assert table.rows[0][-1].text == "2.11 EUR"
+    assert table.cost_note.startswith("Cost per 1M inferences: on-demand hourly rate (EUR)")
+
+
+def test_an_empty_instance_cell_in_a_priced_table_names_its_line(tmp_path):
+    """Own case: it used to warn about a missing price for instance ''."""
+    from perfcore.prices import parse_price_catalog
+    from perfcore.tabledata import build_table
+    from perfcore.tablespec import parse_spec
+
+    spec = parse_spec("data: t.csv\npricing: on-demand\nthroughput: T")
+    csv = _csv(tmp_path, "Model,Inst. Type,T\nbert,inf2.xlarge,100\ngpt, ,5\n")
+    with pytest.raises(DataFileError) as err:
+        build_table(csv, spec, parse_price_catalog(PRICES, "data/prices.yaml"))
+    assert str(err.value) == "data/t.csv:3: Inst. Type is empty (the instance the cost is for)"
