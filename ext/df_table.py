@@ -21,7 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 from ext.filecache import FileCache
 from ext.missing_files import note_missing_file
 from ext.price_age import note_prices_used
-from ext.render import error_box, shown_path, table_nodes
+from ext.render import error_box, shown_path, table_nodes, unsafe_target
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
@@ -211,12 +211,17 @@ class DfTable(DataDirective):
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         result = self.render_spec(spec.with_data(data), family=self.options["family"])
         for note in spec.notes:
-            result.append(self._note_box(note))
+            result.append(self._note_box(note, spec))
         return result
 
-    def _note_box(self, text: str) -> nodes.Node:
+    def _note_box(self, text: str, spec: TableSpec) -> nodes.Node:
         box = nodes.note()
         box.extend(self.parse_text_to_nodes(text))
+        unsafe = unsafe_target(box.children)
+        if unsafe is not None:
+            where = self.shown(self.data_path("families.yaml"))
+            raise TableError(f"{where}:{spec.key_lines.get('notes', 0)}: family "
+                             f"{self.options['family']}: notes: {unsafe}")
         return box
 
     def _run_code(self, body: str) -> list[nodes.Node]:

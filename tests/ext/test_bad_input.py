@@ -21,6 +21,9 @@ BROKEN_FAMILIES = """\
     title: Broken
     throughput: Throughput (inference/sec)
     columns: [Model, Nope]
+  broken_note:
+    title: Broken note
+    notes: ["See `this <javascript:alert(1)>`_."]
   broken_price:
     title: Broken price
     throughput: Throughput (inference/sec)
@@ -40,6 +43,7 @@ FILES = {
     "data/quote.csv": 'Model,Link\nx,"open\ny,z\n',
     "data/trn9/README.md": "Results of trn9 are published here.\n",
     "data/inf2/throughput_data_broken_col.csv": FAMILY_CSV,
+    "data/inf2/throughput_data_broken_note.csv": FAMILY_CSV,
     "data/inf2/throughput_data_broken_price.csv": FAMILY_CSV,
 }
 BYTES = {"data/latin.csv": b"Model,Link\nx,y\ncaf\xe9,z\n"}
@@ -91,6 +95,11 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ["family_unknown_pricing.rst:4: ERROR: df-table: data/families.yaml:{pricing}: family "
          "broken_price: pricing model 'spot' is not in data/prices.yaml (it has: on-demand, "
          "ri-effective) [df_table.error]"]),
+    "own_family_note_link": (  # families.yaml notes are reST: the same link rule as cells
+        ".. perf-family:: broken_note\n   :platform: inf2\n",
+        ["own_family_note_link.rst:4: ERROR: df-table: data/families.yaml:{notes}: family "
+         "broken_note: notes: link target 'javascript:alert(1)' is not http(s) or relative "
+         "[df_table.error]"]),
     "code_syntax_error": (
         ".. df-table::\n\n   x = 1\n   df = pd.read_csv('x.csv'\n",
         ["code_syntax_error.rst:7: ERROR: df-table: the body looks like pandas code but is not "
@@ -201,8 +210,8 @@ def built(tmp_path_factory):
     app = site.build()
     lines = families.read_text().splitlines()
     where = {key: next(i for i, line in enumerate(lines, 1)
-                       if line.strip().startswith(f"{key}:") and i > len(lines) - 9)
-             for key in ("columns", "pricing")}
+                       if line.strip().startswith(f"{key}:") and i > len(lines) - 12)
+             for key in ("columns", "pricing", "notes")}
     return site, app, where
 
 
