@@ -88,7 +88,7 @@ def looks_like_code(body: str) -> bool:
     return any(
         isinstance(node, ast.Assign)
         and any(isinstance(target, ast.Name) and target.id == "df" for target in node.targets)
-        for node in tree.body
+        for node in ast.walk(tree)
     )
 
 
@@ -216,3 +216,8 @@ def _check_consistency(spec: TableSpec, where: str) -> None:
     if spec.pricing and not spec.throughput:
         raise SpecError(where, spec.key_lines["pricing"],
                         "'pricing' needs 'throughput' (the column the cost is computed from)")
+    for key in ("unit", "prices"):
+        if key in spec.key_lines and not spec.pricing:
+            raise SpecError(where, spec.key_lines[key],
+                            f"'{key}' is used only with 'pricing' (the cost column); add "
+                            "'pricing' or remove it")

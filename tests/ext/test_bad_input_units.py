@@ -167,3 +167,21 @@ def test_an_empty_instance_cell_in_a_priced_table_names_its_line(tmp_path):
     with pytest.raises(DataFileError) as err:
         build_table(csv, spec, parse_price_catalog(PRICES, "data/prices.yaml"))
     assert str(err.value) == "data/t.csv:3: Inst. Type is empty (the instance the cost is for)"
+
+
+@pytest.mark.parametrize("key", ["unit: tokens", "prices: other.yaml"])
+def test_cost_keys_without_pricing_are_an_error(key):
+    """Own case: 'unit' or 'prices' without 'pricing' did nothing, silently."""
+    from perfcore.tablespec import SpecError, parse_spec
+
+    with pytest.raises(SpecError) as err:
+        parse_spec(f"data: x.csv\n{key}", first_line=6)
+    name = key.split(":")[0]
+    assert (err.value.line, err.value.message) == (
+        7, f"'{name}' is used only with 'pricing' (the cost column); add 'pricing' or remove it")
+
+
+def test_code_assigning_df_inside_a_block_is_code():
+    from perfcore.tablespec import looks_like_code
+
+    assert looks_like_code("if True:\n    df = pd.read_csv('x.csv')")
