@@ -27,7 +27,13 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ext.release_diff import InputError, add_data_dir_config, error_node, find_input
+from ext.release_diff import (
+    InputError,
+    add_data_dir_config,
+    check_values,
+    error_node,
+    find_input,
+)
 from perfcore import charts, diff
 from perfcore.atomic import write_atomic
 from perfcore.columns import columns_with, cost_label, unit_from_column
@@ -84,28 +90,30 @@ class PerfChart(SphinxDirective):
 
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "kind": directives.unchanged_required,  # checked in run() for a visible error
-        "data": directives.unchanged_required,
+        # every value is checked in run(), for a visible error box (docutils' check has none)
+        "kind": directives.unchanged,
+        "data": directives.unchanged,
         "title": directives.unchanged,
         "alt": directives.unchanged,
-        "model": directives.unchanged_required,
-        "group-column": directives.unchanged_required,
-        "label-columns": directives.unchanged_required,
-        "throughput-column": directives.unchanged_required,
-        "latency-column": directives.unchanged_required,
-        "cost-column": directives.unchanged_required,
-        "instance-column": directives.unchanged_required,
-        "prices": directives.unchanged_required,
-        "pricing-model": directives.unchanged_required,
-        "x-column": directives.unchanged_required,
-        "columns": directives.unchanged_required,
-        "throughput-label": directives.unchanged_required,
-        "latency-label": directives.unchanged_required,
+        "model": directives.unchanged,
+        "group-column": directives.unchanged,
+        "label-columns": directives.unchanged,
+        "throughput-column": directives.unchanged,
+        "latency-column": directives.unchanged,
+        "cost-column": directives.unchanged,
+        "instance-column": directives.unchanged,
+        "prices": directives.unchanged,
+        "pricing-model": directives.unchanged,
+        "x-column": directives.unchanged,
+        "columns": directives.unchanged,
+        "throughput-label": directives.unchanged,
+        "latency-label": directives.unchanged,
         "class": directives.class_option,
     }
 
     def run(self) -> list[nodes.Node]:
         try:
+            check_values(self.options, optional=("title", "alt"))
             kind = self.options.get("kind", "").strip()
             if kind not in KINDS:
                 got = f", got {kind!r}" if kind else ""

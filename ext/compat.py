@@ -13,10 +13,16 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import signal
+import sys
+import threading
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -112,10 +118,72 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+class CodeTimeout(BaseException):
+    """The body ran past its time limit (a BaseException, so ``except Exception`` in it
+    cannot swallow it)."""
+
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+@contextmanager
+def time_limit(source: str, seconds: float) -> Iterator[None]:
+    """Stop code compiled from ``source`` after ``seconds`` (0 or less: no limit).
+
+    A trace function on the body's own frames checks the clock at each line, so a loop
+    in the body stops at the line it was on (library code runs untraced, at full speed).
+    In the main thread a timer signal backs it up, for a body that swallows the first stop.
+    """
+    if seconds <= 0:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        if event == "line" and time.monotonic() > deadline:
+            raise CodeTimeout(frame.f_lineno)
+        return local
+
+    def calls(frame: FrameType, event: str, arg: object) -> Any:
+        return local if frame.f_code.co_filename == source else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        with _alarm(seconds + 1.0):
+            yield
+    finally:
+        sys.settrace(previous)
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise CodeTimeout(None)
+
+    old_handler = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+
+
 def run_table_code(
-    body: str, page_dir: Path, source: str, first_line: int, shown: Callable[[Path], str]
+    body: str, page_dir: Path, source: str, first_line: int, shown: Callable[[Path], str],
+    timeout: float = 5.0,
 ) -> CodeResult:
-    """Run ``body`` (first line = page line ``first_line + 1``); never raises for its errors."""
+    """Run ``body`` (first line = page line ``first_line + 1``); never raises for its errors.
+
+    The body runs for at most ``timeout`` seconds (``df_table_code_timeout``).
+    """
     result = CodeResult()
     texts: dict[str, dict[Any, object]] = {}
     namespace = {"pd": PagePandas(page_dir, shown, result, texts), "np": np,
@@ -123,7 +191,13 @@ def run_table_code(
     tree = ast.parse(body)
     ast.increment_lineno(tree, first_line)
     try:
-        exec(compile(tree, source, "exec"), namespace)  # opt-in compatibility form only
+        with time_limit(source, timeout):
+            exec(compile(tree, source, "exec"), namespace)  # opt-in compatibility form only
+    except CodeTimeout as err:
+        result.error = (f"the table code ran longer than {timeout:g} s and was stopped "
+                        "(df_table_code_timeout in conf.py sets the limit)")
+        result.error_line = err.line or _line_in(err, source)
+        return result
     except DataFileError as err:
         result.error, result.error_line = str(err), _line_in(err, source)
         return result

@@ -36,6 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 from sphinx.writers.html5 import HTML5Translator
 
+from ext.render import error_box
 from perfcore.atomic import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -210,11 +211,32 @@ def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     used_on = getattr(app.env, "cost_explorer_docs", set())
     if used_on or app.config.cost_explorer_rows_provider is not None:
         try:
-            _export_from_provider(app)
+            path = _export_from_provider(app)
+            check_page_options(app, sorted(used_on), json.loads(path.read_text("utf-8")))
         except ExtensionError as error:
             # one clear line (a strict build fails on it) rather than Sphinx's crash report
             logger.error("%s; %s not written", error.message, COST_JSON_URI,
                          type="cost_explorer", subtype="export")
+
+
+def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, Any]) -> None:
+    """A page's ``:model:`` / ``:pricing:`` must name something the exported data has.
+
+    Checked once the JSON is written (the rows come from every CSV, not from the page);
+    the explorer on the page also says so in place (``cost-explorer.js``).
+    """
+    if not payload["rows"]:
+        return  # the explorer says so on the page; a missing provider is already a warning
+    known = {"model": sorted({row["model"] for row in payload["rows"]}, key=str.lower),
+             "pricing": list(payload["pricing_models"])}
+    for docname in docnames:
+        for node in app.env.get_doctree(docname).findall(cost_explorer):
+            for key, names in known.items():
+                value = node["explorer_options"].get(key)
+                if value is not None and value not in names:
+                    logger.error("cost-explorer: :%s: %r names nothing in %s (it has: %s)",
+                                 key, value, COST_JSON_URI, ", ".join(names) or "no rows",
+                                 location=node, type="cost_explorer", subtype="option")
 
 
 # ----------------------------------------------------------------- directive
@@ -226,8 +248,31 @@ def _sla_ms(argument: str | None) -> float:
     except ValueError:
         number = math.nan
     if not 0 < number < math.inf:
-        raise ValueError(f"expected a positive number of milliseconds, got {argument!r}")
+        raise ValueError(f":sla-ms: must be a positive number of milliseconds, got {argument!r}")
     return number
+
+
+def _percentile(argument: str | None) -> str:
+    text = (argument or "").strip().lower()
+    if text not in PERCENTILES:
+        raise ValueError(f":percentile: must be one of {', '.join(PERCENTILES)}, got {argument!r}")
+    return text
+
+
+def _required(name: str) -> Callable[[str | None], str]:
+    def check(argument: str | None) -> str:
+        if not (argument or "").strip():
+            raise ValueError(f":{name}: needs a value")
+        return (argument or "").strip()
+    return check
+
+
+# Checked in ``run`` (not by docutils' option converters), so a bad value leaves an error
+# box on the page as well as a located error in the log.
+CHECKS: dict[str, Callable[[str | None], Any]] = {
+    "model": _required("model"), "sla-ms": _sla_ms, "percentile": _percentile,
+    "pricing": _required("pricing"),
+}
 
 
 class CostExplorerDirective(SphinxDirective):
@@ -235,13 +280,17 @@ class CostExplorerDirective(SphinxDirective):
 
     has_content = False
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
-        "model": directives.unchanged_required,
-        "sla-ms": _sla_ms,
-        "percentile": lambda arg: directives.choice(arg, PERCENTILES),
-        "pricing": directives.unchanged_required,
+        name: directives.unchanged for name in CHECKS
     }
 
     def run(self) -> list[nodes.Node]:
+        try:
+            options = {name: CHECKS[name](value) for name, value in self.options.items()}
+        except ValueError as err:
+            text = f"cost-explorer: {err}"
+            logger.error(text, location=self.get_location(), type="cost_explorer",
+                         subtype="option")
+            return [error_box(text)]
         if self.config.cost_explorer_rows_provider is None:
             logger.warning(
                 "cost-explorer: conf.py does not set cost_explorer_rows_provider; "
@@ -252,7 +301,7 @@ class CostExplorerDirective(SphinxDirective):
         docs.add(self.env.docname)
         self.env.cost_explorer_docs = docs
         node = cost_explorer()
-        node["explorer_options"] = dict(self.options)
+        node["explorer_options"] = options
         self.set_source_info(node)
         return [node]
 

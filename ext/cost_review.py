@@ -25,6 +25,7 @@ from ext.df_table import NO_RESULTS, DataDirective, TableError
 from ext.filecache import FileCache
 from ext.price_age import note_prices_used
 from ext.render import TABLE_CLASS
+from perfcore.cost import cost_format
 from perfcore.cost_rows import (
     CostData,
     CostRow,
@@ -39,7 +40,6 @@ from perfcore.prices import PriceCatalog
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
-COST_FORMAT = "$sig3"
 PERCENTILES = ("p99", "p50")
 LISTING = "cost_review_listing"  # {docname: (data dir, published CSVs when the page was read)}
 
@@ -76,8 +76,8 @@ def table_node(columns: list[str], rows: list[tuple[list[nodes.entry], list[str]
     return table
 
 
-def cost_text(cost: float | None) -> str:
-    return "n/a" if cost is None else format_number(COST_FORMAT, cost)
+def cost_text(cost: float | None, currency: str) -> str:
+    return "n/a" if cost is None else format_number(cost_format(currency), cost)
 
 
 def _latency_text(row: CostRow, percentile: str) -> str:
@@ -152,11 +152,14 @@ class CostReviewDirective(DataDirective):
 
     def price_notes(self, catalog: PriceCatalog, rows: list[CostRow],
                     pricing: list[str]) -> list[nodes.Node]:
-        result = []
+        result: list[nodes.Node] = []
+        if not rows:  # nothing shown, so no cost to explain
+            return result
         for model in pricing:
             note = price_note(catalog, model, (row.instance for row in rows))
             text = (f"Cost per 1M ({model}) uses the {note}." if note
-                    else f"No shown configuration has any {model} price.")
+                    else f"Cost per 1M ({model}) is n/a in every shown configuration: "
+                         f"{catalog.path} has no {model} price for any of their instances.")
             result.append(nodes.paragraph(text, text, classes=["df-table-cost-note"]))
         return result
 
@@ -183,7 +186,7 @@ class CostComparison(CostReviewDirective):
             for unit in units:
                 group = [row for row in rows if row.unit == unit]
                 caption = model if len(units) == 1 else f"{model} ({unit})"
-                result.append(self._table(caption, group, unit, pricing))
+                result.append(self._table(caption, group, unit, pricing, catalog.currency))
                 shown += group
         self.note_used(shown, pricing)
         legend = ("The cheapest configuration of each model under each pricing model is in "
@@ -192,7 +195,7 @@ class CostComparison(CostReviewDirective):
         return result + self.price_notes(catalog, shown, pricing)
 
     def _table(self, caption: str, rows: list[CostRow], unit: str,
-               pricing: list[str]) -> nodes.table:
+               pricing: list[str], currency: str) -> nodes.table:
         rows = sorted(rows, key=lambda row: cost_order(row, pricing[0]))
         cheapest = {model: _cheapest(rows, model) for model in pricing}
         per_token = " per Token" if all(row.per_token for row in rows) else ""
@@ -207,7 +210,8 @@ class CostComparison(CostReviewDirective):
                 row.throughput_text, _latency_text(row, "p50"), _latency_text(row, "p99"))]
             marks = [model for model in pricing if row in cheapest[model]]
             for model in pricing:
-                cells.append(_text_cell(cost_text(row.costs[model]), strong=model in marks,
+                cells.append(_text_cell(cost_text(row.costs[model], currency),
+                                        strong=model in marks,
                                         explanation=row.no_price.get(model)))
             cells.append(_text_cell(_note(row, marks, pricing), strong=bool(marks)))
             body.append((cells, ["df-cheapest"] if marks else []))
@@ -274,7 +278,8 @@ class CheapestUnderSla(CostReviewDirective):
                 model, best.instance, best.platform, best.batch_size or "n/a", best.table,
                 f"{best.throughput_text} {best.unit}/s",
                 _latency_text(best, percentile) + (" (per token)" if best.per_token else ""),
-            )] + [_text_cell(f"{cost_text(best.costs[pricing])} per 1M {best.unit}",
+            )] + [_text_cell(f"{cost_text(best.costs[pricing], catalog.currency)} per 1M "
+                             f"{best.unit}",
                              strong=True)], ["df-cheapest"]))
         self.note_used(shown, [pricing])
         result: list[nodes.Node] = []

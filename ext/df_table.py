@@ -21,13 +21,13 @@ from sphinx.util.docutils import SphinxDirective
 from ext.filecache import FileCache
 from ext.missing_files import note_missing_file
 from ext.price_age import note_prices_used
-from ext.render import error_box, shown_path, table_nodes
+from ext.render import error_box, shown_path, table_nodes, unsafe_target
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
 from perfcore.prices import PriceCatalog, load_price_catalog
-from perfcore.tabledata import Rows, apply_filters, build_table
-from perfcore.tablespec import SpecError, TableSpec, looks_like_code, parse_spec
+from perfcore.tabledata import Rows, SpecMismatch, apply_filters, build_table
+from perfcore.tablespec import SpecError, TableSpec, code_problem, looks_like_code, parse_spec
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,11 @@ class TableError(Exception):
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+
+
+def plain_name(name: str) -> bool:
+    """A folder name, not a path (no separators, no leading dot)."""
+    return bool(name) and not {"/", "\\"} & set(name) and not name.startswith(".")
 
 
 class DataDirective(SphinxDirective):
@@ -81,12 +86,31 @@ class DataDirective(SphinxDirective):
         catalog = self.cache.get("families", str(path), lambda: load_families(path))
         return FamilyCatalog(self.shown(path), catalog.families)
 
+    def check_platform(self, platform: str) -> None:
+        """A :platform: must name a folder of the data directory (a typo is not "no results")."""
+        data_dir = Path(self.config.df_table_data_dir)
+        if plain_name(platform) and self.data_path(platform).is_dir():
+            return
+        known = sorted(path.name for path in (data_dir.iterdir() if data_dir.is_dir() else ())
+                       if path.is_dir() and plain_name(path.name))
+        raise TableError(f":platform: {platform!r} is not a folder of {self.shown(data_dir)} "
+                         f"(folders: {', '.join(known) or 'none'}; a platform without results "
+                         "yet needs its folder)")
+
     def report(self, message: str, line: int | None = None) -> list[nodes.Node]:
         """Log a located error and return the error box that takes the table's place."""
         text = f"{self.name}: {message}"
         logger.error(text, location=(self.env.docname, line or self.get_source_info()[1]),
                      type="df_table", subtype="error")
         return [error_box(text)]
+
+    def _blame_spec(self, err: SpecMismatch, spec: TableSpec, family: str | None) -> TableError:
+        """Report a spec/data mismatch at the spec's line: the page's, or families.yaml's."""
+        line = spec.key_lines.get(err.key) or min(spec.key_lines.values(), default=0)
+        if family is None:
+            return TableError(err.message, line or None)
+        where = self.shown(self.data_path("families.yaml"))
+        return TableError(f"{where}:{line}: family {family}: {err.message}")
 
     def warn_missing_prices(self, instances: list[str], pricing: str, csv_shown: str,
                             prices: str) -> None:
@@ -98,11 +122,15 @@ class DataDirective(SphinxDirective):
                 type="df_table", subtype="price",
             )
 
-    def render_spec(self, spec: TableSpec) -> list[nodes.Node]:
+    def render_spec(self, spec: TableSpec, family: str | None = None) -> list[nodes.Node]:
+        """The table; ``family`` names the families.yaml entry the spec came from, if any."""
         csv_path = self.data_path(spec.data)
         csv = self.read_csv(csv_path)
         catalog = self.price_catalog(spec.prices) if spec.pricing else None
-        table = build_table(csv, spec, catalog)
+        try:
+            table = build_table(csv, spec, catalog)
+        except SpecMismatch as err:
+            raise self._blame_spec(err, spec, family) from None
         if catalog is not None:
             self.warn_missing_prices(table.missing_prices, spec.pricing or "", csv.path,
                                      catalog.path)
@@ -115,10 +143,11 @@ class DataDirective(SphinxDirective):
 class DfTable(DataDirective):
     has_content = True
     option_spec: ClassVar[dict[str, Any]] = {
-        "header-rows": directives.nonnegative_int,  # accepted for seed-002 bodies
-        "family": directives.unchanged_required,
-        "platform": directives.unchanged_required,
-        "variant": lambda arg: directives.choice(arg, tuple(VARIANTS)),
+        # all checked in run(), so a bad value leaves an error box (docutils' converters don't)
+        "header-rows": directives.unchanged,  # accepted for seed-002 bodies
+        "family": directives.unchanged,
+        "platform": directives.unchanged,
+        "variant": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -127,17 +156,42 @@ class DfTable(DataDirective):
         except TableError as err:
             return self.report(str(err), err.line)
         except SpecError as err:
-            return self.report(err.message, self.content_offset + err.line if err.line else None)
+            return self.report(err.message, err.line or None)
         except (YamlError, DataFileError) as err:
             return self.report(str(err))
 
+    def _check_options(self) -> None:
+        for name in ("family", "platform", "variant"):
+            if name in self.options and not (self.options[name] or "").strip():
+                raise TableError(f":{name}: needs a value")
+        variant = self.options.get("variant")
+        if variant is not None and variant.strip() not in VARIANTS:
+            raise TableError(f":variant: must be one of {', '.join(VARIANTS)}, got {variant!r}")
+        rows = (self.options.get("header-rows") or "1").strip()
+        if rows != "1":
+            raise TableError(f":header-rows: must be 1 (the DataFrame's column names), "
+                             f"got {rows!r}")
+        if "family" not in self.options and {"platform", "variant"} & set(self.options):
+            raise TableError(":platform: and :variant: go with :family: (a family table)")
+
     def _run(self) -> list[nodes.Node]:
+        self._check_options()
+        self.options = {name: (value or "").strip() for name, value in self.options.items()}
         if "family" in self.options:
             return self._run_family()
         body = "\n".join(self.content)
         if looks_like_code(body):
             return self._run_code(body)
-        return self.render_spec(parse_spec(body, self.get_source_info()[0]))
+        return self.render_spec(self._parse_spec(body))
+
+    def _parse_spec(self, body: str) -> TableSpec:
+        try:
+            return parse_spec(body, self.get_source_info()[0], first_line=self.content_offset + 1)
+        except SpecError:
+            problem = code_problem(body)
+            if problem is None:
+                raise
+            raise TableError(problem[1], self.content_offset + problem[0]) from None
 
     def _run_family(self) -> list[nodes.Node]:
         if self.content:
@@ -145,26 +199,32 @@ class DfTable(DataDirective):
         missing = [name for name in ("platform", "variant") if name not in self.options]
         if missing:
             raise TableError(f"a family table needs :{missing[0]}:")
+        if not plain_name(self.options["platform"]):
+            self.check_platform(self.options["platform"])
         spec = self.family_catalog().get(self.options["family"])
         data = family_csv(self.options["platform"], self.options["family"],
                           self.options["variant"])
         path = self.data_path(data)
         if not path.is_file() or not self.read_csv(path).rows:
             self.depend_if_present(path)
+            self.check_platform(self.options["platform"])
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
-        result = self.render_spec(spec.with_data(data))
+        result = self.render_spec(spec.with_data(data), family=self.options["family"])
         for note in spec.notes:
-            result.append(self._note_box(note))
+            result.append(self._note_box(note, spec))
         return result
 
-    def _note_box(self, text: str) -> nodes.Node:
+    def _note_box(self, text: str, spec: TableSpec) -> nodes.Node:
         box = nodes.note()
         box.extend(self.parse_text_to_nodes(text))
+        unsafe = unsafe_target(box.children)
+        if unsafe is not None:
+            where = self.shown(self.data_path("families.yaml"))
+            raise TableError(f"{where}:{spec.key_lines.get('notes', 0)}: family "
+                             f"{self.options['family']}: notes: {unsafe}")
         return box
 
     def _run_code(self, body: str) -> list[nodes.Node]:
-        if self.options.get("header-rows", 1) != 1:
-            raise TableError(":header-rows: must be 1 (the DataFrame's column names)")
         if not self.config.df_table_allow_code:
             raise TableError(
                 "this body is pandas code, which runs only when conf.py sets "
@@ -175,7 +235,8 @@ class DfTable(DataDirective):
 
         page_dir = Path(self.env.doc2path(self.env.docname)).parent
         result = run_table_code(body, page_dir, self.get_source_info()[0],
-                                self.content_offset, self.shown)
+                                self.content_offset, self.shown,
+                                timeout=float(self.config.df_table_code_timeout))
         for path in result.files_read:
             self.depend_if_present(path)
         if result.error:
@@ -188,6 +249,8 @@ def setup_df_table(app: Sphinx, cache: FileCache) -> None:
                          description="directory of data CSVs and catalogs (default: srcdir)")
     app.add_config_value("df_table_allow_code", False, "env", types=frozenset({bool}),
                          description="run pandas-code df-table bodies (compatibility form)")
+    app.add_config_value("df_table_code_timeout", 5.0, "env", types=frozenset({int, float}),
+                         description="seconds a compatibility-form body may run (0: no limit)")
     app.add_config_value("df_table_display_root", "", "", types=frozenset({str}),
                          description="paths in messages are relative to this (default: confdir)")
     app.add_directive("df-table", type("DfTable", (DfTable,), {"cache": cache}))

@@ -13,7 +13,7 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 
-from ext.df_table import NO_RESULTS, DataDirective
+from ext.df_table import NO_RESULTS, DataDirective, TableError, plain_name
 from ext.filecache import FileCache
 from perfcore.families import VARIANTS, family_csv
 from perfcore.yamlfile import YamlError
@@ -21,19 +21,24 @@ from perfcore.yamlfile import YamlError
 
 class PerfFamily(DataDirective):
     required_arguments = 1
-    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged_required}
+    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged}  # checked in run
 
     def run(self) -> list[nodes.Node]:
         family = self.arguments[0]
-        platform = self.options.get("platform")
+        platform = (self.options.get("platform") or "").strip()
         if not platform:
             return self.report("needs :platform: (the data/<platform>/ folder)")
         try:
             self.family_catalog().get(family)
+            if not plain_name(platform):
+                self.check_platform(platform)
+            if not any([self._has_rows(platform, family, variant) for variant in VARIANTS]):
+                self.check_platform(platform)
+                return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         except YamlError as err:
             return self.report(str(err))
-        if not any(self._has_rows(platform, family, variant) for variant in VARIANTS):
-            return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
+        except TableError as err:
+            return self.report(str(err), err.line)
         return self._parse(self._tab_set(family, platform))
 
     def _has_rows(self, platform: str, family: str, variant: str) -> bool:

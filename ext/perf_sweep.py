@@ -19,11 +19,12 @@ class PerfSweep(DataDirective):
 
     def run(self) -> list[nodes.Node]:
         try:
-            spec = parse_sweep_spec("\n".join(self.content), self.get_source_info()[0])
+            spec = parse_sweep_spec("\n".join(self.content), self.get_source_info()[0],
+                                    first_line=self.content_offset + 1)
             csv_path = self.data_path(spec.data)
             table = build_sweep(self.read_csv(csv_path), spec)
         except SpecError as err:
-            return self.report(err.message, self.content_offset + err.line if err.line else None)
+            return self.report(err.message, err.line or None)
         except (YamlError, DataFileError) as err:
             return self.report(str(err))
         return table_nodes(self.state, table, str(csv_path), caption=spec.caption)

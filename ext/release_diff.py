@@ -67,6 +67,13 @@ def error_node(directive: SphinxDirective, message: str, subtype: str) -> list[n
     return [box]
 
 
+def check_values(options: dict[str, object], optional: tuple[str, ...] = ()) -> None:
+    """An option given without a value is an error with a box (not docutils' boxless one)."""
+    for name, value in options.items():
+        if name not in optional and isinstance(value, str) and not value.strip():
+            raise InputError(f":{name}: needs a value")
+
+
 def build_table(table: Rows, classes: list[str],
                 verdict_column: str | None = None) -> nodes.table:
     """A docutils table of display strings (docutils escapes the text)."""
@@ -127,12 +134,12 @@ class PerfDiff(SphinxDirective):
 
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "old": directives.unchanged_required,
-        "new": directives.unchanged_required,
-        "threshold": directives.unchanged_required,
-        "alpha": directives.unchanged_required,
-        "prices": directives.unchanged_required,
-        "pricing-model": directives.unchanged_required,
+        "old": directives.unchanged,
+        "new": directives.unchanged,
+        "threshold": directives.unchanged,
+        "alpha": directives.unchanged,
+        "prices": directives.unchanged,
+        "pricing-model": directives.unchanged,
         "class": directives.class_option,
     }
 
@@ -145,6 +152,7 @@ class PerfDiff(SphinxDirective):
         return self._render(result)
 
     def _compare(self) -> diff.DiffResult:
+        check_values(self.options)
         for required in ("old", "new"):
             if not self.options.get(required):
                 raise InputError(f"missing option :{required}: (a results JSONL file, a "

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 # Text without any of these cannot contain inline markup, so it skips the parser.
 _MARKUP = re.compile(r"[*`|_\\\[<]|://|@")
 TABLE_CLASS = "df-table"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def shown_path(path: str | Path, confdir: str | Path) -> str:
@@ -63,7 +64,7 @@ def table_nodes(
             contents = []
             for cell in row:
                 index += 1
-                inline, problems = _cell_nodes(state, cell, index)
+                inline, problems = _cell_nodes(state, cell, index, f"{source}:{line}")
                 messages.extend(problems)
                 contents.append(inline)
             row_node = _row(contents, source=source, line=line)
@@ -74,7 +75,7 @@ def table_nodes(
 
 
 def _cell_nodes(
-    state: RSTState, cell: Cell, lineno: int
+    state: RSTState, cell: Cell, lineno: int, where: str
 ) -> tuple[list[nodes.Node], list[nodes.Node]]:
     if cell.explanation:
         inline: list[nodes.Node] = [
@@ -83,11 +84,39 @@ def _cell_nodes(
         problems: list[nodes.Node] = []
     elif _MARKUP.search(cell.text):
         inline, problems = state.inline_text(cell.text, lineno)
+        unsafe = unsafe_target(inline)
+        if unsafe is not None:
+            logger.warning("cell shown as text: %s; a link from data may only point to "
+                           "http(s) or a relative address", unsafe,
+                           location=where, type="df_table", subtype="unsafe_link")
+            inline = [nodes.Text(cell.text)]
     else:
         inline, problems = [nodes.Text(cell.text)], []
     if cell.strong:
         return [nodes.strong("", "", *inline)], problems
     return inline, problems
+
+
+def unsafe_target(inline: list[nodes.Node]) -> str | None:
+    """What makes cell markup unsafe to render (a non-http(s) link, raw output), or None."""
+    for top in inline:
+        if not isinstance(top, nodes.Element):
+            continue
+        for node in top.findall(nodes.Element):
+            if isinstance(node, nodes.raw):
+                return "raw output is not allowed"
+            for attribute in ("refuri", "uri"):
+                target = node.get(attribute)
+                if isinstance(target, str) and not safe_target(target):
+                    return f"link target {target!r} is not http(s) or relative"
+    return None
+
+
+def safe_target(target: str) -> bool:
+    """http(s), or relative (no scheme); browsers ignore whitespace and controls in a scheme."""
+    squeezed = "".join(char for char in target if char.isprintable() and not char.isspace())
+    match = _SCHEME.match(squeezed)
+    return match is None or match.group(1).lower() in ("http", "https")
 
 
 def _row(contents: list[list[nodes.Node]], source: str | None = None,

@@ -140,12 +140,15 @@ def _first(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
 def _rows(csv: CsvText, platform: str, table: str, throughput_column: str, unit: str,
           catalog: PriceCatalog) -> list[CostRow]:
     rows = Rows.from_csv(csv)
-    rows.require(["Model", "Inst. Type"], "column")
+    rows.require(["Model", "Inst. Type"], "column", "")
     per_second = throughput_values(rows, throughput_column)
     p50, p99 = _first(csv.columns, LATENCY_P50), _first(csv.columns, LATENCY_P99)
     result = []
     for record, line, value in zip(rows.records, rows.lines, per_second, strict=True):
         instance = str(record["Inst. Type"]).strip()
+        if not instance:
+            raise DataFileError(csv.path, line, "Inst. Type is empty (the instance the cost is "
+                                                "for)")
         costs, no_price = costs_of(instance, value, catalog)
         p50_text = str(record[p50]) if p50 else ""
         p99_text = str(record[p99]) if p99 else ""

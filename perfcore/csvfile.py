@@ -7,13 +7,13 @@ each row remembers the line it starts on so later errors can point at it.
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perfcore.errors import DataFileError
+from perfcore.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -43,36 +43,23 @@ def read_csv_text(path: str | Path, shown_as: str | None = None, *,
     fields is left out and its located error appended there instead of raised.
     """
     shown = shown_as or str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return _parse(handle, shown, bad_rows)
-    except FileNotFoundError:
-        raise DataFileError(shown, 0, "file not found") from None
-    except UnicodeDecodeError as err:
-        raise DataFileError(shown, 0, f"not UTF-8 text ({err.reason})") from None
-    except csv.Error as err:
-        raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
+    return _parse(read_text(path, shown).splitlines(keepends=True), shown, bad_rows)
 
 
 def parse_csv_text(text: str, shown: str) -> CsvText:
     """The same checks as :func:`read_csv_text` for CSV text already in memory (``git show``)."""
-    try:
-        return _parse(io.StringIO(text.removeprefix("\ufeff"), newline=""), shown)
-    except csv.Error as err:
-        raise DataFileError(shown, 0, f"unreadable CSV: {err}") from None
+    return _parse(text.removeprefix("\ufeff").splitlines(keepends=True), shown)
 
 
-def _parse(handle: Iterable[str], shown: str,
+def _parse(text_lines: list[str], shown: str,
            bad_rows: list[DataFileError] | None = None) -> CsvText:
-    reader = csv.reader(handle, strict=True)
+    reader = csv.reader(text_lines, strict=True)
     header: list[str] | None = None
     header_line = 1
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
     end_lines: list[int] = []
-    last_line = 0
-    for record in reader:
-        start, last_line = last_line + 1, reader.line_num
+    for start, last_line, record in _records(reader, shown):
         if not record or record == [""]:
             continue
         if header is None:
@@ -96,12 +83,30 @@ def _parse(handle: Iterable[str], shown: str,
                    end_lines=tuple(end_lines), header_line=header_line)
 
 
+def _records(reader, shown: str) -> Iterator[tuple[int, int, list[str]]]:
+    """``(first line, last line, record)``; a CSV syntax error names the line it starts on."""
+    last_line = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            message = str(err)
+            if "unexpected end of data" in message or "EOF" in message:
+                message = "a quoted field is not closed (a '\"' is missing)"
+            raise DataFileError(shown, last_line + 1, f"unreadable CSV: {message}") from None
+        yield last_line + 1, reader.line_num, record
+        last_line = reader.line_num
+
+
 def _check_header(record: list[str], shown: str, line: int) -> list[str]:
     header = [name.strip() for name in record]
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name:
-            raise DataFileError(shown, line, f"header column {position} has no name")
+            hint = " (a trailing comma?)" if position == len(header) else ""
+            raise DataFileError(shown, line, f"header column {position} has no name{hint}")
         if name in seen:
             raise DataFileError(shown, line, f"header names column {name!r} twice")
         seen.add(name)

@@ -64,7 +64,7 @@ def read_table(path: Path, key_columns: Sequence[str]) -> Table | None:
         return None
     parsed = parse_csv_text(text, str(path))
     check_header(path, list(parsed.columns), key_columns)
-    physical = io.StringIO(text, newline="").readlines()
+    physical = text.splitlines(keepends=True)  # as the reader counts lines
     newline = "\r\n" if physical[0].endswith("\r\n") else "\n"
     table = Table(list(parsed.columns), "".join(physical[:parsed.header_line]), [], [], [],
                   newline)

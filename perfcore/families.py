@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfcore.errors import DataFileError
 from perfcore.tablespec import FAMILY_ONLY_KEYS, SPEC_KEYS, SpecError, TableSpec, spec_from_node
+from perfcore.textfile import read_text
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 VARIANTS = {"throughput": "Throughput optimized", "latency": "Latency optimized"}
@@ -36,9 +38,9 @@ def family_csv(platform: str, family: str, variant: str) -> str:
 def load_families(path: str | Path) -> FamilyCatalog:
     path = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise YamlError(path, 0, "family catalog not found") from None
+        text = read_text(path, path, missing="family catalog not found")
+    except DataFileError as err:
+        raise YamlError(err.path, err.line, err.message) from None
     root = compose(text, path)
     if root is None:
         raise YamlError(path, 0, "family catalog is empty")

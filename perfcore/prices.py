@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from perfcore.errors import DataFileError
+from perfcore.textfile import read_text
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 SUPPORTED_SCHEMA = "1"
@@ -77,15 +79,19 @@ def load_price_catalog(path: str | Path) -> PriceCatalog:
     """Read and validate a price catalog; any problem is a :class:`YamlError` with a line."""
     path = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise YamlError(path, 0, "price catalog not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise YamlError(path, 0, f"cannot read price catalog: {err}") from None
+        text = read_text(path, path, missing="price catalog not found")
+    except DataFileError as err:
+        raise YamlError(err.path, err.line, err.message) from None
     return parse_price_catalog(text, path)
 
 
-def parse_price_catalog(text: str, path: str) -> PriceCatalog:
+def latest_date_anywhere() -> date:
+    """Today's date where it is latest on earth (UTC+14): a later date is in the future."""
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+def parse_price_catalog(text: str, path: str, today: date | None = None) -> PriceCatalog:
+    """Validate a catalog; a ``read`` date after ``today`` (default: now) is an error."""
     root = compose(text, path)
     if root is None:
         raise YamlError(path, 0, "price catalog is empty")
@@ -103,7 +109,8 @@ def parse_price_catalog(text: str, path: str) -> PriceCatalog:
         raise YamlError(path, line_of(top["schema_version"]),
                         f"schema_version {version} is not supported (expected 1)")
     currency = scalar(top["currency"], path, "currency") if "currency" in top else "USD"
-    instances = _instances(top["instances"], path) if "instances" in top else {}
+    latest = today or latest_date_anywhere()
+    instances = _instances(top["instances"], path, latest) if "instances" in top else {}
     unpriced = _unpriced(top["unpriced"], path) if "unpriced" in top else {}
     both = sorted(set(instances) & set(unpriced))
     if both:
@@ -112,9 +119,9 @@ def parse_price_catalog(text: str, path: str) -> PriceCatalog:
     return PriceCatalog(path=path, currency=currency, instances=instances, unpriced=unpriced)
 
 
-def _instances(node, path: str) -> dict[str, InstancePrices]:
+def _instances(node, path: str, latest: date) -> dict[str, InstancePrices]:
     instances = {}
-    for name, _, inst_node in mapping_items(node, path, "instances", fold_case=True):
+    for name, name_node, inst_node in mapping_items(node, path, "instances", fold_case=True):
         fields = {key: value for key, _, value in mapping_items(inst_node, path, name)}
         for key, value in fields.items():
             if key not in ("region", "prices"):
@@ -122,7 +129,11 @@ def _instances(node, path: str) -> dict[str, InstancePrices]:
                                 f"{name}: unknown key {key!r} (expected region, prices)")
         if "prices" not in fields:
             raise YamlError(path, line_of(inst_node), f"{name}: prices is missing")
-        region = scalar(fields["region"], path, f"{name}: region") if "region" in fields else ""
+        if "region" not in fields:
+            raise YamlError(path, line_of(name_node),
+                            f"{name}: region is missing (the region its prices are for, "
+                            "e.g. us-east-1)")
+        region = scalar(fields["region"], path, f"{name}: region")
         prices = {}
         for model, key_node, price_node in mapping_items(fields["prices"], path,
                                                          f"{name}: prices"):
@@ -130,12 +141,12 @@ def _instances(node, path: str) -> dict[str, InstancePrices]:
                 raise YamlError(path, line_of(key_node),
                                 f"{name}: unknown pricing model {model!r} "
                                 f"(expected one of {', '.join(PRICING_MODELS)})")
-            prices[model] = _price(price_node, path, f"{name}: {model}")
+            prices[model] = _price(price_node, path, f"{name}: {model}", latest)
         instances[name.strip().lower()] = InstancePrices(name=name, region=region, prices=prices)
     return instances
 
 
-def _price(node, path: str, what: str) -> Price:
+def _price(node, path: str, what: str, latest: date) -> Price:
     fields = {key: value for key, _, value in mapping_items(node, path, what)}
     for key, value in fields.items():
         if key not in ("rate", "read", "source"):
@@ -151,15 +162,26 @@ def _price(node, path: str, what: str) -> Price:
     if not math.isfinite(rate) or rate <= 0:
         raise YamlError(path, line_of(fields["rate"]),
                         f"{what}: rate must be a positive number (USD per hour), got {text!r}")
-    read = scalar(fields["read"], path, f"{what}: read") if "read" in fields else ""
-    if read:
-        try:
-            date.fromisoformat(read)
-        except ValueError:
-            raise YamlError(path, line_of(fields["read"]),
-                            f"{what}: read must be a date YYYY-MM-DD, got {read!r}") from None
+    if "read" not in fields:
+        raise YamlError(path, line_of(node),
+                        f"{what}: read is missing (the date YYYY-MM-DD the rate was read)")
+    read = _read_date(fields["read"], path, what, latest)
     source = scalar(fields["source"], path, f"{what}: source") if "source" in fields else ""
     return Price(rate=rate, read=read, source=source, line=line_of(node))
+
+
+def _read_date(node, path: str, what: str, latest: date) -> str:
+    read = scalar(node, path, f"{what}: read")
+    try:
+        when = date.fromisoformat(read)
+    except ValueError:
+        raise YamlError(path, line_of(node),
+                        f"{what}: read must be a date YYYY-MM-DD, got {read!r}") from None
+    if when > latest:
+        raise YamlError(path, line_of(node),
+                        f"{what}: read {read} is in the future (the date the rate was read "
+                        "cannot be after today)")
+    return read
 
 
 def _unpriced(node, path: str) -> dict[str, str]:

@@ -32,9 +32,10 @@ class SweepSpec:
     caption: str | None = None
 
 
-def parse_sweep_spec(text: str, where: str = "perf-sweep") -> SweepSpec:
+def parse_sweep_spec(text: str, where: str = "perf-sweep", first_line: int = 1) -> SweepSpec:
+    """Parse a perf-sweep body; lines in errors count from ``first_line`` (the page line)."""
     try:
-        root = compose(text, where)
+        root = compose("\n" * (first_line - 1) + text, where)
         if root is None:
             raise YamlError(where, 0, "the sweep spec is empty (expected data and value)")
         values: dict[str, object] = {}
@@ -47,7 +48,7 @@ def parse_sweep_spec(text: str, where: str = "perf-sweep") -> SweepSpec:
         raise SpecError(where, err.line, err.message) from None
     for required in ("data", "value"):
         if required not in values:
-            raise SpecError(where, 1, f"{required!r} is missing")
+            raise SpecError(where, first_line, f"{required!r} is missing")
     return SweepSpec(**values)  # type: ignore[arg-type]
 
 
@@ -65,6 +66,9 @@ def _value(key: str, node, where: str) -> object:
 def build_sweep(csv: CsvText, spec: SweepSpec) -> BuiltTable:
     """Pivot the sweep; a repeated (row, series) pair is an error naming both lines."""
     needed = [spec.rows, *spec.series, spec.value, spec.status] + ([spec.also] if spec.also else [])
+    if not csv.rows:
+        raise DataFileError(csv.path, 0, "has a header but no data rows (the sweep would be "
+                                         "empty)")
     missing = [name for name in needed if name not in csv.columns]
     if missing:
         raise DataFileError(csv.path, 0, f"column {', '.join(map(repr, missing))} not found; "
@@ -82,7 +86,7 @@ def build_sweep(csv: CsvText, spec: SweepSpec) -> BuiltTable:
                                                 f"(first on line {cells[(row, name)][2]})")
         series_names += [] if name in series_names else [name]
         row_keys.setdefault(row, line)
-        cells[(row, name)] = (*_cell(record, index, spec), line)
+        cells[(row, name)] = (*_cell(record, index, spec, csv.path, line), line)
     order = sorted(row_keys, key=sort_key)
     peaks = _peaks(cells, series_names) if spec.peak else set()
     rows = [[Cell(row)] + [
@@ -92,11 +96,21 @@ def build_sweep(csv: CsvText, spec: SweepSpec) -> BuiltTable:
                       row_lines=[row_keys[row] for row in order])
 
 
-def _cell(record, index, spec: SweepSpec) -> tuple[str, float | None]:
+def _cell(record, index, spec: SweepSpec, path: str, line: int) -> tuple[str, float | None]:
+    """The cell text and its number; a row that ran (``ok``) must hold its numbers."""
     status = record[index[spec.status]].strip()
+    if not status:
+        raise DataFileError(path, line, f"{spec.status} is empty (expected ok, or what stopped "
+                                        "the run: oom, failed, ...)")
     if status.lower() != "ok":
         return status, None
     value = record[index[spec.value]].strip()
+    for column in (spec.value, *([spec.also] if spec.also else [])):
+        text = record[index[column]].strip()
+        if parse_number(text) is None:
+            raise DataFileError(path, line, f"{spec.status} is ok but {column} is "
+                                            f"{'empty' if not text else repr(text)} "
+                                            "(expected a number)")
     text = f"{value} | {record[index[spec.also]].strip()}" if spec.also else value
     return text, parse_number(value)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from perfcore.columns import cost_label, unit_from_column
-from perfcore.cost import cost_per_million
+from perfcore.cost import cost_format, cost_per_million
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
 from perfcore.formats import format_number
@@ -20,7 +20,19 @@ from perfcore.ordering import is_missing, sort_key
 from perfcore.prices import PriceCatalog, rate_basis
 from perfcore.tablespec import RowFilter, SortKey, TableSpec
 
-DEFAULT_COST_FORMAT = "$sig3"
+
+@dataclass
+class SpecMismatch(DataFileError):
+    """The spec names something the data does not have; ``key`` is the spec key to blame.
+
+    The message names the CSV (or catalog); the caller knows where the spec came from
+    (a page line, or a line of ``families.yaml``) and reports it there.
+    """
+
+    key: str = ""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -69,26 +81,56 @@ class Rows:
                         for record, value in zip(self.records, values, strict=True))
         return Rows(self.path, (*self.columns, name), records, self.lines)
 
-    def require(self, names: list[str], what: str) -> None:
+    def require(self, names: list[str], what: str, key: str) -> None:
         missing = [name for name in names if name not in self.columns]
         if missing:
-            raise DataFileError(
+            raise SpecMismatch(
                 self.path, 0,
-                f"{what} {', '.join(repr(name) for name in missing)} not found; "
-                f"the columns are: {', '.join(self.columns)}",
+                f"{what} {', '.join(repr(name) for name in missing)} not found in "
+                f"{self.path}; the columns are: {', '.join(self.columns)}",
+                key=key,
             )
 
 
 def apply_filters(rows: Rows, filters: tuple[RowFilter, ...]) -> Rows:
-    rows.require([flt.column for flt in filters], "filter column")
+    """Rows passing every filter; a filter that leaves no row is an error naming it."""
+    rows.require([flt.column for flt in filters], "filter column", "filter")
     for flt in filters:
+        before = rows
+        if flt.op not in ("==", "!="):
+            _check_ordered(flt, rows)
         rows = rows.take([i for i, text in enumerate(rows.values(flt.column))
                           if _passes(text, flt)])
+        if before.records and not rows.records:
+            raise SpecMismatch(rows.path, 0, f"filter {flt.text!r} matches no row of {rows.path} "
+                                             f"({len(before.records)} rows reach it; "
+                                             f"{_some_values(before, flt.column)})",
+                               key="filter")
     return rows
+
+
+def _some_values(rows: Rows, column: str) -> str:
+    values = list(dict.fromkeys(str(value).strip() for value in rows.values(column)))
+    shown = ", ".join(repr(value) for value in values[:8]) + (", ..." if len(values) > 8 else "")
+    return f"{column} has {shown}"
+
+
+def _check_ordered(flt: RowFilter, rows: Rows) -> None:
+    """``<``, ``>``, ... compare numbers: a word for the value, or a column without any
+    number, is an error rather than a filter that silently matches nothing."""
+    if parse_number(flt.value) is None:
+        raise SpecMismatch(rows.path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                         f"{flt.value!r} is not a number", key="filter")
+    if rows.records and all(parse_number(value) is None for value in rows.values(flt.column)):
+        raise SpecMismatch(rows.path, 0, f"filter {flt.text!r}: {flt.op} compares numbers, but "
+                                         f"{flt.column} holds no number in {rows.path} "
+                                         f"({_some_values(rows, flt.column)})", key="filter")
 
 
 def _passes(text: object, flt: RowFilter) -> bool:
     left, right = parse_number(text), parse_number(flt.value)
+    if flt.op not in ("==", "!=") and left is None:
+        return False  # a cell without a number (blank, n/a, oom) is not < or > any number
     if left is not None and right is not None:
         pair: tuple = (left, right)
     else:
@@ -117,17 +159,23 @@ def add_cost(
     rows: Rows, spec: TableSpec, catalog: PriceCatalog, label: str
 ) -> tuple[Rows, BuiltTable]:
     """Add the cost column (float, or None where there is no price); report what it used."""
-    rows.require([spec.instance, spec.throughput or ""], "column")
+    rows.require([spec.instance], "instance column", "instance")
+    rows.require([spec.throughput or ""], "throughput column", "throughput")
     pricing = spec.pricing or ""
     if pricing not in catalog.pricing_models():
-        raise DataFileError(catalog.path, 0, f"pricing model {pricing!r} is not in the catalog "
-                                             f"(it has: {', '.join(catalog.pricing_models())})")
+        raise SpecMismatch(catalog.path, 0,
+                           f"pricing model {pricing!r} is not in {catalog.path} "
+                           f"(it has: {', '.join(catalog.pricing_models())})", key="pricing")
     throughput = throughput_values(rows, spec.throughput or "")
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     used: set[tuple[str, str]] = set()
     costs: list[object] = []
-    for instance, per_second in zip(rows.values(spec.instance), throughput, strict=True):
+    for instance, per_second, line in zip(rows.values(spec.instance), throughput, rows.lines,
+                                          strict=True):
         instance = str(instance)
+        if not instance.strip():
+            raise DataFileError(rows.path, line, f"{spec.instance} is empty (the instance the "
+                                                 "cost is for)")
         entry = catalog.lookup(instance)
         price = entry.prices.get(pricing) if entry else None
         if entry is None or price is None:
@@ -140,20 +188,24 @@ def add_cost(
             continue
         used.add((entry.region, price.read))
         costs.append(cost_per_million(per_second, price.rate))
-    report.cost_note = _cost_note(label, pricing, catalog.currency, used)
+    if rows.records:  # an empty table has no cost to explain
+        report.cost_note = _cost_note(label, pricing, catalog, used)
     return rows.with_column(label, costs), report
 
 
-def _cost_note(label: str, pricing: str, currency: str, used: set[tuple[str, str]]) -> str:
+def _cost_note(label: str, pricing: str, catalog: PriceCatalog,
+               used: set[tuple[str, str]]) -> str:
     basis = rate_basis(used)
+    currency = catalog.currency
     if basis is None:
-        return f"{label}: no row of this table has any {pricing} price."
+        return (f"{label}: n/a in every row; {catalog.path} has no {pricing} price for any "
+                "instance of this table.")
     return f"{label}: {pricing} hourly rate ({currency}), {basis.replace('read', 'prices read')}."
 
 
 def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
     """Stable multi-key sort on the underlying values; missing values last in either direction."""
-    rows.require([key.column for key in keys], "sort column")
+    rows.require([key.column for key in keys], "sort column", "sort")
     order = list(range(len(rows.records)))
     for key in reversed(keys):
         values = rows.values(key.column)
@@ -185,10 +237,22 @@ def peak_position(values: list[object]) -> int | None:
     return best
 
 
+def _peak_row(rows: Rows, column: str) -> int | None:
+    position = peak_position(rows.values(column))
+    if position is None and rows.records:
+        raise SpecMismatch(rows.path, 0, f"peak column {column!r} has no number in any shown "
+                                         f"row of {rows.path} (peak marks the highest number)",
+                           key="peak")
+    return position
+
+
 def build_table(
     csv: CsvText, spec: TableSpec, catalog: PriceCatalog | None = None
 ) -> BuiltTable:
     """Everything a declarative df-table shows, from the CSV text, the spec and the prices."""
+    if not csv.rows:
+        raise DataFileError(csv.path, 0, "has a header but no data rows (the table would be "
+                                         "empty)")
     rows = apply_filters(Rows.from_csv(csv), spec.filters)
     report = BuiltTable(columns=(), rows=[], row_lines=[])
     formats = dict(spec.formats)
@@ -197,16 +261,16 @@ def build_table(
         if catalog is None:
             raise ValueError("a priced table needs a price catalog")
         label = cost_label(spec.unit or unit_from_column(spec.throughput or "") or "inferences")
-        formats.setdefault(label, DEFAULT_COST_FORMAT)
+        formats.setdefault(label, cost_format(catalog.currency))
         rows, report = add_cost(rows, spec, catalog, label)
     columns = list(spec.columns or rows.columns)
-    rows.require(columns, "column")
-    rows.require(list(formats), "formatted column")
-    rows.require([spec.peak] if spec.peak else [], "peak column")
+    rows.require(columns, "column", "columns")
+    rows.require(list(formats), "formatted column", "formats")
+    rows.require([spec.peak] if spec.peak else [], "peak column", "peak")
     rows = sort_rows(rows, spec.sort)
     report.columns = tuple(columns)
     report.row_lines = list(rows.lines)
-    report.peak_row = peak_position(rows.values(spec.peak)) if spec.peak else None
+    report.peak_row = _peak_row(rows, spec.peak) if spec.peak else None
     report.rows = _cells(rows, columns, formats, spec, label, report)
     return report
 

@@ -31,6 +31,7 @@ SPEC_KEYS = {
 }
 FAMILY_ONLY_KEYS = {"title": "family title", "notes": "reST notes shown under each table"}
 FILTER_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_CODE_HINT = re.compile(r"\bpd\.|\bdf\b|^\s*(import|from)\s", re.MULTILINE)
 _FILTER = re.compile(r"^(?P<column>.+?)\s+(?P<op>==|!=|<=|>=|<|>)\s+(?P<value>.+)$")
 
 
@@ -87,12 +88,38 @@ def looks_like_code(body: str) -> bool:
     return any(
         isinstance(node, ast.Assign)
         and any(isinstance(target, ast.Name) and target.id == "df" for target in node.targets)
-        for node in tree.body
+        for node in ast.walk(tree)
     )
 
 
-def parse_spec(text: str, where: str = "df-table") -> TableSpec:
-    """Parse a df-table body; raises :class:`SpecError` naming the line."""
+def code_problem(body: str) -> tuple[int, str] | None:
+    """For a body that is not a valid spec: ``(line, what is wrong)`` if it is meant as code.
+
+    Python that never assigns ``df``, or text with pandas code in it that is not valid
+    Python, would otherwise be reported as "the table spec must be a mapping".
+    """
+    try:
+        tree = ast.parse(body)
+    except SyntaxError as err:
+        if _CODE_HINT.search(body):
+            return (err.lineno or 1,
+                    f"the body looks like pandas code but is not valid Python: {err.msg}")
+        return None
+    if any(not isinstance(node, ast.AnnAssign | ast.Expr)
+           or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call))
+           for node in tree.body):
+        return (1, "the body is Python code but never assigns 'df' (compatibility code must "
+                   "leave the table's DataFrame in df)")
+    return None
+
+
+def parse_spec(text: str, where: str = "df-table", first_line: int = 1) -> TableSpec:
+    """Parse a df-table body; raises :class:`SpecError` naming the line.
+
+    ``first_line`` is the line of the body's first line in its file (a page), so every
+    line in errors and in ``key_lines`` is a line of that file.
+    """
+    text = "\n" * (first_line - 1) + text
     try:
         root = compose(text, where)
     except YamlError as err:
@@ -101,7 +128,7 @@ def parse_spec(text: str, where: str = "df-table") -> TableSpec:
         raise SpecError(where, 0, "the table spec is empty (expected at least 'data: <file.csv>')")
     spec = spec_from_node(root, where, allowed=SPEC_KEYS)
     if not spec.data:
-        raise SpecError(where, 1, "'data' is missing (the CSV file to show)")
+        raise SpecError(where, first_line, "'data' is missing (the CSV file to show)")
     return spec
 
 
@@ -126,11 +153,13 @@ def spec_from_node(node: yaml.Node, where: str, allowed: dict[str, str]) -> Tabl
 def _convert(key: str, node: yaml.Node, where: str) -> object:
     try:
         if key in ("columns",):
-            return tuple(string_list(node, where, key))
+            return _distinct(string_list(node, where, key), where, line_of(node), key)
         if key == "notes":
             return tuple(string_list(node, where, key))
         if key == "sort":
-            return tuple(_sort_key(text) for text in string_list(node, where, key))
+            keys = tuple(_sort_key(text) for text in string_list(node, where, key))
+            _distinct([sort_key.column for sort_key in keys], where, line_of(node), key)
+            return keys
         if key == "filter":
             texts = string_list(node, where, key)
             return tuple(_filter(text, where, line_of(node)) for text in texts)
@@ -141,6 +170,16 @@ def _convert(key: str, node: yaml.Node, where: str) -> object:
         raise
     except YamlError as err:
         raise SpecError(where, err.line, err.message) from None
+
+
+def _distinct(names: list[str], where: str, line: int, key: str) -> tuple[str, ...]:
+    """A list of column names: not empty, each name once."""
+    if not names:
+        raise SpecError(where, line, f"{key} is empty (leave the key out for the default)")
+    seen = [name for position, name in enumerate(names) if name in names[:position]]
+    if seen:
+        raise SpecError(where, line, f"{key} names column {seen[0]!r} twice")
+    return tuple(names)
 
 
 def _sort_key(text: str) -> SortKey:
@@ -177,3 +216,8 @@ def _check_consistency(spec: TableSpec, where: str) -> None:
     if spec.pricing and not spec.throughput:
         raise SpecError(where, spec.key_lines["pricing"],
                         "'pricing' needs 'throughput' (the column the cost is computed from)")
+    for key in ("unit", "prices"):
+        if key in spec.key_lines and not spec.pricing:
+            raise SpecError(where, spec.key_lines[key],
+                            f"'{key}' is used only with 'pricing' (the cost column); add "
+                            "'pricing' or remove it")

@@ -205,6 +205,18 @@
     container.appendChild(element("p", "cost-explorer-error", message));
   }
 
+  /* A page's :model: / :pricing: that the data lacks is said in place (the build errs too). */
+  function warnUnknownChoices(container, controls) {
+    [["model", "model"], ["pricing", "pricing model"]].forEach(function (pair) {
+      var wanted = container.dataset[pair[0]];
+      if (wanted && controls[pair[0]].value !== wanted) {
+        showError(container, "This page asks for the " + pair[1] + " \u201c" + wanted +
+          "\u201d, which the cost data does not have; showing \u201c" +
+          controls[pair[0]].value + "\u201d instead.");
+      }
+    });
+  }
+
   function start(container, data) {
     if (!data || !Array.isArray(data.rows) || !Array.isArray(data.pricing_models)) {
       showError(container, "The cost data has an unexpected shape.");
@@ -215,6 +227,7 @@
       return;
     }
     var view = { controls: buildControls(container, data) };
+    warnUnknownChoices(container, view.controls);
     view.summary = element("p", "cost-explorer-summary");
     view.summary.setAttribute("aria-live", "polite");
     container.appendChild(view.summary);

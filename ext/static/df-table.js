@@ -140,7 +140,17 @@
     state.count.textContent = shown + " of " + state.rows.length + " rows";
   }
 
-  function csvField(text) {
+  /* A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
+   * apostrophe, as spreadsheets expect; plain numbers such as -1 or +2.5% stay numbers. */
+  var FORMULA_START = /^[\s]*[=+\-@\t\r]/;
+  var PLAIN_NUMBER = /^[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$/;
+
+  function neutralised(text) {
+    return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? "'" + text : text;
+  }
+
+  function csvField(raw) {
+    var text = neutralised(raw);
     return /[",\r\n]|^\s|\s$/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
 

@@ -35,7 +35,9 @@ ROW = {
 }
 
 PRICE_NOTES = {"on-demand": "fixture rates"}
-PROVIDER = f"def rows(app):\n    return {{'rows': [{ROW!r}], 'price_notes': {PRICE_NOTES!r}}}\n"
+PAGE_ROW = {**ROW, "model": 'bert "base" <b>'}  # the model EXPLORER_PAGE asks for
+PROVIDER = (f"def rows(app):\n    return {{'rows': [{PAGE_ROW!r}], "
+            f"'price_notes': {PRICE_NOTES!r}}}\n")
 
 
 def make_site(tmp_path: Path, pages: dict[str, str], conf: str = "") -> Path:
@@ -180,12 +182,35 @@ def test_data_src_under_dirhtml(tmp_path):
     assert (app.outdir / COST_JSON_URI).exists()
 
 
-def test_bad_option_is_a_located_error(tmp_path):
-    page = EXPLORER_PAGE.replace(":sla-ms: 10", ":sla-ms: -3")
-    srcdir = make_site(tmp_path, {"index": page}, PROVIDER_CONF)
+@pytest.mark.parametrize(("change", "message"), [
+    ((":sla-ms: 10", ":sla-ms: -3"), ":sla-ms: must be a positive number of milliseconds, "
+                                      "got '-3'"),
+    ((":sla-ms: 10", ":sla-ms: fast"), ":sla-ms: must be a positive number of milliseconds, "
+                                        "got 'fast'"),
+    ((":percentile: p50", ":percentile: p95"), ":percentile: must be one of p99, p50, "
+                                                "got 'p95'"),
+])
+def test_bad_option_is_a_located_error_and_a_box(tmp_path, change, message):
+    """Issue 9: docutils' own converters logged an error but left no box on the page."""
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE.replace(*change)}, PROVIDER_CONF)
+    app, warnings = build(srcdir)
+    assert f"index.rst:4: ERROR: cost-explorer: {message}" in warnings
+    page = (app.outdir / "index.html").read_text("utf-8")
+    assert 'class="df-table-error admonition error"' in page
+    assert 'class="cost-explorer"' not in page
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('bert "base" <b>', "gpt-9"),
+     ":model: 'gpt-9' names nothing in _static/cost-explorer.json (it has: bert \"base\" <b>)"),
+    ((":pricing: on-demand", ":pricing: spot"),
+     ":pricing: 'spot' names nothing in _static/cost-explorer.json (it has: on-demand, "
+     "ri-effective)"),
+])
+def test_model_or_pricing_naming_nothing_is_a_located_error(tmp_path, change, message):
+    srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE.replace(*change)}, PROVIDER_CONF)
     _, warnings = build(srcdir)
-    assert "index.rst:4" in warnings
-    assert "expected a positive number of milliseconds, got '-3'" in warnings
+    assert f"index.rst:4: ERROR: cost-explorer: {message}" in warnings
 
 
 def test_missing_provider_warns_at_the_directive_and_exports_no_rows(tmp_path):

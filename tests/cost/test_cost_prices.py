@@ -20,7 +20,7 @@ instances:
       on-demand: {rate: 0.7582, read: 2026-11-22}
       ri-1yr: {rate: 0.45, read: 2026-01-01}
       ri-3yr: {rate: 0.30, read: 2024-01-01}
-      savings-plan: {rate: 0.50}
+      savings-plan: {rate: 0.50, read: 2026-11-21}
       spot: {rate: 0.2, read: 2026-11-20}
 """
 
@@ -46,6 +46,30 @@ def test_bad_pricing_model_or_date_is_a_located_error(change: tuple[str, str],
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    (("    region: us-east-1\n", ""),
+     "prices.yaml:3: inf2.xlarge: region is missing (the region its prices are for, "
+     "e.g. us-east-1)"),
+    ((", read: 2026-01-01", ""),
+     "prices.yaml:7: inf2.xlarge: ri-1yr: read is missing (the date YYYY-MM-DD the rate was "
+     "read)"),
+    (("2026-11-20", "2026-11-24"),
+     "prices.yaml:10: inf2.xlarge: spot: read 2026-11-24 is in the future (the date the rate "
+     "was read cannot be after today)"),
+])
+def test_price_needs_region_and_a_past_read_date(change: tuple[str, str], message: str) -> None:
+    """Issue 9: a cost note must never borrow a region or date from other prices."""
+    with pytest.raises(YamlError) as caught:
+        parse_price_catalog(CATALOG.replace(*change), "prices.yaml", today=date(2026, 11, 23))
+    assert str(caught.value) == message
+
+
+def test_read_today_is_accepted_and_the_default_today_is_the_clock() -> None:
+    assert parse_price_catalog(CATALOG, "prices.yaml", today=date(2026, 11, 22))
+    with pytest.raises(YamlError, match="in the future"):
+        parse_price_catalog(CATALOG.replace("2026-11-20", "2999-01-01"), "prices.yaml")
+
+
 def test_stale_prices_are_those_used_and_older_than_the_limit() -> None:
     catalog = parse_price_catalog(CATALOG, "prices.yaml")
     used = [("inf2.xlarge", model) for model in catalog.pricing_models()]
@@ -54,7 +78,7 @@ def test_stale_prices_are_those_used_and_older_than_the_limit() -> None:
         ("inf2.xlarge", "ri-3yr", "2024-01-01", 8, 1056)]
     assert stale_prices(catalog, used, date(2026, 11, 22), 0) == []  # 0 turns the check off
     assert stale_prices(catalog, [("inf2.xlarge", "on-demand")], date(2030, 1, 1), 365)
-    assert stale_prices(catalog, [("inf2.xlarge", "savings-plan")], date(2030, 1, 1), 1) == []
+    assert stale_prices(catalog, [("inf2.xlarge", "savings-plan")], date(2026, 11, 22), 1) == []
 
 
 def test_build_date_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,11 +27,11 @@ CASES = {
         ["errors.rst:4: ERROR: df-table: data/nope.csv: file not found [df_table.error]"]),
     "missing_column": (
         {}, ".. df-table::\n\n   data: models.csv\n   columns: [Model, Latency P50 (ms)]\n",
-        [f"errors.rst:4: ERROR: df-table: data/models.csv: column 'Latency P50 (ms)' not found; "
+        [f"errors.rst:7: ERROR: df-table: column 'Latency P50 (ms)' not found in data/models.csv; "
          f"the columns are: {COLUMNS} [df_table.error]"]),
     "missing_sort_column": (
         {}, ".. df-table::\n\n   data: models.csv\n   sort: [Cost]\n",
-        [f"errors.rst:4: ERROR: df-table: data/models.csv: sort column 'Cost' not found; "
+        [f"errors.rst:7: ERROR: df-table: sort column 'Cost' not found in data/models.csv; "
          f"the columns are: {COLUMNS} [df_table.error]"]),
     "non_numeric_throughput": (
         {"data/t.csv": TPUT_CSV.format("fast")}, ".. df-table::\n\n   data: t.csv\n" + PRICED,
@@ -53,13 +53,13 @@ CASES = {
     "unknown_pricing_model": (
         {}, ".. df-table::\n\n   data: models.csv\n   pricing: spot\n"
             "   throughput: Throughput (inference/sec)\n",
-        ["errors.rst:4: ERROR: df-table: data/prices.yaml: pricing model 'spot' is not in the "
-         "catalog (it has: on-demand, ri-effective) [df_table.error]"]),
+        ["errors.rst:7: ERROR: df-table: pricing model 'spot' is not in data/prices.yaml "
+         "(it has: on-demand, ri-effective) [df_table.error]"]),
     "duplicate_price": (
-        {"data/dup.yaml": "schema_version: 1\ninstances:\n  inf2.xlarge:\n    prices: {}\n"
-                             "  INF2.xlarge:\n    prices: {}\n"},
+        {"data/dup.yaml": "schema_version: 1\ninstances:\n  inf2.xlarge:\n    region: r\n"
+                             "    prices: {}\n  INF2.xlarge:\n    prices: {}\n"},
         ".. df-table::\n\n   data: models.csv\n   prices: dup.yaml\n" + PRICED,
-        ["errors.rst:4: ERROR: df-table: data/dup.yaml:5: instances: duplicate entry "
+        ["errors.rst:4: ERROR: df-table: data/dup.yaml:6: instances: duplicate entry "
          "'INF2.xlarge' (first given on line 3) [df_table.error]"]),
     "unknown_key": (
         {}, ".. df-table::\n\n   data: models.csv\n   colums: [Model]\n",
@@ -109,8 +109,8 @@ CASES = {
         ["errors.rst:4: ERROR: df-table: a family table needs :variant: [df_table.error]"]),
     "code_header_rows": (
         {}, ".. df-table::\n   :header-rows: 2\n\n   df = pd.read_csv('data/models.csv')\n",
-        ["errors.rst:4: ERROR: df-table: :header-rows: must be 1 (the DataFrame's column names) "
-         "[df_table.error]"]),
+        ["errors.rst:4: ERROR: df-table: :header-rows: must be 1 (the DataFrame's column names), "
+         "got '2' [df_table.error]"]),
     "cell_markup": (
         {"data/m.csv": "Model,Scripts\nbert,:nope:`x`\n"}, ".. df-table::\n\n   data: m.csv\n",
         ['data/m.csv:2: ERROR: Unknown interpreted text role "nope". [docutils]']),

@@ -266,7 +266,7 @@ def test_missing_column_lists_the_columns(tmp_path):
     csv = write_csv(tmp_path, ROWS)
     with pytest.raises(DataFileError) as err:
         build_table(csv, parse_spec("data: t.csv\ncolumns: [Model, Latency]"))
-    assert str(err.value) == ("t.csv: column 'Latency' not found; the columns are: Model, "
+    assert str(err.value) == ("column 'Latency' not found in t.csv; the columns are: Model, "
                               "Inst. Type, Throughput (tokens/second), Neuron Version")
 
 
