@@ -79,7 +79,7 @@ class DataDirective(SphinxDirective):
         path = self.data_path("families.yaml")
         self.depend(path)
         catalog = self.cache.get("families", str(path), lambda: load_families(path))
-        return FamilyCatalog(self.shown(path), catalog.families)
+        return FamilyCatalog(self.shown(path), catalog.families, catalog.per_platform)
 
     def report(self, message: str, line: int | None = None) -> list[nodes.Node]:
         """Log a located error and return the error box that takes the table's place."""
@@ -145,7 +145,7 @@ class DfTable(DataDirective):
         missing = [name for name in ("platform", "variant") if name not in self.options]
         if missing:
             raise TableError(f"a family table needs :{missing[0]}:")
-        spec = self.family_catalog().get(self.options["family"])
+        spec = self.family_catalog().get(self.options["family"], self.options["platform"])
         data = family_csv(self.options["platform"], self.options["family"],
                           self.options["variant"])
         path = self.data_path(data)

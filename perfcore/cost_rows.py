@@ -27,6 +27,7 @@ from perfcore.families import FamilyCatalog, load_families
 from perfcore.numbers import parse_number
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
+from perfcore.tablespec import TableSpec
 
 NOT_PLATFORMS = frozenset({"raw", "reports"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
@@ -95,8 +96,9 @@ def load_cost_rows(
         csv = read(path)
         if not csv.rows:
             continue
-        throughput = _throughput_column(csv, match["family"], families)
-        unit = _unit(throughput, match["family"], families)
+        spec = _family_spec(families, match["family"], path.parent.name)
+        throughput = _throughput_column(csv, spec)
+        unit = _unit(throughput, spec)
         rows = _rows(csv, path.parent.name, match["table"], throughput, unit, catalog)
         data.rows += rows
         for row in rows:
@@ -106,8 +108,13 @@ def load_cost_rows(
     return data
 
 
-def _throughput_column(csv: CsvText, family: str, families: FamilyCatalog | None) -> str:
-    spec = families.families.get(family) if families else None
+def _family_spec(families: FamilyCatalog | None, family: str, platform: str) -> TableSpec | None:
+    if families is None or family not in families.families:
+        return None
+    return families.get(family, platform)
+
+
+def _throughput_column(csv: CsvText, spec: TableSpec | None) -> str:
     if spec is not None and spec.throughput in csv.columns:
         return spec.throughput or ""
     for column in csv.columns:
@@ -117,8 +124,7 @@ def _throughput_column(csv: CsvText, family: str, families: FamilyCatalog | None
                                      "(inference/sec)' or 'Throughput (tokens/second)')")
 
 
-def _unit(column: str, family: str, families: FamilyCatalog | None) -> str:
-    spec = families.families.get(family) if families else None
+def _unit(column: str, spec: TableSpec | None) -> str:
     return (spec.unit if spec and spec.unit else None) or unit_from_column(column) or "inferences"
 
 
