@@ -266,7 +266,7 @@ class _Reader:
             raise _unreadable(value, "a round other than round(<whole number>)")
         self.expect_columns(value.func.value, columns)
         digits = value.args[0].value if value.args else 0  # type: ignore[attr-defined]
-        return ".0f" if kind == "int" else f".{digits}f"
+        return "round0" if kind == "int" else f"round{digits}"
 
     def expect_columns(self, node: ast.expr, columns: list[str]) -> None:
         if not (isinstance(node, ast.Subscript) and _is_name(node.value, "df")
