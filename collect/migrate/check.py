@@ -70,7 +70,10 @@ def verdict(result: dict[str, Any], table: BuiltTable) -> str:
     if _same(plain["rows"], ours):
         return SAME
     if "error" not in natural and _same(natural["rows"], ours):
-        return SAME_NATURAL
+        if _same(sorted(plain["rows"]), sorted(natural["rows"])):
+            return SAME_NATURAL
+        return (f"{SAME_NATURAL}; sorted by text, as plain pandas does, the page showed other "
+                f"rows ({first_difference(plain['rows'], ours, columns)})")
     reference = natural if "error" not in natural else plain
     return first_difference(reference["rows"], ours, columns)
 

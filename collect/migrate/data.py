@@ -206,7 +206,9 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
     base = {key: value for key, value in families[name].items() if key != "platforms"}
     differing = {key: value for key, value in spec.items() if base.get(key) != value}
     for key in base:
-        if key not in spec and key not in ("title", "notes"):
+        if key == "notes" and key not in spec:
+            differing[key] = []
+        elif key not in spec and key != "title":
             differing[key] = None
     if not differing:
         return ""
