@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -146,7 +147,15 @@ def merged_prices_text(target: Path, entries: list[PriceEntry]) -> tuple[str | N
         return None, []
     if "unpriced" in catalog:  # keep the unpriced list last (the README appends to it)
         catalog["unpriced"] = catalog.pop("unpriced")
-    return head + _dump(catalog), changes
+    return _with_comments(head, _dump(_flow_prices(catalog))), changes
+
+
+def _flow_prices(catalog: dict[str, Any]) -> dict[str, Any]:
+    for entry in catalog.get("instances", {}).values():
+        prices = entry.get("prices", {})
+        for model, price in prices.items():
+            prices[model] = Flow(price)
+    return catalog
 
 
 def _instance_key(instances: dict[str, Any], instance: str) -> str:
@@ -195,7 +204,7 @@ def merged_families_text(target: Path, found: dict[str, dict[str, dict[str, Any]
             change = _merge_family(target, families, name, platform, spec)
             if change:
                 changes.append(change)
-    return (head + _dump(catalog) if changes else None), changes
+    return (_with_comments(head, _dump(catalog)) if changes else None), changes
 
 
 def _merge_family(target: Path, families: dict[str, Any], name: str, platform: str,
@@ -232,10 +241,10 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
 
 # -------------------------------------------------------------------------- YAML
 
-def _load_yaml(target: Path, empty: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The file's leading comment block and its data (``empty`` for a new file)."""
+def _load_yaml(target: Path, empty: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The file's comment blocks (by the top-level key they precede) and its data."""
     if not target.is_file():
-        return "", empty
+        return {}, empty
     text = target.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
@@ -243,12 +252,29 @@ def _load_yaml(target: Path, empty: dict[str, Any]) -> tuple[str, dict[str, Any]
         raise YamlError(str(target), 0, f"invalid YAML: {err}") from None
     if not isinstance(data, dict):
         raise YamlError(str(target), 1, "expected a mapping")
-    head = []
+    comments: dict[str, str] = {}
+    block: list[str] = []
     for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        head.append(line)
-    return "".join(f"{line}\n" for line in head), data
+        if line.startswith("#"):
+            block.append(line)
+            continue
+        key = re.match(r"^([A-Za-z_][\w-]*):", line)
+        if key and block:
+            comments[key[1]] = "".join(f"{comment}\n" for comment in block)
+        if line.strip():
+            block = []
+    return comments, data
+
+
+def _with_comments(comments: dict[str, str], text: str) -> str:
+    """``text`` with each comment block put back before its top-level key."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        key = re.match(r"^([A-Za-z_][\w-]*):", line)
+        if key and key[1] in comments:
+            out.append(comments[key[1]])
+        out.append(line)
+    return "".join(out)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -256,6 +282,15 @@ class _Dumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+class Flow(dict):
+    """A mapping written on one line (``{rate: 0.5, read: ..., source: ...}``)."""
+
+
+_Dumper.add_representer(
+    Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data,
+                                                        flow_style=True))
 
 
 def yaml_text(data: dict[str, Any]) -> str:
