@@ -33,6 +33,7 @@ NOT_PLATFORMS = frozenset({"raw", "reports"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_P50 = ("Latency P50 (ms)", "Latency per Token P50 (ms)")
 LATENCY_P99 = ("Latency P99 (ms)", "Latency per Token P99 (ms)")
+TTFT = {"ttft-p50": "TTFT P50 (ms)", "ttft-p99": "TTFT P99 (ms)"}  # decoder tables
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,12 @@ class CostRow:
     per_token: bool  # latency is per token (token tables' "Latency per Token" columns)
     path: str
     line: int
+    ttft_text: dict[str, str] = field(default_factory=dict)  # "ttft-p99" -> cell text
 
     def latency_ms(self, percentile: str) -> float | None:
+        """``p99``/``p50`` latency, or ``ttft-p99``/``ttft-p50`` time to first token."""
+        if percentile in TTFT:
+            return parse_number(self.ttft_text.get(percentile))
         return self.latency_p99_ms if percentile == "p99" else self.latency_p50_ms
 
 
@@ -153,6 +158,8 @@ def _rows(csv: CsvText, platform: str, table: str, throughput_column: str, unit:
             costs=costs, no_price=no_price,
             source=str(record["Source"]).strip() or None if "Source" in record else None,
             table=table, per_token="per Token" in (p50 or p99 or ""), path=csv.path, line=line,
+            ttft_text={key: str(record[column]).strip() for key, column in TTFT.items()
+                       if column in record},
         ))
     return result
 
