@@ -55,11 +55,13 @@ def run_pandas(jobs: list[CheckJob], time_limit_s: float) -> list[dict[str, Any]
 
 
 def _failed(message: str) -> dict[str, Any]:
-    return {"plain": {"error": message}, "natural": {"error": message}}
+    return {"unchecked": message}
 
 
 def verdict(result: dict[str, Any], table: BuiltTable) -> str:
     """One line: same rows / same rows, natural order / the first differing cell."""
+    if "unchecked" in result:
+        return f"not checked: {result['unchecked']}"
     plain, natural = result["plain"], result["natural"]
     if "error" in plain:
         return f"fails under pandas too: {plain['error']}"

@@ -72,7 +72,7 @@ def tables(lines: list[str]) -> list[TableBlock]:
         index = block.start + 1
         while index < block.end and (_OPTION.match(lines[index]) or not lines[index].strip()):
             index += 1
-        body = _dedent(lines[index:block.end])
+        body = dedent(lines[index:block.end])
         result.append(TableBlock(**vars(block), body_start=index, body=body))
     return result
 
@@ -86,7 +86,7 @@ def tab_sets(lines: list[str]) -> list[TabSet]:
     return result
 
 
-def _dedent(lines: list[str]) -> str:
+def dedent(lines: list[str]) -> str:
     widths = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
     cut = min(widths) if widths else 0
     return "\n".join(line[cut:] if line.strip() else "" for line in lines).rstrip() + "\n"
@@ -114,5 +114,5 @@ def indented(text: str, indent: int) -> list[str]:
 def other_content(lines: list[str], item: Block, table: TableBlock) -> list[str]:
     """A tab item's lines other than its df-table (notes and the like), dedented."""
     rest = lines[item.start + 1:table.start] + lines[table.end:item.end]
-    return _dedent([line for line in rest if not _OPTION.match(line)]).strip("\n").split("\n") \
+    return dedent([line for line in rest if not _OPTION.match(line)]).strip("\n").split("\n") \
         if any(line.strip() and not _OPTION.match(line) for line in rest) else []

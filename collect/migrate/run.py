@@ -255,7 +255,7 @@ def _notes(content: list[str]) -> list[str] | None:
             current.append(line)
         elif line.strip():
             return None
-    texts = ["\n".join(pages._dedent(block).strip("\n").split("\n")).strip() for block in notes]
+    texts = ["\n".join(pages.dedent(block).strip("\n").split("\n")).strip() for block in notes]
     return [text for text in texts if text]
 
 

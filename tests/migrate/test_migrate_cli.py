@@ -154,3 +154,25 @@ def test_existing_page_is_not_overwritten(legacy: Path, migrate: Migrate,
     status, _, err = migrate(legacy, "--no-check")
     assert status == 1 and "exists and differs from the migrated page" in err
     assert page.read_text() == "mine\n"
+
+
+def test_page_without_last_update_needs_price_date(legacy: Path, migrate: Migrate,
+                                                   tmp_path: Path) -> None:
+    page = legacy / "trn1" / "legacy-trn1.rst"
+    page.write_text(page.read_text().replace("*Last update: Apr 1st, 2025*", ""))
+    status, _, err = migrate(legacy, "--no-check")
+    assert status == 1
+    assert "trn1/legacy-trn1.rst: no 'Last update' line to date its prices; give " \
+           "--price-date YYYY-MM-DD" in err
+    assert not (tmp_path / "data").exists()
+    status, _, _ = migrate(legacy, "--no-check", "--price-date", "2025-06-30")
+    catalog = load_price_catalog(tmp_path / "data" / "prices.yaml")
+    train = catalog.lookup("widget.train")
+    assert status == 0 and train is not None and train.prices["ri-effective"].read == "2025-06-30"
+
+
+def test_self_check_time_limit(legacy: Path, migrate: Migrate) -> None:
+    status, out, _ = migrate(legacy, "--check-time-limit", "0.001")
+    assert status == 0
+    assert "inf2/legacy-inf2.rst:34: not checked: pandas did not finish within 0.001 s" \
+        in out.splitlines()
