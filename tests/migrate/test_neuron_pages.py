@@ -45,3 +45,72 @@ def test_every_table_translated_and_same_rows_as_pandas(migrate: Migrate,
                  if column in ours.columns}  # the published file may have more columns
                 for row in published.rows if row[source].startswith(LABEL)]
         assert rows == [dict(zip(ours.columns, row, strict=True)) for row in ours.rows], relative
+
+
+def site_specs() -> dict[str, object]:
+    """Data file -> the spec the site's pages show it with (df-table or perf-family tab)."""
+    from collect.migrate.pages import blocks, tables
+    from perfcore.families import VARIANTS, family_csv, load_families
+    from perfcore.tablespec import looks_like_code, parse_spec
+
+    families = load_families(REPO / "data" / "families.yaml")
+    specs: dict[str, object] = {}
+    for page in sorted((REPO / "docs").glob("*.rst")):
+        lines = page.read_text(encoding="utf-8").split("\n")
+        for block in tables(lines):
+            if not looks_like_code(block.body):
+                spec = parse_spec(block.body)
+                specs[spec.data] = spec
+        for block in blocks(lines, "perf-family"):
+            platform = lines[block.start + 1].split(":platform:")[1].strip()
+            for variant in VARIANTS:
+                data = family_csv(platform, block.argument, variant)
+                specs[data] = families.get(block.argument, platform).with_data(data)
+    return specs
+
+
+@pytest.mark.skipif(not pandas_available(), reason="the reference is pandas")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")  # the pages' own code
+def test_site_pages_show_the_numbers_pandas_computes(tmp_path: Path) -> None:
+    """Every Neuron table as the site renders it, against the original body run by pandas."""
+    from collect.migrate.check import first_difference
+    from collect.migrate.run import Options, migrate
+    from ext.compat import run_table_code
+    from perfcore.columns import published_name
+    from perfcore.csvfile import CsvText
+    from perfcore.prices import load_price_catalog
+    from perfcore.tabledata import build_table
+
+    assert CURRENT is not None
+    plan = migrate(Options(src=CURRENT, data_dir=tmp_path / "data", docs_dir=tmp_path / "docs",
+                           check=False, source_label=LABEL))
+    specs = site_specs()
+    catalog = load_price_catalog(REPO / "data" / "prices.yaml")
+    compared = 0
+    for table in plan.tables:
+        assert table.spec is not None, table.problem
+        spec = specs[table.spec["data"]]
+        published = read_csv_text(REPO / "data" / spec.data)
+        source = published.columns.index("Source")
+        keep = [i for i, row in enumerate(published.rows) if row[source].startswith(LABEL)]
+        neuron = CsvText(published.path, published.columns,
+                         tuple(published.rows[i] for i in keep),
+                         tuple(published.lines[i] for i in keep))
+        site = build_table(neuron, spec, catalog)
+        result = run_table_code(table.block.body, table.page.parent, str(table.page),
+                                table.block.body_start, str)
+        assert result.table is not None, result.error
+        site_columns = [column.replace("Cost per 1M tokens", "Cost per 1M inferences")
+                        for column in site.columns]
+        shared = [(i, site_columns.index(published_name(column)))
+                  for i, column in enumerate(result.table.columns)
+                  if published_name(column) in site_columns]
+        assert len(shared) >= 5, table.where
+        theirs = [[row[i].text for i, _ in shared] for row in result.table.rows]
+        ours = [[row[j].text for _, j in shared] for row in site.rows]
+        names = [site.columns[j] for _, j in shared]
+        difference = first_difference(theirs, ours, names)
+        assert len(theirs) == len(ours) and difference.startswith("pandas has"), \
+            (table.where, difference)
+        compared += 1
+    assert compared == 19
