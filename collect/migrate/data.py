@@ -22,7 +22,8 @@ import yaml
 from perfcore.columns import published_name
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import UserError
-from perfcore.prices import PRICING_MODELS
+from perfcore.families import load_families
+from perfcore.prices import PRICING_MODELS, load_price_catalog
 from perfcore.yamlfile import YamlError
 
 SOURCE = "Source"
@@ -130,6 +131,8 @@ def price_entries(prices: CsvText, instance_column: str, rate_columns: dict[str,
 
 def merged_prices_text(target: Path, entries: list[PriceEntry]) -> tuple[str | None, list[str]]:
     """The catalog with the entries merged in (None when unchanged) and what changed."""
+    if target.is_file():
+        load_price_catalog(target)  # a broken catalog is a located error before any merge
     head, catalog = _load_yaml(target, {"schema_version": 1, "currency": "USD",
                                         "instances": {}})
     instances = catalog.setdefault("instances", {})
@@ -196,6 +199,8 @@ def merged_families_text(target: Path, found: dict[str, dict[str, dict[str, Any]
     family's declares the differing keys under ``platforms: {<platform>: ...}``; a platform
     that already declares other values there is a conflict.
     """
+    if target.is_file():
+        load_families(target)  # duplicate keys and unknown keys are located errors
     head, catalog = _load_yaml(target, {"schema_version": 1, "families": {}})
     families = catalog.setdefault("families", {})
     changes = []
@@ -219,9 +224,9 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
             differing[key] = []
         elif key not in spec and key != "title":
             differing[key] = None
-    if not differing:
+    declared = families[name].get("platforms", {}).get(platform)
+    if not differing and declared is None:
         return ""
-    declared = families[name].setdefault("platforms", {}).get(platform)
     if declared is not None and declared != differing:
         key = next(k for k in set(declared) | set(differing)
                    if declared.get(k) != differing.get(k))
@@ -235,7 +240,7 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
         raise MergeConflict(f"{target}: family {name} sets {', '.join(unset)}, which the "
                             f"migrated {platform} tables do not have (give it under "
                             f"platforms: {platform} by hand)")
-    families[name]["platforms"][platform] = differing
+    families[name].setdefault("platforms", {})[platform] = differing
     return f"family {name}: platform {platform} declares {', '.join(differing)}"
 
 

@@ -139,6 +139,7 @@ def test_conflicting_family_names_both_values(legacy: Path, migrate: Migrate,
     families = tmp_path / "data" / "families.yaml"
     families.parent.mkdir(parents=True)
     families.write_text("schema_version: 1\nfamilies:\n  textmodels:\n    title: Text\n"
+                        "    throughput: Throughput (inference/sec)\n"
                         "    columns: [Model]\n    platforms:\n      inf2:\n"
                         "        pricing: spot\n", encoding="utf-8")
     status, _, err = migrate(legacy, "--no-check")
@@ -176,3 +177,27 @@ def test_self_check_time_limit(legacy: Path, migrate: Migrate) -> None:
     assert status == 0
     assert "inf2/legacy-inf2.rst:34: not checked: pandas did not finish within 0.001 s" \
         in out.splitlines()
+
+
+def test_platform_entry_the_migration_would_not_write_is_a_conflict(
+        legacy: Path, migrate: Migrate, tmp_path: Path) -> None:
+    migrate(legacy, "--no-check")
+    families = tmp_path / "data" / "families.yaml"
+    families.write_text(families.read_text().replace(
+        "    platforms:\n", "    platforms:\n      inf2:\n        pricing: spot\n", 1),
+        encoding="utf-8")
+    status, _, err = migrate(legacy, "--no-check", docs="docs2")
+    assert status == 1
+    assert "family textmodels platform inf2: pricing is 'spot' there but None in the migration" \
+        in err
+
+
+def test_existing_catalogs_are_validated_first(legacy: Path, migrate: Migrate,
+                                               tmp_path: Path) -> None:
+    families = tmp_path / "data" / "families.yaml"
+    families.parent.mkdir(parents=True)
+    families.write_text("schema_version: 1\nfamilies:\n  a:\n    columns: [A]\n"
+                        "  a:\n    columns: [B]\n", encoding="utf-8")
+    status, _, err = migrate(legacy, "--no-check")
+    assert status == 1
+    assert "families.yaml:5: families: duplicate entry 'a' (first given on line 3)" in err
