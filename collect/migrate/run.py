@@ -105,6 +105,20 @@ def _plan_page(options: Options, plan: Plan, page: Path) -> None:
     for name, (_, spec) in families.items():
         plan.families.setdefault(name, {})[platform or ""] = spec
     plan.pages[options.docs_dir / rel] = _rewritten(lines, tables, families, platform)
+    for block in pages.blocks(lines, "csv-table"):
+        _plan_included_file(options, plan, page, lines[block.start:block.end])
+
+
+def _plan_included_file(options: Options, plan: Plan, page: Path, block: list[str]) -> None:
+    """A ``csv-table`` the page keeps: its ``:file:`` goes next to the new page, unchanged."""
+    for line in block:
+        match = re.match(r"^\s*:file:\s*(?P<name>\S.*?)\s*$", line)
+        source = page.parent / match["name"] if match else None
+        if source is not None and source.is_file() and options.src in source.parents:
+            target = options.docs_dir / source.relative_to(options.src)
+            plan.pages[target] = source.read_text(encoding="utf-8")
+            plan.notes.append(f"{source.relative_to(options.src)}: copied next to its page "
+                              f"(a csv-table, not a df-table)")
 
 
 def _plan_table(options: Options, plan: Plan, table: Table, platform: str | None,

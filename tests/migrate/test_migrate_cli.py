@@ -67,13 +67,14 @@ def test_pages_rewritten_rest_unchanged(legacy: Path, migrate: Migrate, tmp_path
     assert page.endswith(refused)  # untranslated bodies stay code, byte for byte
     assert page.startswith(original[:original.index(".. tab-set::")])
     assert (tmp_path / "docs" / "index.rst").read_text() == (legacy / "index.rst").read_text()
+    assert (tmp_path / "docs" / "widgets.csv").read_text() == "Widget,Colour\nalpha,red\n"
 
 
 def test_second_run_changes_nothing(legacy: Path, migrate: Migrate, tmp_path: Path) -> None:
     migrate(legacy, "--no-check")
     before = snapshot(tmp_path / "data")
     status, out, _ = migrate(legacy, "--no-check")
-    assert status == 0 and "wrote 3 files" in out  # the three pages, identical
+    assert status == 0 and "wrote 4 files" in out  # the three pages and a csv-table's file
     assert snapshot(tmp_path / "data") == before
 
 
