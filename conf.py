@@ -28,10 +28,11 @@ smartquotes = False  # values show exactly as written (no curly quotes in table 
 # pricing model of data/prices.yaml (ext/cost_rows.py).
 cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
 # A price a rendered cost uses warns when read longer ago than this. The RI-effective rates
-# are those of the published Neuron pages dated 2025-05-20 (seed 002), the newest source of
-# RI-effective rates at hand, so the site allows two years; replace them with newer rates
-# rather than raising this further.
-df_table_price_max_age_days = 730
+# are those of the published Neuron pages (migrated from shared/neuron-pages/current): Inf2
+# and Trn1 read 2026-02-26, Inf1 2024-09-16 (the last change of that page's price table, the
+# newest Inf1 rate at hand), so the limit covers the Inf1 rates until 2027-03-05; replace
+# them with newer rates rather than raising this further.
+df_table_price_max_age_days = 900
 
 html_static_path = ["docs/_static"]  # relative to this file
 html_css_files = ["site.css"]

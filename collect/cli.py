@@ -18,6 +18,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -554,6 +555,50 @@ def handle_release(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------- migrate
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def add_migrate_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "migrate", help="translate pages of pandas df-table bodies into declarative pages + data",
+        description="Read every page under SRC_DIR, translate each pandas df-table body into "
+        "a declarative spec (never running it), write the pages under --docs-dir and the CSVs, "
+        "prices and families under --data-dir (merged with what is there), and compare each "
+        "table with the original body run by pandas. See docs/migrating.rst.")
+    parser.add_argument("src", type=Path, metavar="SRC_DIR")
+    parser.add_argument("--data-dir", type=Path, required=True, metavar="DATA")
+    parser.add_argument("--docs-dir", type=Path, required=True, metavar="DOCS")
+    parser.add_argument("--region", default="us-east-1",
+                        help="region of the converted prices (default us-east-1)")
+    parser.add_argument("--price-date", type=iso_date, metavar="YYYY-MM-DD",
+                        help="'read' date of prices on pages without a 'Last update' line")
+    parser.add_argument("--source-label", metavar="TEXT",
+                        help="how Source names SRC_DIR (default: SRC_DIR as given)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip the self-check against pandas")
+    parser.add_argument("--check-time-limit", type=positive_float, default=300.0, metavar="S",
+                        help="time limit of the pandas child process (default 300 s)")
+    parser.set_defaults(handler=handle_migrate)
+    return parser
+
+
+def handle_migrate(args: argparse.Namespace) -> int:
+    from collect.migrate.run import Options, migrate, report
+
+    plan = migrate(Options(src=args.src, data_dir=args.data_dir, docs_dir=args.docs_dir,
+                           region=args.region, price_date=args.price_date,
+                           source_label=args.source_label, check=not args.no_check,
+                           time_limit_s=args.check_time_limit))
+    print("\n".join(report(plan)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collect",
@@ -561,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in (add_run_command, add_publish_command, add_publish_sweep_command,
                         add_env_command, add_report_command, add_diff_command,
-                        add_release_command):
+                        add_release_command, add_migrate_command):
         command_parser = add_command(subparsers)
         command_parser.set_defaults(command_parser=command_parser)
     return parser

@@ -80,8 +80,9 @@ class PagePandas:
     """``pd`` as the body sees it: pandas, with a page-relative, checking ``read_csv``."""
 
     def __init__(self, page_dir: Path, shown: Callable[[Path], str], result: CodeResult,
-                 texts: dict[str, dict[Any, object]]) -> None:
+                 texts: dict[str, dict[Any, object]], natural_order: bool = True) -> None:
         self._page_dir, self._shown, self._result, self._texts = page_dir, shown, result, texts
+        self._frame = PageFrame if natural_order else pd.DataFrame
 
     def __getattr__(self, name: str) -> Any:
         return getattr(pd, name)
@@ -94,7 +95,7 @@ class PagePandas:
         checked = read_csv_text(path, self._shown(path))
         kwargs.setdefault("keep_default_na", False)
         kwargs.setdefault("na_values", [""])
-        frame = PageFrame(pd.read_csv(path, *args, **kwargs))
+        frame = self._frame(pd.read_csv(path, *args, **kwargs))
         if len(frame) == len(checked.rows):
             self._remember(frame, checked.columns, checked.rows)
         return frame
@@ -178,15 +179,17 @@ def _alarm(seconds: float) -> Iterator[None]:
 
 def run_table_code(
     body: str, page_dir: Path, source: str, first_line: int, shown: Callable[[Path], str],
-    timeout: float = 5.0,
+    timeout: float = 5.0, natural_order: bool = True,
 ) -> CodeResult:
     """Run ``body`` (first line = page line ``first_line + 1``); never raises for its errors.
 
     The body runs for at most ``timeout`` seconds (``df_table_code_timeout``).
+    ``natural_order=False`` sorts as plain pandas does (text by its characters), as the
+    pages that ran these bodies did; ``collect migrate`` compares both orders.
     """
     result = CodeResult()
     texts: dict[str, dict[Any, object]] = {}
-    namespace = {"pd": PagePandas(page_dir, shown, result, texts), "np": np,
+    namespace = {"pd": PagePandas(page_dir, shown, result, texts, natural_order), "np": np,
                  "__builtins__": builtins}
     tree = ast.parse(body)
     ast.increment_lineno(tree, first_line)

@@ -40,7 +40,7 @@ from perfcore.prices import PriceCatalog
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
-PERCENTILES = ("p99", "p50")
+PERCENTILES = ("p99", "p50", "ttft-p99", "ttft-p50")  # TTFT: decoder rows only
 LISTING = "cost_review_listing"  # {docname: (data dir, published CSVs when the page was read)}
 
 
@@ -81,8 +81,15 @@ def cost_text(cost: float | None, currency: str) -> str:
 
 
 def _latency_text(row: CostRow, percentile: str) -> str:
+    if percentile.startswith("ttft-"):
+        return row.ttft_text.get(percentile) or "n/a"
     text = row.latency_p99_text if percentile == "p99" else row.latency_p50_text
     return text or "n/a"
+
+
+def latency_label(percentile: str) -> str:
+    """``p99`` -> ``P99``; ``ttft-p99`` -> ``TTFT P99``."""
+    return percentile.upper().replace("-", " ")
 
 
 class CostReviewDirective(DataDirective):
@@ -247,7 +254,8 @@ class CheapestUnderSla(CostReviewDirective):
     def _bound(self) -> tuple[str, float]:
         percentile = self.options.get("latency", "p99").strip().lower()
         if percentile not in PERCENTILES:
-            raise TableError(f":latency: must be p99 or p50, got {percentile!r}")
+            raise TableError(f":latency: must be one of {', '.join(PERCENTILES)}, "
+                             f"got {percentile!r}")
         text = self.options.get("max-ms")
         if text is None:
             raise TableError(":max-ms: is required (the latency bound in milliseconds)")
@@ -265,7 +273,7 @@ class CheapestUnderSla(CostReviewDirective):
         if not data.rows:
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         pricing = self.pricing(catalog, many=False)[0]
-        label = f"{percentile.upper()} <= {format(bound, 'g')} ms"
+        label = f"{latency_label(percentile)} <= {format(bound, 'g')} ms"
         body, sentences, shown = [], [], []
         for model in self.models(data.rows):
             rows = [row for row in data.rows if row.model == model]
@@ -277,7 +285,8 @@ class CheapestUnderSla(CostReviewDirective):
             body.append(([_text_cell(text) for text in (
                 model, best.instance, best.platform, best.batch_size or "n/a", best.table,
                 f"{best.throughput_text} {best.unit}/s",
-                _latency_text(best, percentile) + (" (per token)" if best.per_token else ""),
+                _latency_text(best, percentile) + (
+                    " (per token)" if best.per_token and percentile in ("p99", "p50") else ""),
             )] + [_text_cell(f"{cost_text(best.costs[pricing], catalog.currency)} per 1M "
                              f"{best.unit}",
                              strong=True)], ["df-cheapest"]))
@@ -285,7 +294,7 @@ class CheapestUnderSla(CostReviewDirective):
         result: list[nodes.Node] = []
         if body:
             columns = ["Model", "Instance", "Platform", "Batch Size", "Optimized for",
-                       "Throughput", f"Latency {percentile.upper()} (ms)",
+                       "Throughput", f"Latency {latency_label(percentile)} (ms)",
                        f"Cost ({pricing})"]
             caption = f"Cheapest configuration per model with {label} ({pricing} prices)"
             result.append(table_node(columns, body, caption))
@@ -306,8 +315,9 @@ def no_answer(model: str, rows: list[CostRow], percentile: str, bound: float,
               pricing: str) -> str:
     unpriced = sum(row.costs.get(pricing) is None for row in rows)
     no_latency = sum(row.latency_ms(percentile) is None for row in rows)
-    extra = f", {no_latency} without a {percentile.upper()} latency" if no_latency else ""
-    return (f"No priced configuration of {model} meets {percentile.upper()} <= "
+    label = latency_label(percentile)
+    extra = f", {no_latency} without a {label} latency" if no_latency else ""
+    return (f"No priced configuration of {model} meets {label} <= "
             f"{format(bound, 'g')} ms under {pricing} prices "
             f"({len(rows)} measured, {unpriced} unpriced{extra}).")
 

@@ -84,7 +84,7 @@ class DataDirective(SphinxDirective):
         path = self.data_path("families.yaml")
         self.depend(path)
         catalog = self.cache.get("families", str(path), lambda: load_families(path))
-        return FamilyCatalog(self.shown(path), catalog.families)
+        return FamilyCatalog(self.shown(path), catalog.families, catalog.per_platform)
 
     def check_platform(self, platform: str) -> None:
         """A :platform: must name a folder of the data directory (a typo is not "no results")."""
@@ -201,7 +201,7 @@ class DfTable(DataDirective):
             raise TableError(f"a family table needs :{missing[0]}:")
         if not plain_name(self.options["platform"]):
             self.check_platform(self.options["platform"])
-        spec = self.family_catalog().get(self.options["family"])
+        spec = self.family_catalog().get(self.options["family"], self.options["platform"])
         data = family_csv(self.options["platform"], self.options["family"],
                           self.options["variant"])
         path = self.data_path(data)

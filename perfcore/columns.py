@@ -29,7 +29,8 @@ class Column:
 
     ``record_fields``: the results-record fields it is published from (the first that is
     present wins); ``key``: the comparison key it states (``collect diff``, perf-diff);
-    ``metric``: the compared metric it holds (``throughput``, ``latency_p50``, ``latency_p99``).
+    ``metric``: the compared metric it holds (``throughput``, ``latency_p50``, ``latency_p99``;
+    where a table has several columns of one metric, the first declared wins).
     """
 
     name: str
@@ -38,6 +39,7 @@ class Column:
     record_fields: tuple[str, ...] = ()
     key: str | None = None
     metric: str | None = None
+    legacy_names: tuple[str, ...] = ()  # what the published Neuron pages called it
 
 
 SCHEMA: tuple[Column, ...] = (
@@ -49,7 +51,8 @@ SCHEMA: tuple[Column, ...] = (
            key="instance_type"),
     Column("Task", "what the model does, e.g. Text Classification"),
     Column("Throughput (inference/sec)", "inferences per second over the measured interval",
-           "inferences/s", ("throughput_avg",), metric="throughput"),
+           "inferences/s", ("throughput_avg",), metric="throughput",
+           legacy_names=("Throughput (inference/second)", "Avg Throughput (/sec)")),
     Column("Latency P50 (ms)", "median latency of one batch", "ms", ("latency_ms_p50",),
            metric="latency_p50"),
     Column("Latency P99 (ms)", "99th-percentile latency of one batch", "ms",
@@ -62,34 +65,30 @@ SCHEMA: tuple[Column, ...] = (
            ("latency_per_token_ms_p50",), metric="latency_p50"),
     Column("Latency per Token P99 (ms)", "99th-percentile end-to-end latency per output token",
            "ms", ("latency_per_token_ms_p99",), metric="latency_p99"),
+    # decoder tables without the columns above compare these instead (the Neuron pages' LLMs)
     Column("Output Token Throughput (tokens/second)", "generated tokens per second",
-           "tokens/s", ("output_tokens_per_s",)),
-    Column("TTFT P50 (ms)", "median time to first token", "ms", ("ttft_ms_p50",)),
-    Column("TTFT P99 (ms)", "99th-percentile time to first token", "ms", ("ttft_ms_p99",)),
+           "tokens/s", ("output_tokens_per_s",), metric="throughput",
+           legacy_names=("Output Token Throughput (tokens/sec)",)),
+    Column("TTFT P50 (ms)", "median time to first token", "ms", ("ttft_ms_p50",),
+           legacy_names=("TTFT Latency P50 (ms)",)),
+    Column("TTFT P99 (ms)", "99th-percentile time to first token", "ms", ("ttft_ms_p99",),
+           legacy_names=("TTFT Latency P99 (ms)",)),
     Column("TPOT P50 (ms)", "median time per output token after the first", "ms",
-           ("tpot_ms_p50",)),
+           ("tpot_ms_p50",), metric="latency_p50", legacy_names=("TPOT Latency P50 (ms)",)),
     Column("TPOT P99 (ms)", "99th-percentile time per output token after the first", "ms",
-           ("tpot_ms_p99",)),
-    # the published Neuron pages' names for the same metrics (migrated tables, release history)
-    Column("Throughput (inference/second)", "inferences per second", "inferences/s",
-           metric="throughput"),
-    Column("Avg Throughput (/sec)", "inferences per second (Inf1 pages)", "inferences/s",
-           metric="throughput"),
-    Column("Output Token Throughput (tokens/sec)", "generated tokens per second", "tokens/s",
-           metric="throughput"),
-    Column("TPOT Latency P50 (ms)", "median time per output token after the first", "ms",
-           metric="latency_p50"),
-    Column("TPOT Latency P99 (ms)", "99th-percentile time per output token after the first",
-           "ms", metric="latency_p99"),
+           ("tpot_ms_p99",), metric="latency_p99", legacy_names=("TPOT Latency P99 (ms)",)),
     Column("Application Type", "Real Time (latency-optimized) or Batch (throughput-optimized)"),
     Column("Neuron Version", "torch-neuronx version (Neuron rows)"),
     Column("Run Mode", "Single Copy or Data Parallel", key="mode"),
     Column("Batch Size", "inputs per call", key="batch_size", record_fields=("batch_size",)),
     Column("Sequence Length", "tokens per input (encoders)", key="sequence_length",
-           record_fields=("sequence_length",)),
+           record_fields=("sequence_length",), legacy_names=("Seq. Length",)),
     Column("Model Data Type", "data type of the weights, e.g. FP32, BF16", key="dtype",
            record_fields=("dtype",)),
     Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)"),
+    Column("Weight Storage Data Type", "data type the weights are stored in (Neuron decoders)"),
+    Column("Image Size", "input image size of a vision model", key="image_size"),
+    Column("Model details", "what the row's model is, in words (Inf1 tables)"),
     Column("OS Type", "operating system of the run"),
     Column("TP Degree", "tensor-parallel degree", key="tp_degree", record_fields=("tp_degree",)),
     Column("DP Degree", "data-parallel degree (model copies)", key="dp_degree"),
@@ -105,6 +104,10 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("n_models",)),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
+# Column names of the published Neuron pages that mean a published column under another name;
+# ``collect migrate`` writes today's name, the release history and diffs read either.
+LEGACY_NAMES: dict[str, str] = {old: column.name for column in SCHEMA
+                                for old in column.legacy_names}
 
 INFERENCE_TABLE = (
     "Model", "Scripts", "Framework", "Inst. Type", "Task", "Throughput (inference/sec)",
@@ -125,8 +128,14 @@ TOKEN_TABLE = (
 
 
 def columns_with(metric: str) -> tuple[str, ...]:
-    """Names of the published columns that hold ``metric`` (e.g. ``throughput``)."""
-    return tuple(column.name for column in SCHEMA if column.metric == metric)
+    """Names (today's, then the legacy ones) of the columns that hold ``metric``."""
+    return tuple(name for column in SCHEMA if column.metric == metric
+                 for name in (column.name, *column.legacy_names))
+
+
+def published_name(column: str) -> str:
+    """Today's name of a column a published page may have used (itself if unchanged)."""
+    return LEGACY_NAMES.get(column, column)
 
 
 def record_fields_of(metric: str) -> tuple[str, ...]:
@@ -142,4 +151,4 @@ def key_columns() -> dict[str, str]:
 
 def is_published(name: str) -> bool:
     """A declared column, or the cost column the site computes from one."""
-    return name in BY_NAME or name.startswith("Cost per 1M ")
+    return name in BY_NAME or name in LEGACY_NAMES or name.startswith("Cost per 1M ")

@@ -28,11 +28,13 @@ from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
+from perfcore.tablespec import TableSpec
 
 NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
 _PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_P50 = columns_with("latency_p50")
 LATENCY_P99 = columns_with("latency_p99")
+TTFT = {"ttft-p50": "TTFT P50 (ms)", "ttft-p99": "TTFT P99 (ms)"}  # decoder tables
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,12 @@ class CostRow:
     per_token: bool  # latency is per token (token tables' "Latency per Token" columns)
     path: str
     line: int
+    ttft_text: dict[str, str] = field(default_factory=dict)  # "ttft-p99" -> cell text
 
     def latency_ms(self, percentile: str) -> float | None:
+        """``p99``/``p50`` latency, or ``ttft-p99``/``ttft-p50`` time to first token."""
+        if percentile in TTFT:
+            return parse_number(self.ttft_text.get(percentile))
         return self.latency_p99_ms if percentile == "p99" else self.latency_p50_ms
 
 
@@ -106,8 +112,9 @@ def load_cost_rows(
         csv = read(path)
         if not csv.rows:
             continue
-        throughput = _throughput_column(csv, match["family"], families)
-        unit = _unit(throughput, match["family"], families)
+        spec = _family_spec(families, match["family"], path.parent.name)
+        throughput = _throughput_column(csv, spec)
+        unit = _unit(throughput, spec)
         rows = _rows(csv, path.parent.name, match["table"], throughput, unit, catalog)
         data.rows += rows
         for row in rows:
@@ -117,8 +124,13 @@ def load_cost_rows(
     return data
 
 
-def _throughput_column(csv: CsvText, family: str, families: FamilyCatalog | None) -> str:
-    spec = families.families.get(family) if families else None
+def _family_spec(families: FamilyCatalog | None, family: str, platform: str) -> TableSpec | None:
+    if families is None or family not in families.families:
+        return None
+    return families.get(family, platform)
+
+
+def _throughput_column(csv: CsvText, spec: TableSpec | None) -> str:
     if spec is not None and spec.throughput in csv.columns:
         return spec.throughput or ""
     for column in columns_with("throughput"):
@@ -128,8 +140,7 @@ def _throughput_column(csv: CsvText, family: str, families: FamilyCatalog | None
                                      "(inference/sec)' or 'Throughput (tokens/second)')")
 
 
-def _unit(column: str, family: str, families: FamilyCatalog | None) -> str:
-    spec = families.families.get(family) if families else None
+def _unit(column: str, spec: TableSpec | None) -> str:
     return (spec.unit if spec and spec.unit else None) or unit_from_column(column) or "inferences"
 
 
@@ -161,6 +172,8 @@ def _rows(csv: CsvText, platform: str, table: str, throughput_column: str, unit:
             costs=costs, no_price=no_price,
             source=str(record["Source"]).strip() or None if "Source" in record else None,
             table=table, per_token="per Token" in (p50 or p99 or ""), path=csv.path, line=line,
+            ttft_text={key: str(record[column]).strip() for key, column in TTFT.items()
+                       if column in record},
         ))
     return result
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore import cost
-from perfcore.columns import BY_NAME, columns_with, key_columns, record_fields_of
+from perfcore.columns import SCHEMA, key_columns, published_name, record_fields_of
 from perfcore.csvfile import parse_csv_text
 from perfcore.errors import UserError
 from perfcore.numbers import parse_number
@@ -52,6 +52,7 @@ OPTIONAL_KEY_FIELDS = (
     "dp_degree",
     "input_length",
     "output_length",
+    "image_size",
     # open-loop runs: one row per offered rate / concurrency / batcher setting
     "offered_rate",
     "concurrency",
@@ -69,8 +70,11 @@ METRIC_LABELS = {
 }
 
 CSV_KEY_COLUMNS = key_columns()
-CSV_THROUGHPUT_COLUMNS = {name: BY_NAME[name].unit for name in columns_with("throughput")}
-CSV_LATENCY_COLUMNS = {metric: columns_with(metric) for metric in ("latency_p50", "latency_p99")}
+# A CSV's legacy column names are read as today's (perfcore.columns.published_name).
+CSV_THROUGHPUT_COLUMNS = {column.name: column.unit for column in SCHEMA
+                          if column.metric == "throughput"}
+CSV_LATENCY_COLUMNS = {metric: tuple(column.name for column in SCHEMA if column.metric == metric)
+                       for metric in ("latency_p50", "latency_p99")}
 # The published metric fields first (generation rows as token tables show them), then what an
 # open-loop record has instead.
 JSONL_METRIC_FIELDS = {
@@ -290,11 +294,11 @@ def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | 
     if not text.strip():
         return [], f"{origin}: skipped (empty file)"
     table = parse_csv_text(text, origin)
-    throughput_column = next((c for c in CSV_THROUGHPUT_COLUMNS if c in table.columns), None)
-    if "Model" not in table.columns or "Inst. Type" not in table.columns \
-            or throughput_column is None:
+    columns = [published_name(column) for column in table.columns]
+    throughput_column = next((c for c in CSV_THROUGHPUT_COLUMNS if c in columns), None)
+    if "Model" not in columns or "Inst. Type" not in columns or throughput_column is None:
         return [], f"{origin}: skipped (no Model, Inst. Type and throughput columns)"
-    rows = [_normalise_csv_row(dict(zip(table.columns, cells, strict=True)), throughput_column,
+    rows = [_normalise_csv_row(dict(zip(columns, cells, strict=True)), throughput_column,
                                f"{origin}:{line}")
             for cells, line in zip(table.rows, table.lines, strict=True)]
     return rows, None
@@ -612,7 +616,7 @@ KEY_LABELS = {
     "model": "Model", "instance_type": "Inst. Type", "sequence_length": "Sequence Length",
     "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "n_models": "Model Copies",
     "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
-    "input_length": "Input Length", "output_length": "Output Length",
+    "input_length": "Input Length", "output_length": "Output Length", "image_size": "Image Size",
     "offered_rate": "Offered Rate (/s)", "concurrency": "Concurrency",
     "max_batch_size": "Max Batch Size", "max_batch_delay_ms": "Max Batch Delay (ms)",
 }

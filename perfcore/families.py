@@ -6,8 +6,10 @@ No Sphinx import. A family is a declarative table spec without ``data``; its CSV
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from perfcore.errors import DataFileError
 from perfcore.tablespec import FAMILY_ONLY_KEYS, SPEC_KEYS, SpecError, TableSpec, spec_from_node
@@ -16,18 +18,22 @@ from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 VARIANTS = {"throughput": "Throughput optimized", "latency": "Latency optimized"}
 FAMILY_KEYS = {k: v for k, v in {**SPEC_KEYS, **FAMILY_ONLY_KEYS}.items() if k != "data"}
+# ``platforms: {inf2: {columns: [...]}}``: keys a platform may set instead of the family's.
+PLATFORMS_KEY = "platforms"
 
 
 @dataclass(frozen=True)
 class FamilyCatalog:
     path: str
     families: dict[str, TableSpec]
+    per_platform: dict[str, dict[str, TableSpec]] = field(default_factory=dict)
 
-    def get(self, name: str) -> TableSpec:
+    def get(self, name: str, platform: str | None = None) -> TableSpec:
+        """The family's spec, with the keys ``platform`` declares under ``platforms`` applied."""
         if name not in self.families:
             raise YamlError(self.path, 0, f"no family {name!r} "
                                           f"(families: {', '.join(self.families)})")
-        return self.families[name]
+        return self.per_platform.get(name, {}).get(platform or "", self.families[name])
 
 
 def family_csv(platform: str, family: str, variant: str) -> str:
@@ -53,10 +59,38 @@ def load_families(path: str | Path) -> FamilyCatalog:
         raise YamlError(path, 1, "schema_version must be 1")
     if "families" not in top:
         raise YamlError(path, 1, "families is missing")
-    families = {}
+    families: dict[str, TableSpec] = {}
+    per_platform: dict[str, dict[str, TableSpec]] = {}
     for name, _, node in mapping_items(top["families"], path, "families"):
+        base, platforms = _split_platforms(node, path, name)
         try:
-            families[name] = spec_from_node(node, path, FAMILY_KEYS)
+            families[name] = spec_from_node(base, path, FAMILY_KEYS)
+            per_platform[name] = {
+                platform: spec_from_node(_overlay(base, override, path, f"{name}: {platform}"),
+                                         path, FAMILY_KEYS)
+                for platform, override in platforms.items()}
         except SpecError as err:
             raise YamlError(path, err.line, f"family {name}: {err.message}") from None
-    return FamilyCatalog(path=path, families=families)
+    return FamilyCatalog(path=path, families=families, per_platform=per_platform)
+
+
+def _split_platforms(node: yaml.Node, path: str, name: str
+                     ) -> tuple[yaml.MappingNode, dict[str, yaml.Node]]:
+    """The family's own keys, and its ``platforms`` overrides by platform."""
+    pairs, platforms = [], {}
+    for key, key_node, value_node in mapping_items(node, path, f"family {name}"):
+        if key != PLATFORMS_KEY:
+            pairs.append((key_node, value_node))
+            continue
+        for platform, _, override in mapping_items(value_node, path, f"family {name}: platforms"):
+            platforms[platform] = override
+    return yaml.MappingNode(node.tag, pairs, node.start_mark, node.end_mark), platforms
+
+
+def _overlay(base: yaml.MappingNode, override: yaml.Node, path: str, what: str) -> yaml.MappingNode:
+    """``base`` with each key ``override`` sets replaced by the override's value."""
+    replaced = {key: (key_node, value)
+                for key, key_node, value in mapping_items(override, path, what)}
+    pairs = [(key_node, value) for key_node, value in base.value if key_node.value not in replaced]
+    return yaml.MappingNode(base.tag, pairs + list(replaced.values()),
+                            base.start_mark, base.end_mark)

@@ -6,6 +6,9 @@ A column format is one of:
   never an exponent and never fewer integer digits (``0.08333`` -> ``0.0833``,
   ``17584.68`` -> ``17,585``); text around it is kept (``$sig3`` -> ``$0.0833``);
 * a ``str.format`` template with one field (``${:,.3f}``);
+* ``round2`` (any digit 0-9): that many decimals, rounded as pandas' ``.round(2)`` rounds
+  (scale by 10**2, round half to even, scale back), so ``1170.045`` -> ``1170.04``
+  where ``.2f`` gives ``1170.05`` (the binary value is a hair above the half);
 * a format spec for a float (``.2f``, ``,.1f``).
 """
 
@@ -15,6 +18,7 @@ import math
 import re
 
 _SIG = re.compile(r"^(?P<prefix>[^{}]*?)sig(?P<digits>[1-9])(?P<suffix>[^{}]*)$")
+_ROUND = re.compile(r"^round(?P<digits>[0-9])$")
 
 
 def check_format(fmt: str) -> str | None:
@@ -32,6 +36,10 @@ def format_number(fmt: str, value: float) -> str:
     if match:
         body = significant(value, int(match["digits"]))
         return f"{match['prefix']}{body}{match['suffix']}"
+    rounding = _ROUND.match(fmt)
+    if rounding:
+        digits = int(rounding["digits"])
+        return f"{round(value * 10**digits) / 10**digits:.{digits}f}"
     if "{" in fmt:
         return fmt.format(value)
     return format(value, fmt)

@@ -18,7 +18,7 @@ from perfcore.formats import format_number
 from perfcore.numbers import parse_number
 from perfcore.ordering import is_missing, sort_key
 from perfcore.prices import PriceCatalog, rate_basis
-from perfcore.tablespec import RowFilter, SortKey, TableSpec
+from perfcore.tablespec import RowFilter, SortKey, TableSpec, TopPerGroup
 
 
 @dataclass
@@ -216,6 +216,21 @@ def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
     return rows.take(order)
 
 
+def top_per_group(rows: Rows, top: TopPerGroup | None) -> Rows:
+    """The first ``top.n`` rows of each group of equal ``top.per`` values, order kept."""
+    if top is None:
+        return rows
+    rows.require(list(top.per), "top: per column")
+    counts: dict[tuple[str, ...], int] = {}
+    keep = []
+    for position, record in enumerate(rows.records):
+        group = tuple(str(record[column]) for column in top.per)
+        counts[group] = counts.get(group, 0) + 1
+        if counts[group] <= top.n:
+            keep.append(position)
+    return rows.take(keep)
+
+
 def format_column(values: list[object], fmt: str | None) -> list[str]:
     """Text as written, or the number formatted with ``fmt`` (cells that are not numbers stay)."""
     texts = []
@@ -267,7 +282,7 @@ def build_table(
     rows.require(columns, "column", "columns")
     rows.require(list(formats), "formatted column", "formats")
     rows.require([spec.peak] if spec.peak else [], "peak column", "peak")
-    rows = sort_rows(rows, spec.sort)
+    rows = top_per_group(sort_rows(rows, spec.sort), spec.top)
     report.columns = tuple(columns)
     report.row_lines = list(rows.lines)
     report.peak_row = _peak_row(rows, spec.peak) if spec.peak else None

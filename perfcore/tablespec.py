@@ -26,6 +26,7 @@ SPEC_KEYS = {
     "sort": "sort keys, a leading '-' sorts descending",
     "formats": "mapping column -> number format (sig3, $sig3, .2f, ${:,.3f})",
     "filter": "row filters such as 'Model == bert-base'",
+    "top": "after sorting, keep the first n rows of each group: {n: 2, per: [Model]}",
     "peak": "column whose highest value is emphasised (bold cell, row class df-peak)",
     "caption": "table caption",
 }
@@ -54,6 +55,14 @@ class SortKey:
 
 
 @dataclass(frozen=True)
+class TopPerGroup:
+    """Keep the first ``n`` rows (in sort order) of each group of equal ``per`` values."""
+
+    n: int
+    per: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     data: str = ""
     prices: str = "prices.yaml"
@@ -65,6 +74,7 @@ class TableSpec:
     sort: tuple[SortKey, ...] = ()
     formats: dict[str, str] = field(default_factory=dict)
     filters: tuple[RowFilter, ...] = ()
+    top: TopPerGroup | None = None
     peak: str | None = None
     caption: str | None = None
     title: str | None = None
@@ -165,6 +175,8 @@ def _convert(key: str, node: yaml.Node, where: str) -> object:
             return tuple(_filter(text, where, line_of(node)) for text in texts)
         if key == "formats":
             return _formats(node, where)
+        if key == "top":
+            return _top(node, where)
         return scalar(node, where, key)
     except SpecError:
         raise
@@ -199,6 +211,19 @@ def _filter(text: str, where: str, line: int) -> RowFilter:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1]
     return RowFilter(match["column"].strip(), match["op"], value, text.strip())
+
+
+def _top(node: yaml.Node, where: str) -> TopPerGroup:
+    values = {key: value for key, _, value in mapping_items(node, where, "top")}
+    unknown = sorted(set(values) - {"n", "per"})
+    if unknown or set(values) != {"n", "per"}:
+        raise SpecError(where, line_of(node),
+                        "top must read {n: <rows per group>, per: [<column>, ...]}")
+    n = scalar(values["n"], where, "top: n")
+    if not n.isdigit() or int(n) < 1:
+        raise SpecError(where, line_of(values["n"]),
+                        f"top: n must be a positive whole number, got {n!r}")
+    return TopPerGroup(int(n), tuple(string_list(values["per"], where, "top: per")))
 
 
 def _formats(node: yaml.Node, where: str) -> dict[str, str]:

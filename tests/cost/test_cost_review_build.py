@@ -109,7 +109,7 @@ def test_no_configuration_meets_a_tight_bound(site: Site) -> None:
      "cost-comparison: :models: no published row has Model 'bert-large' "
      "(models: bert-base, gpt2-encoder, t5-small)"),
     (".. cheapest-under-sla::\n   :max-ms: 10\n   :latency: p95\n",
-     "cheapest-under-sla: :latency: must be p99 or p50, got 'p95'"),
+     "cheapest-under-sla: :latency: must be one of p99, p50, ttft-p99, ttft-p50, got 'p95'"),
     (".. cheapest-under-sla::\n   :latency: p99\n",
      "cheapest-under-sla: :max-ms: is required (the latency bound in milliseconds)"),
     (".. cheapest-under-sla::\n   :max-ms: -3\n",

@@ -133,7 +133,7 @@ def test_spec_parses_sort_filter_formats():
 @pytest.mark.parametrize(("body", "line", "message"), [
     ("data: x.csv\ncolums: [a]", 2,
      "unknown key 'colums' (known keys: data, prices, pricing, throughput, unit, instance, "
-     "columns, sort, formats, filter, peak, caption)"),
+     "columns, sort, formats, filter, top, peak, caption)"),
     ("data: x.csv\ncolumns: {a: 1}", 2, "columns must be a list of text values"),
     ("data: x.csv\nfilter: [Model is bert]", 2,
      "filter 'Model is bert' must read '<column> <op> <value>' with op one of == != <= >= < >"),
@@ -280,8 +280,11 @@ def test_site_families_use_contract_column_names():
 
     repo = Path(__file__).resolve().parents[2]
     catalog = load_families(repo / "data" / "families.yaml")
-    for name, spec in catalog.families.items():
-        unit = unit_from_column(spec.throughput)
+    specs = [(name, spec) for name, spec in catalog.families.items()]
+    specs += [(f"{name} {platform}", spec) for name, platforms in catalog.per_platform.items()
+              for platform, spec in platforms.items()]
+    for name, spec in specs:
+        unit = spec.unit or unit_from_column(spec.throughput)
         for column in spec.columns:
             assert is_published(column), (name, column)
             assert column in BY_NAME or column == f"Cost per 1M {unit}", (name, column)

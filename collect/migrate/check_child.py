@@ -1,0 +1,37 @@
+"""Child process of the self-check: run original pandas bodies, print their cells as JSON.
+
+Reads ``[{"body", "page", "first_line"}, ...]`` on stdin and writes one result per body:
+``{"plain": {...}, "natural": {...}}``, each ``{"columns", "rows"}`` or ``{"error"}``.
+Runs the bodies with the compatibility executor (ext/compat.py), the project's one place
+that runs page code, once as plain pandas sorts and once in natural order.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def run_one(body: str, page: str, first_line: int, natural: bool) -> dict[str, Any]:
+    from ext.compat import run_table_code
+
+    result = run_table_code(body, Path(page).parent, page, first_line, str, natural_order=natural)
+    if result.error or result.table is None:
+        line = f" (line {result.error_line})" if result.error_line else ""
+        return {"error": f"{result.error}{line}"}
+    return {"columns": list(result.table.columns),
+            "rows": [[cell.text for cell in row] for row in result.table.rows]}
+
+
+def main() -> int:
+    jobs = json.load(sys.stdin)
+    results = [{kind: run_one(job["body"], job["page"], job["first_line"], kind == "natural")
+                for kind in ("plain", "natural")} for job in jobs]
+    json.dump(results, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
