@@ -220,7 +220,7 @@ def top_per_group(rows: Rows, top: TopPerGroup | None) -> Rows:
     """The first ``top.n`` rows of each group of equal ``top.per`` values, order kept."""
     if top is None:
         return rows
-    rows.require(list(top.per), "top: per column")
+    rows.require(list(top.per), "top: per column", "top")
     counts: dict[tuple[str, ...], int] = {}
     keep = []
     for position, record in enumerate(rows.records):
