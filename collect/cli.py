@@ -13,9 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collect.backends import BACKEND_NAMES, detect_backend
 from collect.errors import CollectError
+
+if TYPE_CHECKING:
+    from collect.sweep import SweepOptions
 
 
 def positive_ints(text: str) -> list[int]:
@@ -126,7 +130,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle_run(args: argparse.Namespace) -> int:
     from collect.cli_load import LoadArgumentError, load_settings
-    from collect.sweep import SweepOptions, run_sweep
+    from collect.sweep import run_sweep
 
     try:
         settings = load_settings(args)
@@ -134,8 +138,18 @@ def handle_run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    records = run_sweep(sweep_options(args, settings))
+    failed = sum(record["status"] != "ok" for record in records)
+    print(f"{args.out}: {len(records)} configuration(s) recorded, {failed} not ok")
+    return 0
+
+
+def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
+    """``run``'s options (and a campaign job's) as the sweep's settings."""
+    from collect.sweep import SweepOptions
+
     open_loop = args.load != "offline"
-    options = SweepOptions(
+    return SweepOptions(
         models=args.model, backend=args.backend or detect_backend(), out=args.out,
         batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
         n_models=args.n_models, workers_per_model=args.workers_per_model, dtypes=args.dtypes,
@@ -151,10 +165,6 @@ def handle_run(args: argparse.Namespace) -> int:
         input_length=settings.get("input_length"), output_length=settings.get("output_length"),
         sample_utilization=not args.no_utilization,
     )
-    records = run_sweep(options)
-    failed = sum(record["status"] != "ok" for record in records)
-    print(f"{args.out}: {len(records)} configuration(s) recorded, {failed} not ok")
-    return 0
 
 
 def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -254,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m collect",
         description="Benchmark models and publish the results to the site's CSVs.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from collect.campaign.cli import add_campaign_command
     from collect.cli_load import add_report_command
     from collect.diff_cli import add_diff_command
 
@@ -263,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_env_command(subparsers)
     add_report_command(subparsers)
     add_diff_command(subparsers)
+    add_campaign_command(subparsers)
     return parser
 
 
