@@ -1,0 +1,181 @@
+"""Campaigns on a real multi-node Ray cluster on this machine (tests/campaign/conftest.py):
+placement by instance type, a node killed mid-campaign, a driver killed then resumed, and
+Neuron placement up to the point where a device is needed."""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from campaign_helpers import read_jsonl, start_driver, write_campaign
+
+from collect.campaign.driver import unit_resources
+from collect.campaign.spec import Target, load_campaign
+from collect.cli import main
+from collect.results import config_id
+from collect.sweep import plan
+
+TWO_TYPES = """\
+schema_version: 1
+name: two-types
+targets:
+  - {instance_type: small.box, backend: cpu}
+  - {instance_type: big.box, backend: cpu}
+jobs:
+  - model: synthetic:5
+    batch_sizes: [1, 2]
+    duration: 0.3
+    warmup: 0.1
+  - model: synthetic:2
+    batch_sizes: 4
+    n_models: [1, 2]
+    duration: 0.3
+    warmup: 0.1
+    targets: [big.box]
+"""
+
+
+def planned_keys(campaign_path: Path) -> Counter:
+    """Every (config_id, target) the campaign file plans, counted."""
+    campaign = load_campaign(campaign_path)
+    keys: Counter = Counter()
+    for job in campaign.jobs:
+        for name in job.targets:
+            for config in plan(job.options_for(campaign.targets[name], Path("x.jsonl"))):
+                keys[(config_id(config.fields()), name)] += 1
+    return keys
+
+
+def recorded_keys(records: list[dict]) -> Counter:
+    return Counter((record["config_id"], record["target"]) for record in records)
+
+
+@pytest.fixture(scope="module")
+def cluster(ray_cluster):
+    for instance_type in ("small.box", "big.box"):
+        ray_cluster.add(instance_type)
+    ray_cluster.add("inf2.xlarge", neuron_cores=2)
+    return ray_cluster
+
+
+def test_every_configuration_once_on_a_node_of_its_type(cluster, tmp_path, capsys):
+    campaign = write_campaign(tmp_path / "campaign.yaml", TWO_TYPES)
+    out = tmp_path / "results.jsonl"
+    assert main(["campaign", str(campaign), "--out", str(out), "--address", cluster.address]) == 0
+    records = read_jsonl(out)
+    assert recorded_keys(records) == planned_keys(campaign)
+    assert len(records) == 6
+    for record in records:
+        assert record["status"] == "ok", record["reason"]
+        assert record["node_id"] in cluster.node_ids(record["target"])
+        assert record["env"]["instance_type"] == record["target"]
+        assert record["campaign"] == "two-types" and record["attempt"] == 1
+        assert record["hostname"] and record["source"] == "collect run"
+        assert (out.parent / record["timeseries_file"]).is_file()
+    assert len({record["run_id"] for record in records}) == 1
+    printed = capsys.readouterr().out
+    assert "small.box: 2 ok, 0 not ok, 0 re-run\nbig.box: 4 ok, 0 not ok, 0 re-run\n" in printed
+
+
+KILLED = """\
+schema_version: 1
+name: node-loss
+targets:
+  - {instance_type: kill.box, backend: cpu}
+jobs:
+  - model: synthetic:20
+    batch_sizes: [1, 2, 3]
+    n_models: [1, 2]
+    duration: 1.5
+    warmup: 0.1
+    no_utilization: true
+"""
+
+
+def wait_for_records(out: Path, count: int, driver, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count("\n") >= count:
+            return
+        assert driver.poll() is None, driver.communicate()
+        time.sleep(0.1)
+    pytest.fail(f"no {count} record(s) in {out} after {timeout_s} s")
+
+
+def test_killing_a_node_mid_campaign_loses_and_duplicates_nothing(cluster, tmp_path):
+    """Two nodes of one type each run a chain; one dies mid-configuration: its work moves
+    to the other node and every configuration is recorded exactly once."""
+    nodes = [cluster.add("kill.box"), cluster.add("kill.box")]
+    campaign = write_campaign(tmp_path / "campaign.yaml", KILLED)
+    out = tmp_path / "results.jsonl"
+    driver = start_driver(str(campaign), "--out", str(out), "--address", cluster.address)
+    wait_for_records(out, 1, driver)
+    time.sleep(0.5)  # both nodes are inside a configuration (each measures 1.5 s)
+    killed = nodes[0].node_id
+    cluster.cluster.remove_node(nodes[0])
+    stdout, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 0, stderr
+    records = read_jsonl(out)
+    assert recorded_keys(records) == planned_keys(campaign)
+    assert all(record["status"] == "ok" for record in records), records
+    assert any(record["attempt"] >= 2 for record in records), (stdout, stderr, records)
+    # the killed node ran at most the records written before it died
+    assert sum(record["node_id"] == killed for record in records) <= 1
+    assert re.search(r"^kill\.box: 6 ok, 0 not ok, [1-9] re-run$", stdout, re.MULTILINE), stdout
+
+
+def test_resume_after_killing_the_driver(cluster, tmp_path, capsys):
+    campaign = write_campaign(tmp_path / "campaign.yaml", TWO_TYPES.replace(
+        "batch_sizes: [1, 2]", "batch_sizes: [1, 2, 3]"))
+    out = tmp_path / "results.jsonl"
+    driver = start_driver(str(campaign), "--out", str(out), "--address", cluster.address)
+    wait_for_records(out, 1, driver)
+    driver.send_signal(signal.SIGKILL)
+    driver.communicate(timeout=30)
+    before = out.read_text().splitlines(keepends=True)
+    kept = [line for line in before if line.endswith("\n")]
+    assert 1 <= len(kept) < 8
+    assert main(["campaign", str(campaign), "--out", str(out), "--address", cluster.address,
+                 "--resume"]) == 0
+    assert out.read_text().startswith("".join(kept))
+    records = read_jsonl(out)
+    assert recorded_keys(records) == planned_keys(campaign)
+    assert len({record["run_id"] for record in records}) == 2
+    assert f"resume: {len(kept)} configuration(s) already recorded" in capsys.readouterr().err
+
+
+NEURON = """\
+schema_version: 1
+name: neuron-placement
+targets:
+  - {instance_type: inf2.xlarge, backend: neuron}
+jobs:
+  - model: synthetic:1
+    n_models: [1, 2]
+    duration: 0.3
+"""
+
+
+def test_neuron_placement_up_to_the_device(cluster, tmp_path):
+    """Each copy gets a NeuronCore from Ray (``NEURON_RT_VISIBLE_CORES``); with no Neuron
+    device here the backend then refuses, and the record says so."""
+    target = Target("inf2.xlarge", "neuron")
+    campaign = write_campaign(tmp_path / "campaign.yaml", NEURON)
+    configs = plan(load_campaign(campaign).jobs[0].options_for(target, Path("x.jsonl")))
+    assert [unit_resources(target, config) for config in configs] == [
+        {"bench-inf2.xlarge": 1.0, "neuron_cores": 1.0},
+        {"bench-inf2.xlarge": 1.0, "neuron_cores": 2.0}]
+    assert unit_resources(Target("c7i.xlarge", "cpu"), configs[1]) == {"bench-c7i.xlarge": 1.0}
+    out = tmp_path / "results.jsonl"
+    assert main(["campaign", str(campaign), "--out", str(out), "--address", cluster.address]) == 0
+    records = {record["n_models"]: record for record in read_jsonl(out)}
+    assert records[1]["neuron_visible_cores"] == "0"
+    assert sorted(records[2]["neuron_visible_cores"].split(",")) == ["0", "1"]
+    for record in records.values():
+        assert record["node_id"] in cluster.node_ids("inf2.xlarge")
+        assert record["status"] == "failed"
+        assert record["reason"].startswith("backend neuron is not available: ")
