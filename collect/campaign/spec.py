@@ -227,7 +227,8 @@ def _job_options(parser: argparse.ArgumentParser, argv: list[str], where: str, w
         key = as_keys(error.argument_name or "")
         line = line_of(items[key]) if key in items else line_of(node)
         prefix = f"{key}: " if key else ""
-        raise YamlError(where, line, f"{what}: {prefix}{as_keys(error.message)}") from None
+        message = error.message.replace("the following arguments are required:", "needs")
+        raise YamlError(where, line, f"{what}: {prefix}{as_keys(message)}") from None
     except LoadArgumentError as error:
         raise YamlError(where, line_of(node), f"{what}: {as_keys(str(error))}") from None
     unsupported = [key for key in ("slo_ms",) if key in items]
