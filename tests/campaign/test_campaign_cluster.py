@@ -179,3 +179,20 @@ def test_neuron_placement_up_to_the_device(cluster, tmp_path):
         assert record["node_id"] in cluster.node_ids("inf2.xlarge")
         assert record["status"] == "failed"
         assert record["reason"].startswith("backend neuron is not available: ")
+
+
+def test_ctrl_c_stops_cleanly_keeping_what_finished(cluster, tmp_path):
+    campaign = write_campaign(tmp_path / "campaign.yaml", TWO_TYPES.replace(
+        "batch_sizes: [1, 2]", "batch_sizes: [1, 2, 3, 4, 5, 6]"))
+    out = tmp_path / "results.jsonl"
+    driver = start_driver(str(campaign), "--out", str(out), "--address", cluster.address)
+    wait_for_records(out, 1, driver)
+    driver.send_signal(signal.SIGINT)
+    _, stderr = driver.communicate(timeout=60)
+    assert driver.returncode == 130, stderr
+    assert "interrupted; completed configurations are in the results file" in stderr
+    text = out.read_text()
+    assert text.endswith("\n")
+    records = read_jsonl(out)
+    assert 1 <= len(records) < 15
+    assert max(recorded_keys(records).values()) == 1
