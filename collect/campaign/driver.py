@@ -17,6 +17,7 @@ import logging
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from importlib import import_module
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,7 +31,9 @@ from collect.sweep import Config, make_record, plan
 from collect.utilization import write_timeseries
 
 LOCAL_OBJECT_STORE_BYTES = 200 * 1024 * 1024  # records are small; Ray's default is 30% of RAM
-WAIT_TICK_S = 1.0
+WAIT_TICK_S = 1.0  # ray.wait returns this often, so Ctrl-C is seen at once
+# Shipped to the nodes with each campaign (Ray ``py_modules``): the code a node runs.
+PACKAGES_FOR_NODES = ("collect",)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def plan_campaign(campaign: Campaign, targets: list[Target], out: Path, run_id: 
                   done: set[tuple[str, str]]) -> Plan:
     """One chain per (job, target, group), batch sizes ascending; each key at most once."""
     result = Plan()
-    seen = set(done)
+    seen: set[tuple[str, str]] = set()
     for job in campaign.jobs:
         for target in (t for t in targets if t.instance_type in job.targets):
             options = job.options_for(target, out)
@@ -119,11 +122,12 @@ def plan_campaign(campaign: Campaign, targets: list[Target], out: Path, run_id: 
                 unit = Unit(options, config_id(config.fields()), target.instance_type,
                             campaign.name, run_id)
                 planned = Planned(unit, config, target)
-                if planned.key in done:
-                    result.already_done += 1
                 if planned.key in seen:
                     continue
                 seen.add(planned.key)
+                if planned.key in done:
+                    result.already_done += 1
+                    continue
                 chains.setdefault(config.group(), deque()).append(planned)
                 result.totals[target.instance_type] = \
                     result.totals.get(target.instance_type, 0) + 1
@@ -158,10 +162,9 @@ def ray_connection(options: CampaignOptions, targets: list[Target]) -> Iterator[
     """
     import ray
 
-    import collect
-
     common: dict[str, Any] = {
-        "runtime_env": {"py_modules": [collect]}, "logging_level": logging.WARNING,
+        "runtime_env": {"py_modules": [import_module(name) for name in PACKAGES_FOR_NODES]},
+        "logging_level": logging.WARNING,
         "log_to_driver": False,
     }
     if options.address is not None:

@@ -105,11 +105,11 @@ def test_where_to_run_is_checked_first(tmp_path, capsys, argv, message):
     assert not out.exists()
 
 
-def test_help_does_not_import_ray():
+def test_ray_is_imported_only_when_a_campaign_runs():
     import subprocess
     import sys
 
     code = ("import sys; from collect.cli import build_parser; build_parser(); "
-            "assert 'ray' not in sys.modules")
+            "import collect.sweep, collect.campaign.spec, ext; assert 'ray' not in sys.modules")
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
