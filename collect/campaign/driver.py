@@ -147,6 +147,8 @@ def run_campaign(options: CampaignOptions, stream: TextIO) -> dict[str, Tally]:
     planned = plan_campaign(campaign, targets, options.out, new_run_id(), done)
     if planned.already_done:
         stream.write(f"resume: {planned.already_done} configuration(s) already recorded\n")
+    if not planned.chains:
+        return {}
     with ray_connection(options, targets) as ray:
         warn_unserved(ray, targets, planned.totals, stream)
         scheduler = Scheduler(ray, writer, options, CampaignProgress(planned.totals, stream))
@@ -170,7 +172,8 @@ def ray_connection(options: CampaignOptions, targets: list[Target]) -> Iterator[
     if options.address is not None:
         ray.init(address=options.address, **common)
     else:
-        ray.init(resources={targets[0].slot: 1}, include_dashboard=False,
+        # "local": a new instance even when another Ray runs on this machine
+        ray.init(address="local", resources={targets[0].slot: 1}, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
     try:
         yield ray
