@@ -146,6 +146,11 @@ def test_resume_after_killing_the_driver(cluster, tmp_path, capsys):
     assert recorded_keys(records) == planned_keys(campaign)
     assert len({record["run_id"] for record in records}) == 2
     assert f"resume: {len(kept)} configuration(s) already recorded" in capsys.readouterr().err
+    complete = out.read_text()
+    assert main(["campaign", str(campaign), "--out", str(out), "--address", "unused:1",
+                 "--resume"]) == 0  # nothing left to run: Ray is not contacted
+    assert out.read_text() == complete
+    assert "resume: 8 configuration(s) already recorded" in capsys.readouterr().err
 
 
 NEURON = """\
