@@ -203,6 +203,8 @@ class Scheduler:
         self.pending: dict[Any, Attempt] = {}
 
     def run(self, chains: list[deque[Planned]]) -> dict[str, Tally]:
+        # On Ctrl-C nothing is cancelled here: disconnecting (ray_connection) ends the job,
+        # and Ray stops its workers (cancelling a task as it completes can abort the driver).
         try:
             for chain in chains:
                 self.submit_next(chain, oom_batch=None)
@@ -210,9 +212,6 @@ class Scheduler:
                 ready, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=WAIT_TICK_S)
                 for ref in ready:
                     self.settle(ref, self.pending.pop(ref))
-        except KeyboardInterrupt:
-            self.cancel_pending()
-            raise
         finally:
             self.progress.close()
         return self.progress.tallies
@@ -267,12 +266,6 @@ class Scheduler:
         self.writer.append(record)
         self.progress.done(record)
         return record
-
-    def cancel_pending(self) -> None:
-        for ref in self.pending:
-            with contextlib.suppress(Exception):
-                self.ray.cancel(ref, force=True)
-        self.pending.clear()
 
 
 def first_line(error: BaseException) -> str:

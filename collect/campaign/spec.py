@@ -231,12 +231,8 @@ def _job_options(parser: argparse.ArgumentParser, argv: list[str], where: str, w
         raise YamlError(where, line, f"{what}: {prefix}{as_keys(message)}") from None
     except LoadArgumentError as error:
         raise YamlError(where, line_of(node), f"{what}: {as_keys(str(error))}") from None
-    unsupported = [key for key in ("slo_ms",) if key in items]
-    if settings["mode"] == "generate":
-        unsupported.append("mode")
-    if unsupported:
-        raise YamlError(where, line_of(items[unsupported[0]]),
-                        f"{what}: {unsupported[0]}: campaigns run fixed configurations; "
-                        "run SLO searches and generation with collect run")
+    if "slo_ms" in items:
+        raise YamlError(where, line_of(items["slo_ms"]), f"{what}: slo_ms: an SLO search "
+                        "picks its rates as it goes; run it with collect run")
     args.backend = "cpu"  # each target replaces it (Job.options_for)
     return sweep_options(args, settings)

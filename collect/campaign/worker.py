@@ -12,8 +12,12 @@ import socket
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from collect.sweep import Config, SweepOptions
+
+if TYPE_CHECKING:
+    from collect.backends import Backend
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,29 @@ def measure(unit: Unit, options: SweepOptions) -> dict:
     env = collect_env(options.instance_type, unit.run_id)
     oom_at = {config.group(): unit.oom_batch} if unit.oom_batch else {}
     started_at = utc_now()
+    measurement = measure_generation if options.mode == "generate" else \
+        measurement_for(options.mode)
     try:
         backend = get_backend(options.backend)
-        return run_one(measurement_for(options.mode), backend, config, options, env, oom_at)
+        return run_one(measurement, backend, config, options, env, oom_at)
     except CollectError as error:
         return make_record(config, env, started_at, "failed", str(error), {})
+
+
+def measure_generation(backend: Backend, config: Config, options: SweepOptions) -> dict:
+    """One generation cell (model built for this configuration alone), as
+    :func:`collect.loadrun.run_generation` measures it; failures come back as a status."""
+    from collect.generate import build_random_model, generation_sweep
+
+    device = "cuda" if backend.name == "cuda" else "cpu"
+
+    def load_model(dtype: str) -> Any:
+        return build_random_model(config.spec.generation_config(), dtype, device)
+
+    cells = generation_sweep(load_model, [config.batch_size], [config.dtype],
+                             options.input_length, options.output_length,
+                             duration_s=options.duration_s)
+    return next(cells)
 
 
 def read_sidecar(out: Path, record: dict) -> dict | None:

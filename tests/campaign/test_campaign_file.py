@@ -71,8 +71,11 @@ BAD = [
      "job 2: targets c7i.large are not in the campaign's targets (inf2.xlarge, c7i.xlarge)"),
     (edit("    rate: [100, 200]\n", ""), 12,
      "job 2: load poisson needs rate (requests per second) or slo_ms"),
-    (edit("    rate: [100, 200]\n", "    slo_ms: 20\n"), 15, "job 2: slo_ms: campaigns run "
-     "fixed configurations; run SLO searches and generation with collect run"),
+    (edit("    rate: [100, 200]\n", "    slo_ms: 20\n"), 15, "job 2: slo_ms: an SLO search "
+     "picks its rates as it goes; run it with collect run"),
+    (edit("  - model: synthetic:5\n    batch_sizes: [1, 2]\n    n_models: 2\n",
+          "  - model: tiny-gpt2\n    mode: generate\n"), 7,
+     "job 1 on inf2.xlarge: mode generate runs on the cpu and cuda backends, not neuron"),
     (edit("model: synthetic:5", "model: bert-huge"), 7,
      "job 1 on inf2.xlarge: unknown model 'bert-huge'; known models: "),
 ]
