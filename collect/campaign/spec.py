@@ -176,11 +176,13 @@ def _job(number: int, node: yaml.Node, where: str, targets: dict[str, Target],
     items = _known_items(node, where, what, {**keys, "targets": None})
     job_targets = tuple(targets)
     if "targets" in items:
-        job_targets = tuple(string_list(items.pop("targets"), where, f"{what}: targets"))
+        targets_node = items.pop("targets")
+        job_targets = tuple(string_list(targets_node, where, f"{what}: targets"))
         unknown = [name for name in job_targets if name not in targets]
         if unknown:
-            raise YamlError(where, line_of(node), f"{what}: targets {', '.join(unknown)} are "
-                            f"not in the campaign's targets ({', '.join(targets)})")
+            raise YamlError(where, line_of(targets_node), f"{what}: targets "
+                            f"{', '.join(unknown)} are not in the campaign's targets "
+                            f"({', '.join(targets)})")
     argv = [token for key, value in items.items()
             for token in _option_tokens(keys[key], value, where, f"{what}: {key}")]
     options = _job_options(parser, [*argv, "--out", str(PLACEHOLDER_OUT)],

@@ -67,7 +67,7 @@ BAD = [
     (edit("no_utilization: true", "no_utilization: yes please"), 11,
      "job 1: no_utilization: expected true or false, got 'yes please'"),
     (edit("  - model: synthetic:5\n", "  - sequence_length: 8\n"), 7, "job 1: needs model"),
-    (edit("targets: [c7i.xlarge]", "targets: [c7i.large]"), 12,
+    (edit("targets: [c7i.xlarge]", "targets: [c7i.large]"), 17,
      "job 2: targets c7i.large are not in the campaign's targets (inf2.xlarge, c7i.xlarge)"),
     (edit("    rate: [100, 200]\n", ""), 12,
      "job 2: load poisson needs rate (requests per second) or slo_ms"),
