@@ -123,10 +123,33 @@ def test_killing_a_node_mid_campaign_loses_and_duplicates_nothing(cluster, tmp_p
     """Two nodes of one type: one runs the long configuration, the other the short ones.
     The long one's node dies mid-measurement: the configuration runs again on the other
     node and every configuration is recorded exactly once."""
-    nodes = [cluster.add("kill.box"), cluster.add("kill.box")]
-    campaign = write_campaign(tmp_path / "campaign.yaml", KILLED)
+    records, stdout, short_node = run_and_kill_the_busy_node(cluster, tmp_path, "kill.box")
+    assert all(record["status"] == "ok" for record in records), records
+    assert all(record["node_id"] == short_node for record in records)
+    assert [record["attempt"] for record in records if record["n_models"] == 2] == [2]
+    assert "kill.box: 4 ok, 0 not ok, 1 re-run\n" in stdout
+
+
+def test_a_lost_configuration_is_failed_once_retries_are_spent(cluster, tmp_path):
+    records, stdout, _ = run_and_kill_the_busy_node(cluster, tmp_path, "lost.box", "--retries",
+                                                    "0")
+    (lost,) = [record for record in records if record["status"] != "ok"]
+    assert (lost["n_models"], lost["status"], lost["node_id"], lost["attempt"]) == (
+        2, "failed", None, 1)
+    assert lost["reason"].startswith("lost 1 time(s), retries spent; last: ")
+    assert "lost.box: 3 ok, 1 not ok, 0 re-run\n" in stdout
+
+
+def run_and_kill_the_busy_node(cluster, tmp_path: Path, instance_type: str,
+                               *options: str) -> tuple[list[dict], str, str]:
+    """Run KILLED on two new nodes of ``instance_type``, kill the one inside the long
+    configuration; returns the records, the driver's stdout and the surviving node."""
+    nodes = [cluster.add(instance_type), cluster.add(instance_type)]
+    campaign = write_campaign(tmp_path / "campaign.yaml",
+                              KILLED.replace("kill.box", instance_type))
     out = tmp_path / "results.jsonl"
-    driver = start_driver(str(campaign), "--out", str(out), "--address", cluster.address)
+    driver = start_driver(str(campaign), "--out", str(out), "--address", cluster.address,
+                          *options)
     wait_for_records(out, 1, driver)
     short_node = read_jsonl(out)[0]["node_id"]
     (busy,) = [node for node in nodes if node.node_id != short_node]  # inside its 4 s
@@ -135,10 +158,7 @@ def test_killing_a_node_mid_campaign_loses_and_duplicates_nothing(cluster, tmp_p
     assert driver.returncode == 0, stderr
     records = read_jsonl(out)
     assert recorded_keys(records) == planned_keys(campaign)
-    assert all(record["status"] == "ok" for record in records), records
-    assert all(record["node_id"] == short_node for record in records)
-    assert [record["attempt"] for record in records if record["n_models"] == 2] == [2]
-    assert "kill.box: 4 ok, 0 not ok, 1 re-run\n" in stdout
+    return records, stdout, short_node
 
 
 def test_resume_after_killing_the_driver(cluster, tmp_path, capsys):

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from campaign_helpers import write_campaign
+from campaign_helpers import ROOT, write_campaign
 
 from collect.campaign.spec import load_campaign
 from collect.cli import main
@@ -30,6 +28,14 @@ jobs:
     max_batch_size: 4
     targets: [c7i.xlarge]
 """
+
+
+def test_the_guide_s_example_file_is_valid(tmp_path):
+    guide = (ROOT / "docs" / "campaigns.rst").read_text(encoding="utf-8")
+    block = guide.split(".. code-block:: yaml\n\n", 1)[1].split("\n\n", 1)[0]
+    text = "".join(line.removeprefix("    ") + "\n" for line in block.splitlines())
+    campaign = load_campaign(write_campaign(tmp_path / "campaign.yaml", text))
+    assert list(campaign.targets) == ["inf2.xlarge", "inf2.8xlarge", "c7i.4xlarge"]
 
 
 def test_a_job_means_what_collect_run_would(tmp_path):
@@ -114,5 +120,4 @@ def test_ray_is_imported_only_when_a_campaign_runs():
 
     code = ("import sys; from collect.cli import build_parser; build_parser(); "
             "import collect.sweep, collect.campaign.spec, ext; assert 'ray' not in sys.modules")
-    root = Path(__file__).resolve().parents[2]
-    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
