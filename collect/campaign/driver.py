@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib import import_module
@@ -150,7 +150,7 @@ def run_campaign(options: CampaignOptions, stream: TextIO) -> dict[str, Tally]:
     if not planned.chains:
         return {}
     with ray_connection(options, targets) as ray:
-        warn_unserved(ray, targets, planned.totals, stream)
+        check_cluster(ray, planned.chains, stream)
         scheduler = Scheduler(ray, writer, options, CampaignProgress(planned.totals, stream))
         return scheduler.run(planned.chains)
 
@@ -181,13 +181,31 @@ def ray_connection(options: CampaignOptions, targets: list[Target]) -> Iterator[
         ray.shutdown()
 
 
-def warn_unserved(ray: Any, targets: list[Target], totals: dict[str, int],
-                  stream: TextIO) -> None:
-    available = ray.cluster_resources()
-    for target in targets:
-        if totals.get(target.instance_type) and not available.get(target.slot):
-            stream.write(f"no node advertises {target.slot} yet: its "
-                         f"{totals[target.instance_type]} configuration(s) wait for one\n")
+def check_cluster(ray: Any, chains: list[deque[Planned]], stream: TextIO) -> None:
+    """Say which targets no node serves yet (their work waits for one); refuse work that
+    no node of its type could ever take (e.g. more NeuronCores than such a node has)."""
+    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
+    waiting: Counter[str] = Counter()
+    for planned in (planned for chain in chains for planned in chain):
+        serving = [resources for resources in nodes if resources.get(planned.target.slot)]
+        if not serving:
+            waiting[planned.target.slot] += 1
+            continue
+        wanted = unit_resources(planned.target, planned.config)
+        if not any(all(resources.get(name, 0) >= amount for name, amount in wanted.items())
+                   for resources in serving):
+            raise CollectError(
+                f"{planned.target.instance_type}: {planned.config.label()} asks for "
+                f"{describe(wanted)}; no node serving {planned.target.slot} has that much "
+                f"({'; '.join(describe(resources) for resources in serving)})")
+    for slot, count in waiting.items():
+        stream.write(f"no node advertises {slot} yet: its {count} configuration(s) wait "
+                     "for one\n")
+
+
+def describe(resources: dict[str, float]) -> str:
+    return ", ".join(f"{name}: {amount:g}" for name, amount in sorted(resources.items())
+                     if name == "neuron_cores" or name.startswith("bench-"))
 
 
 class Scheduler:

@@ -234,3 +234,15 @@ def test_ctrl_c_stops_cleanly_keeping_what_finished(cluster, tmp_path):
     records = read_jsonl(out)
     assert 1 <= len(records) < 15
     assert max(recorded_keys(records).values()) == 1
+
+
+def test_work_no_node_of_its_type_could_take_is_refused(cluster, tmp_path, capsys):
+    campaign = write_campaign(tmp_path / "campaign.yaml",
+                              NEURON.replace("n_models: [1, 2]", "n_models: [1, 4]"))
+    out = tmp_path / "results.jsonl"
+    assert main(["campaign", str(campaign), "--out", str(out), "--address", cluster.address]) == 1
+    assert capsys.readouterr().err == (
+        "error: inf2.xlarge: synthetic:1 bs=1 fp32 copies=4 workers=1 asks for "
+        "bench-inf2.xlarge: 1, neuron_cores: 4; no node serving bench-inf2.xlarge has that "
+        "much (bench-inf2.xlarge: 1, neuron_cores: 2)\n")
+    assert out.read_text() == ""
