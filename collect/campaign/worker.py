@@ -55,6 +55,10 @@ def find_config(options: SweepOptions, wanted: str) -> Config:
 def run_unit(unit: Unit) -> Outcome:
     """Measure ``unit`` here; the record carries the node and the NeuronCores Ray gave it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Ray gives its workers OMP_NUM_THREADS=1 (a task without CPUs); without it PyTorch,
+    # imported below for the first time in this process, sizes its threads as under
+    # `collect run` on the same machine.
+    os.environ.pop("OMP_NUM_THREADS", None)
     with tempfile.TemporaryDirectory(prefix="collect-campaign-") as scratch:
         options = replace(unit.options, out=Path(scratch) / unit.options.out.name)
         record = measure(unit, options)
