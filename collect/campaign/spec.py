@@ -13,6 +13,7 @@ import argparse
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -71,7 +72,7 @@ class Campaign:
 class _RaisingParser(argparse.ArgumentParser):
     """``collect run``'s parser, raising instead of printing usage and exiting."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise argparse.ArgumentError(None, message)
 
 
