@@ -4,8 +4,9 @@ import sys
 
 import pytest
 
-from collect.cli import add_load_arguments, add_report_command, load_settings
+from collect.cli import add_report_command
 from collect.errors import UsageError
+from collect.run.options import add_load_arguments, load_settings
 
 
 def parser():
@@ -101,7 +102,7 @@ def test_duration_must_be_a_finite_positive_number(value, tmp_path, capsys):
 
 
 def test_cli_dtype_names_match_the_generation_module_without_importing_torch():
-    code = ("import sys, collect.cli as c; assert 'torch' not in sys.modules; "
+    code = ("import sys, collect.run.options as c; assert 'torch' not in sys.modules; "
             "print(','.join(c.DTYPES))")
     names = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()
