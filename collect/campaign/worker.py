@@ -73,7 +73,8 @@ def measure(unit: Unit, options: SweepOptions) -> dict:
     from collect.backends import get_backend
     from collect.env.envinfo import collect_env, utc_now
     from collect.errors import CollectError
-    from collect.run.sweep import make_record, measurement_for, run_one
+    from collect.run.runner import measurement_for
+    from collect.run.sweep import make_record, run_one
 
     config = find_config(options, unit.config_id)
     env = collect_env(options.instance_type, unit.run_id)
