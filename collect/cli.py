@@ -81,8 +81,9 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=names(), metavar="NAME[,NAME...]",
                         help="registry model(s) or synthetic:<ms>[+<per_sample_ms>]")
-    parser.add_argument("--backend", choices=BACKEND_NAMES,
-                        help="default: detect (neuron, else cuda, else cpu)")
+    parser.add_argument("--backend", choices=(*BACKEND_NAMES, "openai"),
+                        help="default: detect (neuron, else cuda, else cpu); openai: a served "
+                        "endpoint (--mode serve)")
     parser.add_argument("--sequence-length", type=positive_ints, default=[128], metavar="N[,N]",
                         help="tokens per input (ignored by vision and synthetic models); "
                         "default 128")
@@ -134,7 +135,7 @@ def handle_run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    open_loop = args.load != "offline"
+    open_loop = args.load != "offline" and settings["mode"] != "serve"
     options = SweepOptions(
         models=args.model, backend=args.backend or detect_backend(), out=args.out,
         batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
@@ -149,12 +150,26 @@ def handle_run(args: argparse.Namespace) -> int:
         arrival_seed=args.arrival_seed, slo_ms=args.slo_ms,
         slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
         input_length=settings.get("input_length"), output_length=settings.get("output_length"),
-        sample_utilization=not args.no_utilization,
+        sample_utilization=not args.no_utilization, serve=serve_options(args, settings),
     )
     records = run_sweep(options)
     failed = sum(record["status"] != "ok" for record in records)
     print(f"{args.out}: {len(records)} configuration(s) recorded, {failed} not ok")
     return 0
+
+
+def serve_options(args: argparse.Namespace, settings: dict) -> object | None:
+    """The endpoint and workload of ``--mode serve`` (``collect.serve.runner.ServeOptions``)."""
+    if settings["mode"] != "serve":
+        return None
+    from collect.serve.runner import ServeOptions
+
+    return ServeOptions(
+        endpoint=args.endpoint, load=settings["load"], api=args.api or "chat",
+        input_length=args.input_length, output_length=args.output_length,
+        max_concurrency=args.max_concurrency, ignore_eos=args.ignore_eos,
+        dataset=args.dataset, goodput=args.goodput, request_timeout_s=args.request_timeout,
+        tokenizer=args.tokenizer)
 
 
 def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

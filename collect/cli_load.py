@@ -13,10 +13,12 @@ The collector's CLI (``collect/cli.py``) wires these in::
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from collect.report_cli import DESCRIPTION as REPORT_DESCRIPTION
 from collect.report_cli import configure_parser as configure_report_parser
+from collect.serve.workload import Length, parse_length
 from collect.slo import SLO_PERCENTILES
 
 DTYPES = ("fp32", "bf16", "fp16")  # collect.generate.DTYPES; not imported here to keep torch out
@@ -77,6 +79,35 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def length(text: str) -> Length:
+    """``"128"`` or a uniform range ``"64-256"``."""
+    try:
+        return parse_length(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+GOODPUT_KEYS = {"ttft": "ttft", "tpot": "tpot", "e2e": "e2e", "e2el": "e2e"}
+
+
+def goodput(text: str) -> dict[str, float]:
+    """``"ttft:200,tpot:50"`` to ``{"ttft": 200.0, "tpot": 50.0}`` (milliseconds)."""
+    slos: dict[str, float] = {}
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        key, _, value = part.partition(":")
+        try:
+            limit = float(value)
+        except ValueError:
+            limit = -1.0
+        if key.strip().lower() not in GOODPUT_KEYS or not 0 < limit < float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"expected SLOs like ttft:200,tpot:50 (ms; keys ttft, tpot, e2e), got {text!r}")
+        slos[GOODPUT_KEYS[key.strip().lower()]] = limit
+    if not slos:
+        raise argparse.ArgumentTypeError(f"expected SLOs like ttft:200,tpot:50, got {text!r}")
+    return slos
+
+
 def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the on-demand load and generation options to ``collect run``."""
     load = run_parser.add_argument_group(
@@ -109,20 +140,101 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
         "generation",
         "Greedy generation of a fixed number of tokens (decoder and encoder-decoder models).",
     )
-    gen.add_argument("--mode", choices=("offline", "generate"), default="offline",
-                     help="offline inference (default) or LLM generation (TTFT, TPOT, tokens/s)")
-    gen.add_argument("--input-length", type=_positive_int, default=128, metavar="N",
-                     help="prompt tokens per sequence for --mode generate (default 128)")
-    gen.add_argument("--output-length", type=_positive_int, default=128, metavar="N",
-                     help="generated tokens per sequence for --mode generate (default 128)")
+    gen.add_argument("--mode", choices=("offline", "generate", "serve"), default="offline",
+                     help="offline inference (default), LLM generation (TTFT, TPOT, tokens/s), "
+                          "or serve: benchmark an OpenAI-compatible endpoint (--backend openai)")
+    gen.add_argument("--input-length", type=length, default=Length(128, 128), metavar="N",
+                     help="prompt tokens per sequence (default 128); --mode serve also takes "
+                          "a uniform range LOW-HIGH")
+    gen.add_argument("--output-length", type=length, default=Length(128, 128), metavar="N",
+                     help="generated tokens per sequence (default 128); --mode serve also "
+                          "takes a uniform range LOW-HIGH")
     gen.add_argument("--dtypes", type=dtype_list, default=["fp32"], metavar="D[,D...]",
                      help=f"model data types to sweep, from {', '.join(DTYPES)} "
                           "(default fp32)")
+    add_serve_arguments(run_parser)
     return run_parser
+
+
+def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
+    serve = run_parser.add_argument_group(
+        "served endpoints (--backend openai --mode serve)",
+        "Streamed chat or completion requests to an OpenAI-compatible server, with --load "
+        "poisson --rate R (latency from each scheduled send) or --load closed --concurrency N. "
+        "--model is the served model name; --dtypes labels the server's data type.")
+    serve.add_argument("--endpoint", metavar="URL",
+                       help="server URL, e.g. http://127.0.0.1:8000 (/v1 and the API path "
+                            "are added unless given)")
+    serve.add_argument("--api", choices=("chat", "completions"),
+                       help="/v1/chat/completions (default) or /v1/completions")
+    serve.add_argument("--max-concurrency", type=_positive_int, metavar="N",
+                       help="--load poisson: at most N requests in flight (the wait counts "
+                            "in their latency)")
+    serve.add_argument("--ignore-eos", action="store_true",
+                       help="send vLLM's ignore_eos so every request generates "
+                            "--output-length tokens (servers that do not know it refuse it)")
+    serve.add_argument("--dataset", type=Path, metavar="FILE.jsonl",
+                       help='prompts, one JSON object a line: {"prompt": ..., '
+                            '"output_length": N (optional)}; used in turn')
+    serve.add_argument("--goodput", type=goodput, metavar="KEY:MS[,...]",
+                       help="SLOs per request (ttft, tpot, e2e in ms) for goodput_requests_per_s; "
+                            "with --load poisson and no --rate, search the highest rate at which "
+                            "--slo-percentile %% of requests meet them")
+    serve.add_argument("--request-timeout", type=_positive_float, default=300.0,
+                       metavar="SECONDS",
+                       help="a request not complete after this long fails (default 300)")
+    serve.add_argument("--tokenizer", metavar="NAME_OR_PATH",
+                       help="tokenizer that builds exact-length prompts and counts tokens the "
+                            "server does not report (default: --model)")
+
+
+SERVE_ONLY = (("--endpoint", "endpoint"), ("--api", "api"),
+              ("--max-concurrency", "max_concurrency"), ("--ignore-eos", "ignore_eos"),
+              ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"))
+
+
+def validate_serve_arguments(args: argparse.Namespace) -> None:
+    """``--mode serve`` goes with ``--backend openai``, an endpoint and a load."""
+    serve, openai = args.mode == "serve", getattr(args, "backend", None) == "openai"
+    if openai and not serve:
+        raise LoadArgumentError("--backend openai benchmarks a server: add --mode serve "
+                                "--endpoint URL")
+    if not serve:
+        used = [option for option, name in SERVE_ONLY if getattr(args, name, None)]
+        if used:
+            raise LoadArgumentError(f"{', '.join(used)} appl{'ies' if len(used) == 1 else 'y'}"
+                                    " to --mode serve only")
+        return
+    if not openai:
+        raise LoadArgumentError("--mode serve needs --backend openai")
+    if not args.endpoint or not args.endpoint.startswith(("http://", "https://")):
+        raise LoadArgumentError("--mode serve needs --endpoint http://HOST:PORT")
+    if args.load == "offline":
+        raise LoadArgumentError("--mode serve needs --load poisson --rate R or --load closed "
+                                "--concurrency N")
+    if args.slo_ms is not None:
+        raise LoadArgumentError("--slo-ms does not apply to --mode serve; give --goodput SLOs "
+                                "(and --slo-percentile) without --rate to search for a rate")
+    if args.load == "poisson" and not args.rate and not args.goodput:
+        raise LoadArgumentError("--mode serve --load poisson needs --rate or --goodput")
+    if args.max_concurrency is not None and args.load != "poisson":
+        raise LoadArgumentError("--max-concurrency applies to --load poisson (a closed loop "
+                                "has --concurrency clients)")
+    if len(args.dtypes) > 1:
+        raise LoadArgumentError("--mode serve: --dtypes names the one data type the server "
+                                "runs; give one")
 
 
 def validate_load_arguments(args: argparse.Namespace) -> None:
     """Reject option combinations that do not make sense, naming the options."""
+    validate_serve_arguments(args)
+    if args.mode == "generate" and not (args.input_length.fixed and args.output_length.fixed):
+        raise LoadArgumentError("--mode generate needs fixed --input-length and "
+                                "--output-length (ranges are for --mode serve)")
+    if args.mode == "serve":
+        if args.load == "closed" and args.concurrency is None:
+            raise LoadArgumentError("--load closed needs --concurrency N")
+        return
     if args.mode == "generate" and args.load != "offline":
         raise LoadArgumentError("--mode generate cannot be combined with --load "
                                 f"{args.load}; generation runs are fixed-batch")
@@ -141,14 +253,17 @@ def validate_load_arguments(args: argparse.Namespace) -> None:
 def load_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The validated options as record configuration fields (CONTRIBUTING.md)."""
     validate_load_arguments(args)
-    settings: dict[str, Any] = {"mode": args.load if args.mode == "offline" else "generate"}
+    settings: dict[str, Any] = {"mode": args.load if args.mode == "offline" else args.mode}
+    if args.mode == "serve":
+        return {**settings, "load": args.load, "concurrency": args.concurrency}
     if args.load != "offline":
         settings.update(max_batch_size=args.max_batch_size,
                         max_batch_delay_ms=args.max_batch_delay_ms)
     if args.load == "closed":
         settings["concurrency"] = args.concurrency
     if args.mode == "generate":
-        settings.update(input_length=args.input_length, output_length=args.output_length)
+        settings.update(input_length=args.input_length.low,
+                        output_length=args.output_length.low)
     return settings
 
 

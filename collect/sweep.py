@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from collect.backends import Backend, Request, get_backend
 from collect.envinfo import collect_env, new_run_id, utc_now
@@ -20,6 +20,9 @@ from collect.measure import MeasureOptions, MeasureTimeout, measure_offline
 from collect.models import ModelSpec, resolve
 from collect.progress import Progress
 from collect.results import OFFLINE_FIELDS, SCHEMA_VERSION, ResultsWriter, config_id
+
+if TYPE_CHECKING:
+    from collect.serve.runner import ServeOptions
 
 SOURCE = "collect run"
 
@@ -55,6 +58,7 @@ class SweepOptions:
     input_length: int | None = None
     output_length: int | None = None
     sample_utilization: bool = True
+    serve: ServeOptions | None = None  # mode "serve" (collect/serve/): the endpoint and workload
 
 
 @dataclass(frozen=True)
@@ -212,8 +216,9 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     ``backend`` overrides ``options.backend`` (e.g. a backend object built elsewhere).
     """
     stream = stream or sys.stderr
-    configs = plan(options)
-    backend = backend or get_backend(options.backend)
+    serve = options.mode == "serve"
+    configs = [] if serve else plan(options)
+    backend = None if serve else backend or get_backend(options.backend)
     writer = ResultsWriter(options.out, resume=options.resume, force=options.force)
     if writer.repaired_line is not None:
         stream.write(f"{options.out}:{writer.repaired_line}: removed a torn last line "
@@ -222,6 +227,10 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     if env["instance_type"] == "unknown":
         stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
                      "--instance-type, or later with publish --instance-type\n")
+    if serve:
+        from collect.serve.sweep import run_serve_sweep
+
+        return run_serve_sweep(options, env, writer, stream)
     if options.slo_ms is not None or options.mode == "generate":
         from collect.loadrun import run_generation, run_slo_searches
 
