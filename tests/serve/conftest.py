@@ -16,9 +16,10 @@ from pathlib import Path
 import httpx2
 import pytest
 
-WORDS = ("the quick brown fox jumps over lazy dog serving benchmark token latency throughput "
-         "model request stream chunk server client time first output input length rate load "
-         "poisson closed loop goodput").split()
+WORDS = ("the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "serving", "benchmark",
+         "token", "latency", "throughput", "model", "request", "stream", "chunk", "server",
+         "client", "time", "first", "output", "input", "length", "rate", "load", "poisson",
+         "closed", "loop", "goodput")
 STARTUP_S = 90.0
 
 

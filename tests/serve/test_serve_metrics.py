@@ -12,7 +12,8 @@ from collect.serve.metrics import is_good, request_metrics, summarize
 def timeline(index: int, scheduled: float, chunks: list[float], tokens: int | None = None,
              prompt_tokens: int | None = 10, error: str | None = None) -> Timeline:
     return Timeline(index, scheduled, input_tokens=10, sent=scheduled + 0.001, chunks=chunks,
-                    end=(chunks[-1] + 0.002) if chunks else scheduled + 0.01, text="x" * len(chunks),
+                    end=(chunks[-1] + 0.002) if chunks else scheduled + 0.01,
+                    text="x" * len(chunks),
                     usage_prompt_tokens=prompt_tokens, usage_completion_tokens=tokens,
                     error=error, detail=None if error is None else "detail")
 
