@@ -116,8 +116,9 @@ class StreamClient:
         except httpx2.TimeoutException as error:
             _fail(timeline, "timeout", f"{type(error).__name__}: {error}")
         except httpx2.ConnectError as error:
-            refused = "refused" in str(error).lower()
-            _fail(timeline, "connection refused" if refused else "cannot connect", str(error))
+            cause = _root_cause(error)
+            refused = isinstance(cause, ConnectionRefusedError)
+            _fail(timeline, "connection refused" if refused else "cannot connect", str(cause))
         except (httpx2.RemoteProtocolError, httpx2.ReadError) as error:
             kind = "stream ended mid-response" if timeline.chunks else "connection lost"
             _fail(timeline, kind, f"{type(error).__name__}: {error}")
@@ -177,6 +178,13 @@ def _choice_text(choice: dict[str, Any], api: str) -> str:
         return choice.get("text") or ""
     delta = choice.get("delta") or {}
     return (delta.get("content") or "") + (delta.get("reasoning_content") or "")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The OS error under the client's wrappers (e.g. ``ConnectionRefusedError``)."""
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def _fail(timeline: Timeline, kind: str, detail: str) -> None:

@@ -1,0 +1,147 @@
+"""Server faults are counted failures with reasons, or a located error; results are kept.
+
+The server that dies is a real ``transformers serve`` killed mid-run. Faults it cannot be
+made to produce on demand (a 5xx, a stream cut short, a stall) come from small real HTTP
+servers on loopback (the standard library's ``http.server``), not from mocks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.server
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from collect.cli import main
+from collect.results import read_records
+from collect.serve.client import StreamClient, Timeline
+from collect.serve.workload import Prompt
+from tests.serve.conftest import Server, free_port
+
+CHUNK = b'data: {"choices": [{"index": 0, "delta": {"content": " fox"}}]}\n\n'
+
+
+@contextlib.contextmanager
+def http_server(on_post: Callable[[http.server.BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            on_post(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def send_one(url: str, timeout_s: float = 5.0) -> Timeline:
+    async def go() -> Timeline:
+        async with StreamClient(url + "/v1/chat/completions", "m", "chat", False,
+                                timeout_s) as client:
+            return await client.send(Timeline(0, time.perf_counter()), Prompt("hi", 1, 4))
+    return asyncio.run(go())
+
+
+def answer_503(handler: http.server.BaseHTTPRequestHandler) -> None:
+    handler.send_response(503)
+    handler.send_header("content-type", "application/json")
+    handler.end_headers()
+    handler.wfile.write(b'{"error": "overloaded"}')
+
+
+def cut_short(handler: http.server.BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("content-type", "text/event-stream")
+    handler.send_header("connection", "close")
+    handler.end_headers()
+    handler.wfile.write(CHUNK * 2)  # two tokens, then the connection closes: no finish_reason
+
+
+def stall(handler: http.server.BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("content-type", "text/event-stream")
+    handler.end_headers()
+    handler.wfile.write(CHUNK)
+    handler.wfile.flush()
+    time.sleep(2)
+
+
+def test_a_5xx_is_a_failure_with_its_status_and_body() -> None:
+    with http_server(answer_503) as url:
+        timeline = send_one(url)
+    assert timeline.error == "HTTP 503" and "overloaded" in timeline.detail
+
+
+def test_a_stream_that_stops_mid_response_is_a_failure() -> None:
+    with http_server(cut_short) as url:
+        timeline = send_one(url)
+    assert timeline.error == "stream ended mid-response" and len(timeline.chunks) == 2
+    assert "no finish_reason" in timeline.detail
+
+
+def test_a_stalled_stream_times_out() -> None:
+    with http_server(stall) as url:
+        started = time.perf_counter()
+        timeline = send_one(url, timeout_s=0.5)
+    assert timeline.error == "timeout" and time.perf_counter() - started < 1.9
+
+
+def serve_argv(url: str, model: str, out: Path, *options: str) -> list[str]:
+    return ["run", "--backend", "openai", "--mode", "serve", "--endpoint", url, "--model", model,
+            "--warmup", "0.3", "--instance-type", "test-vm", "--no-utilization",
+            "--out", str(out), *options]
+
+
+def test_refused_and_5xx_warm_up_end_the_run_with_a_located_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    argv = serve_argv(url, "m", tmp_path / "r.jsonl", "--load", "closed", "--concurrency", "1",
+                      "--tokenizer", "no-such-tokenizer", "--dataset", str(tmp_path / "d.jsonl"))
+    (tmp_path / "d.jsonl").write_text('{"prompt": "hi"}\n', encoding="utf-8")
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {url}/v1/chat/completions: warm-up request failed: connection refused: "
+        f"[Errno 111] Connect call failed ('127.0.0.1', {url.rsplit(':', 1)[1]})")
+    with http_server(answer_503) as url:
+        argv = serve_argv(url, "m", tmp_path / "s.jsonl", "--load", "closed", "--concurrency",
+                          "1", "--dataset", str(tmp_path / "d.jsonl"))
+        assert main(argv) == 1
+    assert "warm-up request failed: HTTP 503: {\"error\": \"overloaded\"}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_server_killed_mid_run(doomed_server: Server, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "killed.jsonl"
+    argv = serve_argv(doomed_server.url, doomed_server.model, out, "--load", "poisson",
+                      "--rate", "8", "--duration", "3", "--input-length", "8",
+                      "--output-length", "60")
+    killer = threading.Timer(1.5, doomed_server.process.kill)
+    killer.start()
+    assert main(argv) == 0
+    killer.join()
+    [record] = read_records(out).records
+    assert record["n_requests"] == 24  # every scheduled request is in the totals
+    assert 0 < record["n_completed"] < 24
+    assert record["n_completed"] + record["n_failed"] == 24
+    assert "connection refused" in record["failure_reasons"]
+    assert set(record["failure_reasons"]) <= {"connection refused", "stream ended mid-response",
+                                              "connection lost"}
+    assert record["status"] == "ok" and f"{record['n_failed']} of 24 requests failed" in \
+        record["reason"]
+    capsys.readouterr()
+    # the next configuration cannot warm up: a located error, the first record stays
+    assert main([*argv, "--rate", "8,4", "--resume"]) == 1
+    assert "warm-up request failed: connection refused" in capsys.readouterr().err
+    assert [r["offered_rate"] for r in read_records(out).records] == [8.0]
