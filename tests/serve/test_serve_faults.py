@@ -28,7 +28,7 @@ CHUNK = b'data: {"choices": [{"index": 0, "delta": {"content": " fox"}}]}\n\n'
 @contextlib.contextmanager
 def http_server(on_post: Callable[[http.server.BaseHTTPRequestHandler], None]) -> Iterator[str]:
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", 0)))
             on_post(self)
 
