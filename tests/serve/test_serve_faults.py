@@ -117,7 +117,8 @@ def test_refused_and_5xx_warm_up_end_the_run_with_a_located_error(
         argv = serve_argv(url, "m", tmp_path / "s.jsonl", "--load", "closed", "--concurrency",
                           "1", "--dataset", str(tmp_path / "d.jsonl"))
         assert main(argv) == 1
-    assert "warm-up request failed: HTTP 503: {\"error\": \"overloaded\"}" in capsys.readouterr().err
+    expected = 'warm-up request failed: HTTP 503: {"error": "overloaded"}'
+    assert expected in capsys.readouterr().err
 
 
 @pytest.mark.slow
