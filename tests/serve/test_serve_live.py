@@ -101,3 +101,28 @@ def test_dataset_prompts_and_a_server_error_in_the_stream(server: Server, tmp_pa
     lengths = sorted(row["usage_completion_tokens"] for row in timelines(record, out)
                      if row["error"] is None)
     assert lengths == [4, 4, 5, 5]
+
+
+def test_publish_fills_decoder_token_tables_from_served_records(server: Server,
+                                                               tmp_path: Path) -> None:
+    import csv
+
+    from collect.publish import PublishOptions, publish
+
+    out = tmp_path / "served.jsonl"
+    [record] = run(server, out, "--load", "closed", "--concurrency", "1", "--input-length", "8",
+                   "--output-length", "5", "--duration", "1")
+    ranged = tmp_path / "ranged.jsonl"
+    run(server, ranged, "--load", "closed", "--concurrency", "1", "--output-length", "4-6",
+        "--duration", "1")
+    report = publish(PublishOptions(results=[out, ranged], data_dir=tmp_path / "data",
+                                    platform="cpu", family=None))
+    assert any("left out served record" in line and "not fixed" in line for line in report.lines)
+    with (tmp_path / "data" / "cpu" / "latency_data_decoder.csv").open(encoding="utf-8") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["TTFT P50 (ms)"] == f"{record['ttft_ms_p50']:.2f}"
+    assert row["TPOT P99 (ms)"] == f"{record['tpot_ms_p99']:.2f}"
+    assert row["Throughput (tokens/second)"] == f"{record['total_tokens_per_s']:.2f}"
+    assert (row["Input Length"], row["Output Length"], row["Task"]) == ("8", "5", "Text Generation")
+    assert row["Framework"] == "uvicorn" and row["Run Mode"].startswith("Served, closed loop")
+    assert row["Source"].endswith(f"via uvicorn at {server.url}/v1/chat/completions")
