@@ -169,7 +169,7 @@ def serve_options(args: argparse.Namespace, settings: dict) -> object | None:
         input_length=args.input_length, output_length=args.output_length,
         max_concurrency=args.max_concurrency, ignore_eos=args.ignore_eos,
         dataset=args.dataset, goodput=args.goodput, request_timeout_s=args.request_timeout,
-        tokenizer=args.tokenizer)
+        tokenizer=args.tokenizer, search=args.goodput_search)
 
 
 def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -177,9 +177,12 @@ def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
                        help='prompts, one JSON object a line: {"prompt": ..., '
                             '"output_length": N (optional)}; used in turn')
     serve.add_argument("--goodput", type=goodput, metavar="KEY:MS[,...]",
-                       help="SLOs per request (ttft, tpot, e2e in ms) for goodput_requests_per_s; "
-                            "with --load poisson and no --rate, search the highest rate at which "
-                            "--slo-percentile %% of requests meet them")
+                       help="SLOs per request (ttft, tpot, e2e in ms) for "
+                            "goodput_requests_per_s")
+    serve.add_argument("--goodput-search", action="store_true",
+                       help="--load poisson: find the highest rate at which --slo-percentile %% "
+                            "of requests meet the --goodput SLOs (bisects --rate if given, else "
+                            "starts at --slo-start-rate; resumable with --resume)")
     serve.add_argument("--request-timeout", type=_positive_float, default=300.0,
                        metavar="SECONDS",
                        help="a request not complete after this long fails (default 300)")
@@ -190,7 +193,8 @@ def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
 
 SERVE_ONLY = (("--endpoint", "endpoint"), ("--api", "api"),
               ("--max-concurrency", "max_concurrency"), ("--ignore-eos", "ignore_eos"),
-              ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"))
+              ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"),
+              ("--goodput-search", "goodput_search"))
 
 
 def validate_serve_arguments(args: argparse.Namespace) -> None:
@@ -213,10 +217,12 @@ def validate_serve_arguments(args: argparse.Namespace) -> None:
         raise LoadArgumentError("--mode serve needs --load poisson --rate R or --load closed "
                                 "--concurrency N")
     if args.slo_ms is not None:
-        raise LoadArgumentError("--slo-ms does not apply to --mode serve; give --goodput SLOs "
-                                "(and --slo-percentile) without --rate to search for a rate")
-    if args.load == "poisson" and not args.rate and not args.goodput:
-        raise LoadArgumentError("--mode serve --load poisson needs --rate or --goodput")
+        raise LoadArgumentError("--slo-ms does not apply to --mode serve; search a rate with "
+                                "--goodput SLOs and --goodput-search")
+    if args.goodput_search and (args.load != "poisson" or not args.goodput):
+        raise LoadArgumentError("--goodput-search needs --load poisson and --goodput SLOs")
+    if args.load == "poisson" and not args.rate and not args.goodput_search:
+        raise LoadArgumentError("--mode serve --load poisson needs --rate (or --goodput-search)")
     if args.max_concurrency is not None and args.load != "poisson":
         raise LoadArgumentError("--max-concurrency applies to --load poisson (a closed loop "
                                 "has --concurrency clients)")

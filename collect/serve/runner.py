@@ -52,6 +52,7 @@ class ServeOptions:
     goodput: Mapping[str, float] | None = None
     request_timeout_s: float = 600.0
     tokenizer: str | None = None
+    search: bool = False  # --goodput-search: the highest rate meeting the goodput target
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,10 @@ async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Work
     async with StreamClient(url, config.model, serve.api, serve.ignore_eos,
                             serve.request_timeout_s) as client:
         if config.load == "poisson":
-            schedule = poisson_schedule(config.offered_rate, duration_s, seed=arrival_seed)
+            try:
+                schedule = poisson_schedule(config.offered_rate, duration_s, seed=arrival_seed)
+            except ValueError as error:
+                raise CollectError(f"--rate {config.offered_rate:g}: {error}") from None
             prompts = workload.prompts(len(schedule))
             warmups = await warm_up(client, prompts[0], warmup_s)
             timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,

@@ -1,6 +1,6 @@
 """``collect run --backend openai --mode serve``: the served configurations of a sweep,
-each appended to the results file as it ends; an SLO search over rates when
-``--goodput`` is given without ``--rate``."""
+each appended to the results file as it ends, or (``--goodput-search``) a search for the
+highest rate meeting the goodput target."""
 
 from __future__ import annotations
 
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 
 
 def is_slo_search(options: SweepOptions) -> bool:
-    serve = options.serve
-    return serve is not None and serve.load == "poisson" and not options.rates \
-        and bool(serve.goodput)
+    return options.serve is not None and options.serve.search
 
 
 def run_serve_sweep(options: SweepOptions, env: dict, writer: ResultsWriter,
@@ -126,7 +124,7 @@ def run_goodput_searches(configs: list[ServeConfig], options: SweepOptions, meas
             writer.append(record)
             records.append(record)
 
-        result = search_max_rate(at_rate, None, options.slo_percentile, rates=None,
+        result = search_max_rate(at_rate, None, options.slo_percentile, rates=options.rates,
                                  start_rate=options.slo_start_rate, measured=measured,
                                  on_measured=on_measured, judge=judge)
         tried = ", ".join(f"{p.rate:g}/s {'met' if p.met else 'missed'}" for p in result.probes)

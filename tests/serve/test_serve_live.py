@@ -126,3 +126,22 @@ def test_publish_fills_decoder_token_tables_from_served_records(server: Server,
     assert (row["Input Length"], row["Output Length"], row["Task"]) == ("8", "5", "Text Generation")
     assert row["Framework"] == "uvicorn" and row["Run Mode"].startswith("Served, closed loop")
     assert row["Source"].endswith(f"via uvicorn at {server.url}/v1/chat/completions")
+
+
+def test_goodput_search_bisects_rates_and_resumes(server: Server, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """2/s easily keeps the median TTFT under 300 ms; 200/s for 0.5 s (100 requests) on a
+    server that completes a few dozen a second cannot."""
+    out = tmp_path / "search.jsonl"
+    search = ["--load", "poisson", "--rate", "1,2,200", "--goodput", "ttft:300",
+              "--goodput-search", "--slo-percentile", "50", "--duration", "0.5",
+              "--input-length", "8", "--output-length", "8", "--request-timeout", "3"]
+    records = run(server, out, *search)
+    assert [(r["offered_rate"], r["slo_met"]) for r in records] == [(2.0, True), (200.0, False)]
+    assert records[-1]["slo_best_rate"] == 2.0 and records[-1]["slo_percentile"] == 50
+    assert "50% of requests within ttft <= 300 ms: 2 requests/s" in capsys.readouterr().out
+    assert main(["run", "--backend", "openai", "--mode", "serve", "--endpoint", server.url,
+                 "--model", server.model, "--warmup", "0.3", "--no-utilization",
+                 "--instance-type", "test-vm", "--out", str(out), "--resume", *search]) == 0
+    assert len(read_records(out).records) == 2  # replayed from the file, nothing measured
+    assert "2 requests/s (tried 2/s met, 200/s missed)" in capsys.readouterr().out
