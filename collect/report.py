@@ -106,6 +106,11 @@ def config_label(record: Mapping[str, Any]) -> str:
     if mode == "generate":
         parts.append(f"generate in={record.get('input_length')} out={record.get('output_length')}")
         parts.append(f"batch={record.get('batch_size')}")
+    elif mode == "serve":
+        load = (f"rate={_number(record.get('offered_rate'))}/s" if record.get("load") == "poisson"
+                else f"conc={record.get('concurrency')}")
+        parts.append(f"serve {record.get('load')} {load} in={record.get('input_length')} "
+                     f"out={record.get('output_length')}")
     elif mode == "poisson":
         parts.append(f"poisson rate={_number(record.get('offered_rate'))}/s")
         parts.append(f"max batch={record.get('max_batch_size')}")
@@ -135,6 +140,10 @@ def headline(record: Mapping[str, Any]) -> dict[str, Any]:
         return {"kind": "per generation", "p50": record.get("e2e_ms_p50"),
                 "p95": record.get("e2e_ms_p95"), "p99": record.get("e2e_ms_p99"),
                 "throughput": record.get("total_tokens_per_s"), "unit": "tokens/s (in+out)"}
+    if mode == "serve":
+        return {"kind": "per served request", "p50": record.get("e2e_ms_p50"),
+                "p95": record.get("e2e_ms_p95"), "p99": record.get("e2e_ms_p99"),
+                "throughput": record.get("output_tokens_per_s"), "unit": "output tokens/s"}
     if mode in OPEN_LOOP_MODES:
         return {"kind": "per request", "p50": record.get("request_latency_ms_p50"),
                 "p95": record.get("request_latency_ms_p95"),
@@ -162,6 +171,10 @@ def load_label(record: Mapping[str, Any]) -> str | None:
         return f"{record.get('concurrency')} clients, max batch {record.get('max_batch_size')}"
     if mode == "generate":
         return f"in {record.get('input_length')}, out {record.get('output_length')}"
+    if mode == "serve":
+        from collect.serve.report import load_text
+
+        return load_text(record)
     copies, workers = record.get("n_models"), record.get("workers_per_model")
     if not (copies or workers):
         return None
@@ -222,6 +235,7 @@ LATENCY_KEYS = {
     "per batch": "latency_ms",
     "per request": "request_latency_ms",
     "per generation": "e2e_ms",
+    "per served request": "e2e_ms",
 }
 
 

@@ -158,6 +158,7 @@ def _render(loaded: report.LoadedResults, out: Path, title: str | None,
     slo = report.slo_table(records)
     if not slo.empty:
         parts += [heading("SLO search", "-"), table(slo)]
+    parts += _serving_section(records, out, written)
     generation = report.generation_table(records)
     if not generation.empty:
         parts += [heading("Generation", "-"), _generation_intro(), table(generation)]
@@ -205,6 +206,40 @@ def _plots_section(records: Sequence[Mapping[str, Any]], out: Path,
     return [heading("Plots", "-"), *parts] if parts else []
 
 
+def _serving_section(records: Sequence[Mapping[str, Any]], out: Path,
+                     written: WrittenReport) -> list[str]:
+    from collect.serve import report as serve_report
+
+    table_ = serve_report.serving_table(records)
+    if table_.empty:
+        return []
+    parts = [heading("Served endpoints", "-"),
+             "TTFT, TPOT, ITL and E2E as ``vllm bench serve`` defines them (see the "
+             "collector's *Served benchmarks* page), from each request's scheduled send.\n",
+             table(table_)]
+    curve = serve_report.goodput_curve(records, out / "goodput_curve.svg")
+    if curve:
+        written.plots.append(curve)
+        parts += [rubric("Goodput curve"), "Dashed: completed requests/s; solid: requests/s "
+                  "meeting every SLO; grey: the offered rate.\n",
+                  image(curve.name, "goodput against offered rate")]
+    return parts
+
+
+def _served_details(number: int, record: Mapping[str, Any], source: Path, out: Path,
+                    written: WrittenReport) -> list[str]:
+    from collect.serve import report as serve_report
+
+    parts = [rubric("TTFT, TPOT, ITL, E2E (ms)"), table(serve_report.metric_table(record))]
+    values = serve_report.per_request_ms(serve_report.read_timelines(record, source))
+    plot = serve_report.distribution_plot(values, report.config_label(record),
+                                          out / f"serve_distributions_{number}.svg")
+    if plot:
+        written.plots.append(plot)
+        parts.append(image(plot.name, "TTFT, TPOT and ITL distributions"))
+    return parts
+
+
 def _generation_intro() -> str:
     return ("Total tokens/s counts input and output tokens (what the token tables publish as "
             "Throughput (tokens/second)); output tokens/s counts generated tokens only. "
@@ -231,6 +266,8 @@ def _config_section(number: int, record: Mapping[str, Any], source: Path, out: P
         parts += [rubric("Latency vs throughput analysis (per 1 s window)"), table(bands),
                   f"Correlation: {rst_escape(note)} (negative expected: lower latency, "
                   "higher throughput).\n"]
+    if record.get("mode") == "serve":
+        parts += _served_details(number, record, source, out, written)
     if record.get("mode") in report.OPEN_LOOP_MODES:
         parts += [rubric("On-demand load"), table(report.open_loop_table(record)),
                   rubric("Batch sizes formed"), table(report.batch_histogram(record))]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from collect.serve.client import Timeline
 from collect.stats import percentile
@@ -57,8 +58,7 @@ def request_metrics(timeline: Timeline, count_tokens: CountTokens | None = None)
     ttft = timeline.chunks[0] - timeline.scheduled
     e2e = timeline.chunks[-1] - timeline.scheduled
     tpot = (e2e - ttft) / (n_out - 1) if n_out > 1 else None
-    itls = [later - earlier for earlier, later in zip(timeline.chunks[:-1], timeline.chunks[1:],
-                                                       strict=True)]
+    itls = [later - earlier for earlier, later in pairwise(timeline.chunks)]
     n_in = timeline.usage_prompt_tokens
     if n_in is None:
         n_in = timeline.input_tokens

@@ -145,3 +145,17 @@ def test_goodput_search_bisects_rates_and_resumes(server: Server, tmp_path: Path
                  "--instance-type", "test-vm", "--out", str(out), "--resume", *search]) == 0
     assert len(read_records(out).records) == 2  # replayed from the file, nothing measured
     assert "2 requests/s (tried 2/s met, 200/s missed)" in capsys.readouterr().out
+
+
+def test_report_shows_distributions_and_the_goodput_curve(server: Server, tmp_path: Path) -> None:
+    from collect.report_rst import write_report
+
+    out = tmp_path / "sweep.jsonl"
+    run(server, out, "--load", "poisson", "--rate", "2,6", "--duration", "1", "--input-length",
+        "8", "--output-length", "6", "--goodput", "ttft:500")
+    written = write_report([out], tmp_path / "report")
+    text = written.index.read_text(encoding="utf-8")
+    assert "Served endpoints" in text and r".. rubric:: TTFT\, TPOT\, ITL\, E2E \(ms\)" in text
+    names = sorted(path.name for path in written.plots)
+    assert names == ["goodput_curve.svg", "latency_vs_throughput.svg",
+                     "serve_distributions_1.svg", "serve_distributions_2.svg"]
