@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -23,9 +24,10 @@ WORDS = ("the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "servin
 STARTUP_S = 90.0
 
 
-def build_tiny_model(folder: Path) -> Path:
-    """Tokenizer (byte-level BPE trained on a word list) and a 2-layer GPT-2 that does not
-    pick EOS, so every request streams its requested number of tokens."""
+def build_tiny_model(folder: Path, config: Any = None) -> Path:
+    """Tokenizer (byte-level BPE trained on a word list) and a 2-layer GPT-2 (or ``config``)
+    that picks neither EOS nor an id the tokenizer lacks, so every request streams its
+    requested number of tokens."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -45,11 +47,12 @@ def build_tiny_model(folder: Path) -> Path:
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
     eos = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=512, n_embd=64, n_layer=2,
-                        n_head=2, bos_token_id=eos, eos_token_id=eos)
+    config = config or GPT2Config(vocab_size=len(tokenizer), n_positions=512, n_embd=64,
+                                  n_layer=2, n_head=2, bos_token_id=eos, eos_token_id=eos)
     model = GPT2LMHeadModel(config)
-    with torch.no_grad():  # EOS's logit is then 0, below the best of 399 random logits
+    with torch.no_grad():  # their logits are then 0, below the best of the random ones
         model.transformer.wte.weight[eos] = 0
+        model.transformer.wte.weight[len(tokenizer):] = 0
     model.save_pretrained(folder)
     return folder
 
