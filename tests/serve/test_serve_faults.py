@@ -127,8 +127,8 @@ def test_server_killed_mid_run(doomed_server: Server, tmp_path: Path,
     out = tmp_path / "killed.jsonl"
     argv = serve_argv(doomed_server.url, doomed_server.model, out, "--load", "poisson",
                       "--rate", "8", "--duration", "3", "--input-length", "8",
-                      "--output-length", "60")
-    killer = threading.Timer(1.5, doomed_server.process.kill)
+                      "--output-length", "40")
+    killer = threading.Timer(2.0, doomed_server.process.kill)
     killer.start()
     assert main(argv) == 0
     killer.join()

