@@ -135,7 +135,8 @@ class StreamClient:
             done = False
             async for line in response.aiter_lines():
                 if line.startswith("data:"):
-                    done = self._on_data(timeline, line[5:].strip(), time.perf_counter())
+                    done = self._on_data(timeline, line[5:].strip(), time.perf_counter()) \
+                        or done  # a usage-only event may follow the finish_reason
                     if timeline.error is not None:
                         return
         timeline.end = time.perf_counter()

@@ -195,37 +195,60 @@ async def run_closed(client: StreamClient, prompts: list[Prompt], concurrency: i
     return timelines, start
 
 
-async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Workload,
-                        duration_s: float, warmup_s: float, arrival_seed: int) -> dict:
+@dataclass
+class Driven:
+    """What one measured interval produced."""
+
+    timelines: list[Timeline]
+    start: float
+    warmups: int
+    floor_s: float = 0.0  # a Poisson run lasts at least its schedule
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def drive_poisson(client: StreamClient, config: ServeConfig, serve: ServeOptions,
+                        workload: Workload, duration_s: float, warmup_s: float,
+                        seed: int) -> Driven:
     from collect.schedule import poisson_schedule
 
+    try:
+        schedule = poisson_schedule(config.offered_rate, duration_s, seed=seed)
+    except ValueError as error:
+        raise CollectError(f"--rate {config.offered_rate:g}: {error}") from None
+    prompts = workload.prompts(len(schedule))
+    warmups = await warm_up(client, prompts[0], warmup_s)
+    timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,
+                                         serve.max_concurrency)
+    schedule_fields = {"kind": schedule.kind, "seed": schedule.seed, "n": len(schedule)}
+    return Driven(timelines, start, warmups, schedule.duration_s,
+                  {"arrival_schedule": schedule_fields})
+
+
+async def drive_closed(client: StreamClient, config: ServeConfig, workload: Workload,
+                       duration_s: float, warmup_s: float) -> Driven:
+    prompts = workload.prompts(CLOSED_POOL)
+    warmups = await warm_up(client, prompts[0], warmup_s)
+    timelines, start = await run_closed(client, prompts, config.concurrency or 1, duration_s)
+    return Driven(timelines, start, warmups)
+
+
+async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Workload,
+                        duration_s: float, warmup_s: float, arrival_seed: int) -> dict:
+    """Warm up, run the configuration's load, and summarise its timelines."""
     url = api_url(serve.endpoint, serve.api)
     async with StreamClient(url, config.model, serve.api, serve.ignore_eos,
                             serve.request_timeout_s) as client:
         if config.load == "poisson":
-            try:
-                schedule = poisson_schedule(config.offered_rate, duration_s, seed=arrival_seed)
-            except ValueError as error:
-                raise CollectError(f"--rate {config.offered_rate:g}: {error}") from None
-            prompts = workload.prompts(len(schedule))
-            warmups = await warm_up(client, prompts[0], warmup_s)
-            timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,
-                                                 serve.max_concurrency)
-            extra = {"arrival_schedule": {"kind": schedule.kind, "seed": schedule.seed,
-                                          "n": len(schedule)}}
-            floor_s = schedule.duration_s
+            driven = await drive_poisson(client, config, serve, workload, duration_s,
+                                         warmup_s, arrival_seed)
         else:
-            prompts = workload.prompts(CLOSED_POOL)
-            warmups = await warm_up(client, prompts[0], warmup_s)
-            timelines, start = await run_closed(client, prompts, config.concurrency or 1,
-                                                duration_s)
-            extra, floor_s = {}, 0.0
-    ends = [t.end for t in timelines if t.end is not None]
-    duration = max(floor_s, (max(ends) - start) if ends else 0.0) or duration_s
-    measured = summarize(timelines, duration, workload.counter, serve.goodput)
-    measured.update(extra, warmup_requests=warmups, warmup_s=warmup_s, **lag_fields(timelines),
-                    achieved_rate=measured["request_throughput"])
-    measured["_timelines"] = [t.relative(start) for t in timelines]
+            driven = await drive_closed(client, config, workload, duration_s, warmup_s)
+    ends = [t.end for t in driven.timelines if t.end is not None]
+    duration = max(driven.floor_s, (max(ends) - driven.start) if ends else 0.0) or duration_s
+    measured = summarize(driven.timelines, duration, workload.counter, serve.goodput)
+    measured.update(driven.extra, warmup_requests=driven.warmups, warmup_s=warmup_s,
+                    **lag_fields(driven.timelines), achieved_rate=measured["request_throughput"])
+    measured["_timelines"] = [t.relative(driven.start) for t in driven.timelines]
     return measured
 
 

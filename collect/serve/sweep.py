@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from collect.envinfo import utc_now
+from collect.errors import CollectError
 from collect.progress import Progress
 from collect.results import ResultsWriter, config_id, read_records
 from collect.serve.runner import (
@@ -67,26 +68,41 @@ def measure_record(config: ServeConfig, options: SweepOptions, env: dict, worklo
                    server: dict[str, Any]) -> dict:
     """One configuration as a full record (not yet written); timelines go to a sidecar."""
     from collect.loadrun import default_warmup_s, sampled
-    from collect.sweep import make_record
+    from collect.sweep import classify, make_record
 
     serve: ServeOptions = options.serve
     started_at = utc_now()
+    fault: tuple[str, str] | None = None
     with sampled(options, config) as usage:
-        measured = asyncio.run(measure_async(config, serve, workload, options.duration_s,
-                                             default_warmup_s(options), options.arrival_seed))
+        try:
+            measured = asyncio.run(measure_async(config, serve, workload, options.duration_s,
+                                                 default_warmup_s(options),
+                                                 options.arrival_seed))
+        except (KeyboardInterrupt, CollectError):
+            raise
+        except Exception as error:  # a harness fault: recorded, the sweep goes on
+            fault = classify(error)
+    details = served_details(config, serve, server)
+    if fault is not None:
+        return make_record(config, env, started_at, *fault, {**details, **usage})
     timelines = measured.pop("_timelines")
     measured["requests_file"] = write_timelines(options.out, config_id(config.fields()),
                                                 timelines)
     status, reason = status_of(measured)
-    details = {
+    return make_record(config, env, started_at, status, reason,
+                       {**details, **measured, **usage})
+
+
+def served_details(config: ServeConfig, serve: ServeOptions,
+                   server: dict[str, Any]) -> dict[str, Any]:
+    """How a served configuration was measured (record fields beside the metrics)."""
+    return {
         "load": config.load, "api": serve.api, "endpoint": server["endpoint"],
         "server": server, "max_concurrency": serve.max_concurrency,
         "ignore_eos": serve.ignore_eos, "request_timeout_s": serve.request_timeout_s,
         "dataset": None if serve.dataset is None else str(serve.dataset),
         "tokenizer": serve.tokenizer or config.model,
     }
-    return make_record(config, env, started_at, status, reason,
-                       {**details, **measured, **usage})
 
 
 def goodput_judge(percentile: int) -> Any:
