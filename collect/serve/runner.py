@@ -50,7 +50,7 @@ class ServeOptions:
     ignore_eos: bool = False
     dataset: Path | None = None
     goodput: Mapping[str, float] | None = None
-    request_timeout_s: float = 600.0
+    request_timeout_s: float = 300.0
     tokenizer: str | None = None
     search: bool = False  # --goodput-search: the highest rate meeting the goodput target
 
@@ -76,9 +76,6 @@ class ServeConfig:
             "concurrency": self.concurrency, "max_batch_size": None,
             "max_batch_delay_ms": None,
         }
-
-    def group(self) -> tuple:
-        return tuple(self.fields().values())
 
     def label(self) -> str:
         load = (f"rate={self.offered_rate:g}/s" if self.load == "poisson"
