@@ -6,8 +6,9 @@ Builds the registry's ``tiny-gpt2`` architecture (random weights) with the byte-
 tokenizer of tests/serve, serves it with ``transformers serve`` on loopback and runs
 ``collect run --mode serve --load closed --concurrency 1`` (chat API) and
 ``collect run --mode generate --model tiny-gpt2 --batch-sizes 1`` with the same input and
-output lengths, then prints TTFT, TPOT and output tokens/s of both. The results files go
-to --out-dir (kept, so ``collect report`` can show them).
+output lengths, then prints TTFT, TPOT and output tokens/s of both. The model and the
+results files go to --out-dir (kept, so ``collect report`` and ``collect diff`` can use
+them).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def main() -> None:
     common = ["--input-length", str(args.length), "--output-length", str(args.length),
               "--duration", str(args.duration), "--instance-type", "dev-vm", "--force"]
     with tempfile.TemporaryDirectory() as folder:
-        model = build_tiny_model(Path(folder) / "tiny-gpt2", TINY_GPT2())
+        model = args.out_dir / "tiny-gpt2"  # a stable path: the served model's name
+        model.mkdir(exist_ok=True)
+        build_tiny_model(model, TINY_GPT2())
         server = start_server(model, Path(folder) / "hf-home", args.out_dir / "serve.log")
         try:
             served = run(["run", "--backend", "openai", "--mode", "serve", "--endpoint",
