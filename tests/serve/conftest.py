@@ -4,12 +4,15 @@ BPE tokenizer trained here. Nothing is downloaded (HF_HUB_OFFLINE=1, a private H
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ WORDS = ("the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "servin
          "client", "time", "first", "output", "input", "length", "rate", "load", "poisson",
          "closed", "loop", "goodput")
 STARTUP_S = 90.0
+Handle = Callable[[http.server.BaseHTTPRequestHandler], None]
 
 
 def build_tiny_model(folder: Path, config: Any = None) -> Path:
@@ -120,3 +124,33 @@ def doomed_server(tiny_model: Path, tmp_path: Path) -> Iterator[Server]:
     running = start_server(tiny_model, tmp_path / "hf-home", tmp_path / "serve.log")
     yield running
     running.stop()
+
+
+def not_found(handler: http.server.BaseHTTPRequestHandler) -> None:
+    handler.send_response(404)
+    handler.end_headers()
+
+
+@contextlib.contextmanager
+def http_server(on_post: Handle | None = None, on_get: Handle | None = None) -> Iterator[str]:
+    """A small real HTTP server on a free loopback port (standard library), for faults and
+    answers ``transformers serve`` does not give on demand; unhandled methods get 404."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            (on_post or not_found)(self)
+
+        def do_GET(self) -> None:
+            (on_get or not_found)(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

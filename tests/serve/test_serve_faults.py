@@ -7,11 +7,9 @@ servers on loopback (the standard library's ``http.server``), not from mocks."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import http.server
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,29 +18,9 @@ from collect.cli import main
 from collect.results import read_records
 from collect.serve.client import StreamClient, Timeline
 from collect.serve.workload import Prompt
-from tests.serve.conftest import Server, free_port
+from tests.serve.conftest import Server, free_port, http_server
 
 CHUNK = b'data: {"choices": [{"index": 0, "delta": {"content": " fox"}}]}\n\n'
-
-
-@contextlib.contextmanager
-def http_server(on_post: Callable[[http.server.BaseHTTPRequestHandler], None]) -> Iterator[str]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length", 0)))
-            on_post(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def send_one(url: str, timeout_s: float = 5.0) -> Timeline:
