@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -161,3 +162,18 @@ def test_report_shows_distributions_and_the_goodput_curve(server: Server, tmp_pa
     names = sorted(path.name for path in written.plots)
     assert names == ["goodput_curve.svg", "latency_vs_throughput.svg",
                      "serve_distributions_1.svg", "serve_distributions_2.svg"]
+
+
+def test_max_concurrency_holds_requests_back_and_the_wait_counts(server: Server,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "capped.jsonl"
+    [record] = run(server, out, "--load", "poisson", "--rate", "40", "--duration", "0.5",
+                   "--max-concurrency", "1", "--input-length", "8", "--output-length", "32")
+    assert record["status"] == "ok" and record["max_concurrency"] == 1
+    rows = sorted(timelines(record, out), key=lambda row: row["sent"])
+    for earlier, later in itertools.pairwise(rows):
+        assert later["sent"] >= earlier["end"]  # one request in flight at a time
+    held = [row for row in rows if row["sent"] - row["scheduled"] > 0.005]
+    assert held  # 20 requests in 0.5 s, 32 tokens each: most waited for the cap
+    for row in held:  # ... and their TTFT counts from the schedule, wait included
+        assert row["chunks"][0] - row["scheduled"] > row["sent"] - row["scheduled"]
