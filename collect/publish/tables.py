@@ -16,8 +16,11 @@ Model Data Type): republishing the same results changes nothing, a newer run (la
 Generation records (``mode: generate``) go the same way into the token tables of their
 family (``encoder_decoder`` or ``decoder``), grouped per input and output length:
 throughput is ``total_tokens_per_s`` (input + output tokens), latency the P50 latency
-per output token; the key adds Input Length and Output Length. Open-loop records
-(``poisson``, ``closed``) are never published into tables: they belong in run reports.
+per output token; the key adds Input Length and Output Length. Served records
+(``mode: serve``, collect/serve/) go into the decoder token tables the same way, with
+the server as Framework and provenance in Source; those with failed requests or
+length ranges are left out. Open-loop records (``poisson``, ``closed``) are never
+published into tables: they belong in run reports.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ KEY_COLUMNS = ("Model", "Inst. Type", "Sequence Length", "Model Data Type")
 TOKEN_COLUMNS = columns.TOKEN_TABLE
 DECODER_ONLY_COLUMNS = columns.DECODER_ONLY
 TOKEN_KEY_COLUMNS = ("Model", "Inst. Type", "Input Length", "Output Length", "Model Data Type")
-PUBLISHED_MODES = ("offline", "generate")
+PUBLISHED_MODES = ("offline", "generate", "serve")
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
                     "inf1": "inf1"}
 
@@ -132,6 +135,7 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
         notes.append(f"left out {len(calibration)} calibration record(s) (synthetic models "
                      "are never published)")
     candidates = [item for item in offline if not any(item is c for c in calibration)]
+    candidates = served_qualifying(candidates, notes)
     failed = [item for item in candidates if item.record.get("status") != "ok"]
     if failed and not options.allow_failed:
         listed = "; ".join(f"{describe(item)}: {item.record.get('status')}: "
@@ -152,8 +156,24 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
             and latency_of(item.record) is not None]
 
 
+def served_qualifying(items: list[Located], notes: list[str]) -> list[Located]:
+    """Served records that may go in a table (see collect.serve.published)."""
+    from collect.serve.published import unpublishable
+
+    kept = []
+    for item in items:
+        why = item.record.get("mode") == "serve" and item.record.get("status") == "ok" \
+            and unpublishable(item.record)
+        if why:
+            notes.append(f"left out served record {item.where}: {why}")
+        else:
+            kept.append(item)
+    return kept
+
+
 def is_generate(record: dict) -> bool:
-    return record.get("mode") == "generate"
+    """Token-table records: generation, and served generation."""
+    return record.get("mode") in ("generate", "serve")
 
 
 def throughput_of(record: dict) -> float | None:
@@ -212,16 +232,24 @@ def select(group: list[Located], threshold: float) -> tuple[Located, Located]:
 def platform_of(backend: str | None, instance: str, override: str | None) -> str:
     if override:
         return override
+    if backend == "openai":  # a served model: a Neuron instance names its platform
+        family = re.match(r"[a-z0-9]*", instance.lower()).group()
+        if family not in NEURON_PLATFORMS:
+            raise CollectError(f"served results on {instance}: pass --platform (cpu, gpu, ...) "
+                               "to say which page they belong to")
+        return NEURON_PLATFORMS[family]
     if backend == "neuron":
         family = re.match(r"[a-z0-9]*", instance.lower()).group()  # "inf2 (size ...)" -> inf2
         return NEURON_PLATFORMS.get(family, "neuron")
     return "gpu" if backend == "cuda" else "cpu"
 
 
-def family_of(model: str, override: str | None) -> str:
+def family_of(model: str, override: str | None, mode: str | None = None) -> str:
     if override:
         return override
     spec = registry().get(model)
+    if spec is None and mode == "serve":
+        return "decoder"  # chat/completions endpoints serve decoders
     if spec is None:
         raise CollectError(f"model {model!r} is not in the registry; pass --family to say "
                            "which table family it belongs to")
@@ -232,13 +260,18 @@ def source_of(item: Located) -> str:
     """``collect run <run_id> (<file>)``, or the record's own source (e.g. ``seed 001``)."""
     source = item.record.get("source") or "collect run"
     if source == "collect run":
-        return f"collect run {item.record.get('run_id')} ({item.path.as_posix()})"
+        served = ""
+        if item.record.get("mode") == "serve":
+            from collect.serve.published import source_suffix
+
+            served = source_suffix(item.record)
+        return f"collect run {item.record.get('run_id')} ({item.path.as_posix()}){served}"
     return str(source)
 
 
 def task_of(record: dict, spec: object | None) -> str:
     """The registry's task, or the generation task for a ``--mode generate`` record."""
-    if record.get("mode") == "generate":
+    if record.get("mode") in ("generate", "serve"):
         return ("Text2Text Generation" if getattr(spec, "family", "") == "encoder_decoder"
                 else "Text Generation")
     return getattr(spec, "task", "") if spec else ""
@@ -289,6 +322,10 @@ def to_token_row(item: Located, instance: str, application_type: str,
     """A token-table row: the inference row's descriptive cells plus token columns."""
     row = to_row(item, instance, application_type)
     row.update(token_columns(item.record, decoder=family == "decoder"))
+    if item.record.get("mode") == "serve":
+        from collect.serve.published import served_cells
+
+        row.update(served_cells(item.record))
     if family != "decoder":
         row.update(dict.fromkeys(DECODER_ONLY_COLUMNS, ""))
     return {column: row.get(column, "") for column in TOKEN_COLUMNS}
@@ -312,10 +349,10 @@ def publish(options: PublishOptions) -> PublishReport:
             groups.items(), key=str):
         best_throughput, best_latency = select(group, options.threshold)
         folder = options.data_dir / platform_of(backend, instance, options.platform)
-        family = family_of(model, options.family)
+        family = family_of(model, options.family, mode)
         throughput_csv = folder / f"throughput_data_{family}.csv"
         latency_csv = folder / f"latency_data_{family}.csv"
-        if mode == "generate":
+        if mode in ("generate", "serve"):
             generated.update((throughput_csv, latency_csv))
             rows = (to_token_row(best_throughput, instance, "Batch", family),
                     to_token_row(best_latency, instance, "Real Time", family))

@@ -1,6 +1,7 @@
 """Published token-table columns (CONTRIBUTING.md, ``kind: tokens``) of a generation record.
 
-For ``collect publish``: the token tables' ``Throughput (tokens/second)`` counts input
+For ``collect publish`` (generation and served records): the token tables'
+``Throughput (tokens/second)`` counts input
 and output tokens (``total_tokens_per_s``); ``Latency per Token`` is e2e latency per
 output token. Decoder tables add output-token throughput and TTFT/TPOT percentiles.
 TP degree is the record's ``tp_degree`` (1 when the run did not shard the model); DP
@@ -24,8 +25,9 @@ def _text(value: Any, digits: int = 2) -> str:
 
 
 def token_columns(record: Mapping[str, Any], decoder: bool) -> dict[str, str]:
-    """The token-table cells of one ``mode: generate`` record with ``status: ok``."""
-    if record.get("mode") != "generate":
+    """The token-table cells of one ``mode: generate`` (or served, ``mode: serve``) record
+    with ``status: ok``."""
+    if record.get("mode") not in ("generate", "serve"):
         raise ValueError(f"token columns need a generate record, got mode {record.get('mode')!r}")
     columns = {
         "Throughput (tokens/second)": _text(record.get("total_tokens_per_s")),

@@ -74,6 +74,11 @@ def config_label(record: Mapping[str, Any]) -> str:
     if mode == "generate":
         parts.append(f"generate in={record.get('input_length')} out={record.get('output_length')}")
         parts.append(f"batch={record.get('batch_size')}")
+    elif mode == "serve":
+        load = (f"rate={_number(record.get('offered_rate'))}/s" if record.get("load") == "poisson"
+                else f"conc={record.get('concurrency')}")
+        parts.append(f"serve {record.get('load')} {load} in={record.get('input_length')} "
+                     f"out={record.get('output_length')}")
     elif mode == "poisson":
         parts.append(f"poisson rate={_number(record.get('offered_rate'))}/s")
         parts.append(f"max batch={record.get('max_batch_size')}")
@@ -103,6 +108,10 @@ def headline(record: Mapping[str, Any]) -> dict[str, Any]:
         return {"kind": "per generation", "p50": record.get("e2e_ms_p50"),
                 "p95": record.get("e2e_ms_p95"), "p99": record.get("e2e_ms_p99"),
                 "throughput": record.get("total_tokens_per_s"), "unit": "tokens/s (in+out)"}
+    if mode == "serve":
+        return {"kind": "per served request", "p50": record.get("e2e_ms_p50"),
+                "p95": record.get("e2e_ms_p95"), "p99": record.get("e2e_ms_p99"),
+                "throughput": record.get("output_tokens_per_s"), "unit": "output tokens/s"}
     if mode in OPEN_LOOP_MODES:
         return {"kind": "per request", "p50": record.get("request_latency_ms_p50"),
                 "p95": record.get("request_latency_ms_p95"),
@@ -130,10 +139,20 @@ def load_label(record: Mapping[str, Any]) -> str | None:
         return f"{record.get('concurrency')} clients, max batch {record.get('max_batch_size')}"
     if mode == "generate":
         return f"in {record.get('input_length')}, out {record.get('output_length')}"
+    if mode == "serve":
+        return served_load_text(record)
     copies, workers = record.get("n_models"), record.get("workers_per_model")
     if not (copies or workers):
         return None
     return f"{_count(copies or 1, 'model')} x {_count(workers or 1, 'worker')}"
+
+
+def served_load_text(record: Mapping[str, Any]) -> str:
+    """The load of a ``--mode serve`` record: clients, or the offered rate and its cap."""
+    if record.get("load") == "closed":
+        return f"{record.get('concurrency')} clients"
+    cap = record.get("max_concurrency")
+    return f"{record.get('offered_rate'):g}/s" + (f", at most {cap} in flight" if cap else "")
 
 
 def _count(number: int, noun: str) -> str:
@@ -190,6 +209,7 @@ LATENCY_KEYS = {
     "per batch": "latency_ms",
     "per request": "request_latency_ms",
     "per generation": "e2e_ms",
+    "per served request": "e2e_ms",
 }
 
 

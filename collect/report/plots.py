@@ -91,7 +91,8 @@ def batch_sweep(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None
     """
     series: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
-        if (record.get("mode") or "offline") in OPEN_LOOP_MODES or record.get("batch_size") is None:
+        mode = record.get("mode") or "offline"
+        if mode in (*OPEN_LOOP_MODES, "serve") or record.get("batch_size") is None:
             continue
         series.setdefault(_series_key(record), []).append(record)
     series = {k: v for k, v in series.items() if len(v) > 1 or v[0].get("status") == "ok"}

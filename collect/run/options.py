@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from collect.backends import BACKEND_NAMES, detect_backend
 from collect.errors import UsageError
 from collect.run.slo import SLO_PERCENTILES
+from collect.serve.workload import Length, parse_length
 
 if TYPE_CHECKING:
     from collect.run.sweep import SweepOptions
+    from collect.serve.runner import ServeOptions
 
 DTYPES = ("fp32", "bf16", "fp16")  # = run.generate.DTYPES; not imported: keeps torch out
 
@@ -107,8 +109,9 @@ def dtype_list(text: str) -> list[str]:
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=names(), metavar="NAME[,NAME...]",
                         help="registry model(s) or synthetic:<ms>[+<per_sample_ms>]")
-    parser.add_argument("--backend", choices=BACKEND_NAMES,
-                        help="default: detect (neuron, else cuda, else cpu)")
+    parser.add_argument("--backend", choices=(*BACKEND_NAMES, "openai"),
+                        help="default: detect (neuron, else cuda, else cpu); openai: a served "
+                        "endpoint (--mode serve)")
     parser.add_argument("--sequence-length", type=positive_ints, default=[128], metavar="N[,N]",
                         help="tokens per input (ignored by vision and synthetic models); "
                         "default 128")
@@ -154,7 +157,7 @@ def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
     """``run``'s options (and a campaign job's) as the sweep's settings."""
     from collect.run.sweep import SweepOptions
 
-    open_loop = args.load != "offline"
+    open_loop = args.load != "offline" and settings["mode"] != "serve"
     return SweepOptions(
         models=args.model, backend=args.backend or detect_backend(), out=args.out,
         batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
@@ -169,8 +172,51 @@ def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
         arrival_seed=args.arrival_seed, slo_ms=args.slo_ms,
         slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
         input_length=settings.get("input_length"), output_length=settings.get("output_length"),
-        sample_utilization=not args.no_utilization,
+        sample_utilization=not args.no_utilization, serve=serve_options(args, settings),
     )
+
+
+def serve_options(args: argparse.Namespace, settings: dict) -> ServeOptions | None:
+    """The endpoint and workload of ``--mode serve``."""
+    if settings["mode"] != "serve":
+        return None
+    from collect.serve.runner import ServeOptions
+
+    return ServeOptions(
+        endpoint=args.endpoint, load=settings["load"], api=args.api or "chat",
+        input_length=args.input_length, output_length=args.output_length,
+        max_concurrency=args.max_concurrency, ignore_eos=args.ignore_eos,
+        dataset=args.dataset, goodput=args.goodput, request_timeout_s=args.request_timeout,
+        tokenizer=args.tokenizer, search=args.goodput_search)
+
+
+def length(text: str) -> Length:
+    """``"128"`` or a uniform range ``"64-256"``."""
+    try:
+        return parse_length(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+GOODPUT_KEYS = {"ttft": "ttft", "tpot": "tpot", "e2e": "e2e", "e2el": "e2e"}
+
+
+def goodput(text: str) -> dict[str, float]:
+    """``"ttft:200,tpot:50"`` to ``{"ttft": 200.0, "tpot": 50.0}`` (milliseconds)."""
+    slos: dict[str, float] = {}
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        key, _, value = part.partition(":")
+        try:
+            limit = float(value)
+        except ValueError:
+            limit = -1.0
+        if key.strip().lower() not in GOODPUT_KEYS or not 0 < limit < float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"expected SLOs like ttft:200,tpot:50 (ms; keys ttft, tpot, e2e), got {text!r}")
+        slos[GOODPUT_KEYS[key.strip().lower()]] = limit
+    if not slos:
+        raise argparse.ArgumentTypeError(f"expected SLOs like ttft:200,tpot:50, got {text!r}")
+    return slos
 
 
 def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -205,20 +251,107 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
         "generation",
         "Greedy generation of a fixed number of tokens (decoder and encoder-decoder models).",
     )
-    gen.add_argument("--mode", choices=("offline", "generate"), default="offline",
-                     help="offline inference (default) or LLM generation (TTFT, TPOT, tokens/s)")
-    gen.add_argument("--input-length", type=positive_int, default=128, metavar="N",
-                     help="prompt tokens per sequence for --mode generate (default 128)")
-    gen.add_argument("--output-length", type=positive_int, default=128, metavar="N",
-                     help="generated tokens per sequence for --mode generate (default 128)")
+    gen.add_argument("--mode", choices=("offline", "generate", "serve"), default="offline",
+                     help="offline inference (default), LLM generation (TTFT, TPOT, tokens/s), "
+                          "or serve: benchmark an OpenAI-compatible endpoint (--backend openai)")
+    gen.add_argument("--input-length", type=length, default=Length(128, 128), metavar="N",
+                     help="prompt tokens per sequence (default 128); --mode serve also takes "
+                          "a uniform range LOW-HIGH")
+    gen.add_argument("--output-length", type=length, default=Length(128, 128), metavar="N",
+                     help="generated tokens per sequence (default 128); --mode serve also "
+                          "takes a uniform range LOW-HIGH")
     gen.add_argument("--dtypes", type=dtype_list, default=["fp32"], metavar="D[,D...]",
                      help=f"model data types to sweep, from {', '.join(DTYPES)} "
                           "(default fp32)")
+    add_serve_arguments(run_parser)
     return run_parser
+
+
+def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
+    serve = run_parser.add_argument_group(
+        "served endpoints (--backend openai --mode serve)",
+        "Streamed chat or completion requests to an OpenAI-compatible server, with --load "
+        "poisson --rate R (latency from each scheduled send) or --load closed --concurrency N. "
+        "--model is the served model name; --dtypes labels the server's data type.")
+    serve.add_argument("--endpoint", metavar="URL",
+                       help="server URL, e.g. http://127.0.0.1:8000 (/v1 and the API path "
+                            "are added unless given)")
+    serve.add_argument("--api", choices=("chat", "completions"),
+                       help="/v1/chat/completions (default) or /v1/completions")
+    serve.add_argument("--max-concurrency", type=positive_int, metavar="N",
+                       help="--load poisson: at most N requests in flight (the wait counts "
+                            "in their latency)")
+    serve.add_argument("--ignore-eos", action="store_true",
+                       help="send vLLM's ignore_eos so every request generates "
+                            "--output-length tokens (servers that do not know it refuse it)")
+    serve.add_argument("--dataset", type=Path, metavar="FILE.jsonl",
+                       help='prompts, one JSON object a line: {"prompt": ..., '
+                            '"output_length": N (optional)}; used in turn')
+    serve.add_argument("--goodput", type=goodput, metavar="KEY:MS[,...]",
+                       help="SLOs per request (ttft, tpot, e2e in ms) for "
+                            "goodput_requests_per_s")
+    serve.add_argument("--goodput-search", action="store_true",
+                       help="--load poisson: find the highest rate at which --slo-percentile %% "
+                            "of requests meet the --goodput SLOs (bisects --rate if given, else "
+                            "starts at --slo-start-rate; resumable with --resume)")
+    serve.add_argument("--request-timeout", type=positive_float, default=300.0,
+                       metavar="SECONDS",
+                       help="a request not complete after this long fails (default 300)")
+    serve.add_argument("--tokenizer", metavar="NAME_OR_PATH",
+                       help="tokenizer that builds exact-length prompts and counts tokens the "
+                            "server does not report (default: --model)")
+
+
+SERVE_ONLY = (("--endpoint", "endpoint"), ("--api", "api"),
+              ("--max-concurrency", "max_concurrency"), ("--ignore-eos", "ignore_eos"),
+              ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"),
+              ("--goodput-search", "goodput_search"))
+
+
+def validate_serve_arguments(args: argparse.Namespace) -> None:
+    """``--mode serve`` goes with ``--backend openai``, an endpoint and a load."""
+    serve, openai = args.mode == "serve", getattr(args, "backend", None) == "openai"
+    if openai and not serve:
+        raise UsageError("--backend openai benchmarks a server: add --mode serve "
+                                "--endpoint URL")
+    if not serve:
+        used = [option for option, name in SERVE_ONLY if getattr(args, name, None)]
+        if used:
+            raise UsageError(f"{', '.join(used)} appl{'ies' if len(used) == 1 else 'y'}"
+                                    " to --mode serve only")
+        return
+    if not openai:
+        raise UsageError("--mode serve needs --backend openai")
+    if not args.endpoint or not args.endpoint.startswith(("http://", "https://")):
+        raise UsageError("--mode serve needs --endpoint http://HOST:PORT")
+    if args.load == "offline":
+        raise UsageError("--mode serve needs --load poisson --rate R or --load closed "
+                                "--concurrency N")
+    if args.slo_ms is not None:
+        raise UsageError("--slo-ms does not apply to --mode serve; search a rate with "
+                                "--goodput SLOs and --goodput-search")
+    if args.goodput_search and (args.load != "poisson" or not args.goodput):
+        raise UsageError("--goodput-search needs --load poisson and --goodput SLOs")
+    if args.load == "poisson" and not args.rate and not args.goodput_search:
+        raise UsageError("--mode serve --load poisson needs --rate (or --goodput-search)")
+    if args.max_concurrency is not None and args.load != "poisson":
+        raise UsageError("--max-concurrency applies to --load poisson (a closed loop "
+                                "has --concurrency clients)")
+    if len(args.dtypes) > 1:
+        raise UsageError("--mode serve: --dtypes names the one data type the server "
+                                "runs; give one")
 
 
 def validate_load_arguments(args: argparse.Namespace) -> None:
     """Reject option combinations that do not make sense, naming the options."""
+    validate_serve_arguments(args)
+    if args.mode == "generate" and not (args.input_length.fixed and args.output_length.fixed):
+        raise UsageError("--mode generate needs fixed --input-length and "
+                         "--output-length (ranges are for --mode serve)")
+    if args.mode == "serve":
+        if args.load == "closed" and args.concurrency is None:
+            raise UsageError("--load closed needs --concurrency N")
+        return
     if args.mode == "generate" and args.load != "offline":
         raise UsageError("--mode generate cannot be combined with --load "
                                 f"{args.load}; generation runs are fixed-batch")
@@ -237,12 +370,15 @@ def validate_load_arguments(args: argparse.Namespace) -> None:
 def load_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The validated options as record configuration fields (CONTRIBUTING.md)."""
     validate_load_arguments(args)
-    settings: dict[str, Any] = {"mode": args.load if args.mode == "offline" else "generate"}
+    settings: dict[str, Any] = {"mode": args.load if args.mode == "offline" else args.mode}
+    if args.mode == "serve":
+        return {**settings, "load": args.load, "concurrency": args.concurrency}
     if args.load != "offline":
         settings.update(max_batch_size=args.max_batch_size,
                         max_batch_delay_ms=args.max_batch_delay_ms)
     if args.load == "closed":
         settings["concurrency"] = args.concurrency
     if args.mode == "generate":
-        settings.update(input_length=args.input_length, output_length=args.output_length)
+        settings.update(input_length=args.input_length.low,
+                        output_length=args.output_length.low)
     return settings

@@ -20,6 +20,11 @@ def summary_line(record: dict) -> str:
     if status == "ok" and record.get("mode") == "generate":
         return (f"ok {record.get('total_tokens_per_s')} tokens/s (input+output), "
                 f"TTFT P50 {record.get('ttft_ms_p50')} ms, TPOT P50 {record.get('tpot_ms_p50')} ms")
+    if status == "ok" and record.get("mode") == "serve":
+        failed = f", {record['n_failed']} failed" if record.get("n_failed") else ""
+        return (f"ok {record.get('request_throughput')} requests/s{failed}, "
+                f"{record.get('output_tokens_per_s')} output tokens/s, "
+                f"TTFT P50 {record.get('ttft_ms_p50')} ms, TPOT P50 {record.get('tpot_ms_p50')} ms")
     if status == "ok" and record.get("mode") in ("poisson", "closed"):
         slo = "" if record.get("slo_met") is None else (
             " SLO met" if record["slo_met"] else " SLO missed")

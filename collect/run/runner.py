@@ -55,8 +55,9 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     ``backend`` overrides ``options.backend`` (e.g. a backend object built elsewhere).
     """
     stream = stream or sys.stderr
-    configs = plan(options)
-    backend = backend or get_backend(options.backend)
+    serve = options.mode == "serve"
+    configs = [] if serve else plan(options)
+    backend = None if serve else backend or get_backend(options.backend)
     writer = ResultsWriter(options.out, resume=options.resume, force=options.force)
     if writer.repaired_line is not None:
         stream.write(f"{options.out}:{writer.repaired_line}: removed a torn last line "
@@ -65,6 +66,10 @@ def run_sweep(options: SweepOptions, stream: TextIO | None = None,
     if env["instance_type"] == "unknown":
         stream.write("instance type: unknown (not an EC2 instance type in DMI); name it with "
                      "--instance-type, or later with publish --instance-type\n")
+    if serve:
+        from collect.serve.sweep import run_serve_sweep
+
+        return run_serve_sweep(options, env, writer, stream)
     if options.slo_ms is not None or options.mode == "generate":
         run_special = run_slo_searches if options.slo_ms is not None else run_generation
         return run_special(configs, backend, options, env, writer, stream)

@@ -30,6 +30,7 @@ SLO_PERCENTILES = (50, 90, 95, 99)
 
 Measure = Callable[[float], dict[str, Any]]
 OnMeasured = Callable[[dict[str, Any]], None]
+Judge = Callable[[Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,19 @@ def slo_met(record: Mapping[str, Any], slo_ms: float, percentile: int) -> bool:
 
 
 def measured_from_records(
-    records: Iterable[Mapping[str, Any]], configuration: Mapping[str, Any]
+    records: Iterable[Mapping[str, Any]], configuration: Mapping[str, Any],
+    mode: str = "poisson",
 ) -> dict[float, Mapping[str, Any]]:
     """Rates already measured for this configuration, read back from a results file.
 
-    Poisson records whose fields equal every item of ``configuration`` (e.g.
-    model, backend, max_batch_size, max_batch_delay_ms, dtype) count; the last
+    Records of ``mode`` (``poisson``; ``serve`` for served benchmarks) whose fields equal
+    every item of ``configuration`` (e.g. model, backend, max_batch_size,
+    max_batch_delay_ms, dtype) count; the last
     record of a rate wins. Pass the result as ``measured`` to resume a search.
     """
     found: dict[float, Mapping[str, Any]] = {}
     for record in records:
-        if record.get("mode") != "poisson" or record.get("offered_rate") is None:
+        if record.get("mode") != mode or record.get("offered_rate") is None:
             continue
         if all(record.get(key) == value for key, value in configuration.items()):
             found[nice_rate(record["offered_rate"])] = record
@@ -102,8 +105,10 @@ class _Prober:
         percentile: int,
         measured: Mapping[float, Mapping[str, Any]],
         on_measured: OnMeasured | None,
+        judge: Judge | None = None,
     ) -> None:
         self._measure = measure
+        self._judge = judge
         self._on_measured = on_measured
         self._known = {nice_rate(rate): record for rate, record in measured.items()}
         self.slo_ms, self.percentile = slo_ms, percentile
@@ -114,15 +119,21 @@ class _Prober:
         reused = rate in self._known
         if not reused:
             fresh = self._measure(rate)
-            fresh.update(slo_fields(fresh, self.slo_ms, self.percentile))
+            fresh.update(self._fields(fresh))
             if self._on_measured is not None:
                 self._on_measured(fresh)
             self._known[rate] = fresh
         record = self._known[rate]
-        ok = slo_met(record, self.slo_ms, self.percentile)
+        ok = self._fields(record)["slo_met"]
         latency = record.get(f"request_latency_ms_p{self.percentile}")
         self.probes.append(Probe(rate, latency, record.get("achieved_rate"), ok, reused))
         return ok
+
+    def _fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        if self._judge is None:
+            return slo_fields(record, self.slo_ms, self.percentile)
+        return {"slo_ms": None, "slo_percentile": self.percentile,
+                "slo_met": self._judge(record)}
 
 
 def search_max_rate(
@@ -136,19 +147,22 @@ def search_max_rate(
     max_probes: int = 20,
     measured: Mapping[float, Mapping[str, Any]] | None = None,
     on_measured: OnMeasured | None = None,
+    judge: Judge | None = None,
 ) -> SloResult:
     """Find the highest rate meeting the SLO; ``measure(rate)`` runs one open-loop config.
 
     ``measured`` maps rates already measured (e.g. read back from the results
     file) to their records; those rates are not measured again. Each new record
     gets ``slo_ms``, ``slo_percentile`` and ``slo_met`` and is passed to
-    ``on_measured`` (e.g. the results writer) as soon as it is measured.
+    ``on_measured`` (e.g. the results writer) as soon as it is measured. ``judge``, if
+    given, decides whether a record meets the target instead of the latency SLO (served
+    benchmarks: the goodput target); ``slo_ms`` is then not used.
     """
     if percentile not in SLO_PERCENTILES:
         raise ValueError(f"SLO percentile must be one of {SLO_PERCENTILES}, got {percentile}")
-    if not slo_ms > 0:
+    if judge is None and not slo_ms > 0:
         raise ValueError(f"SLO must be a positive number of milliseconds, got {slo_ms}")
-    prober = _Prober(measure, slo_ms, percentile, measured or {}, on_measured)
+    prober = _Prober(measure, slo_ms, percentile, measured or {}, on_measured, judge)
     if rates:
         best = _bisect_list(prober, sorted({nice_rate(r) for r in rates}))
     else:

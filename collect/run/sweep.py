@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collect.backends import Backend
 from collect.env.envinfo import utc_now
@@ -20,6 +20,9 @@ from collect.run.measure import MeasureTimeout
 from collect.run.models import ModelSpec, resolve
 from perfcore.errors import UserError
 from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, config_id
+
+if TYPE_CHECKING:
+    from collect.serve.runner import ServeOptions
 
 SOURCE = "collect run"
 MAX_DEFAULT_WARMUP_S = 5.0
@@ -56,6 +59,7 @@ class SweepOptions:
     input_length: int | None = None
     output_length: int | None = None
     sample_utilization: bool = True
+    serve: ServeOptions | None = None  # mode "serve" (collect/serve/): the endpoint and workload
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""What ``collect publish`` writes for served records (``mode: serve``) in decoder token
+tables: which records qualify, and the cells that say how they were measured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def unpublishable(record: Mapping[str, Any]) -> str | None:
+    """Why a served ``ok`` record cannot go in a table, or None."""
+    if record.get("n_failed"):
+        return f"{record['n_failed']} of {record.get('n_requests')} requests failed"
+    lengths = (record.get("input_length"), record.get("output_length"))
+    if not all(isinstance(value, int) for value in lengths):
+        return "input/output lengths are not fixed (a range or a dataset)"
+    return None
+
+
+def server_text(record: Mapping[str, Any]) -> str:
+    """``vllm 0.11.0``, or what the endpoint told about itself (``uvicorn``), or ``server``."""
+    server = record.get("server") or {}
+    parts = [str(server[key]) for key in ("name", "version") if server.get(key)]
+    return " ".join(parts) or "server"
+
+
+def served_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """Framework (the server), Run Mode (the load) and Batch Size (blank: the server batches)."""
+    if record.get("load") == "closed":
+        load = f"Served, closed loop, concurrency {record.get('concurrency')}"
+    else:
+        load = f"Served, Poisson {record.get('offered_rate'):g} requests/s"
+    return {"Framework": server_text(record), "Run Mode": load, "Batch Size": ""}
+
+
+def source_suffix(record: Mapping[str, Any]) -> str:
+    """Appended to the Source cell: which server answered at which endpoint."""
+    return f" via {server_text(record)} at {record.get('endpoint')}"

@@ -1,0 +1,284 @@
+"""Driving a served benchmark: one configuration per offered rate (open loop) or per
+concurrency (closed loop), measured as request timelines and summarised into a record.
+
+Open loop (``--load poisson``): requests are sent at the precomputed Poisson schedule
+(:mod:`collect.run.schedule`) and every latency is measured from the request's *scheduled*
+send time, so a server (or a ``--max-concurrency`` cap) that falls behind shows as
+latency, not as fewer requests (no coordinated omission). Closed loop (``--load closed
+--concurrency N``): N clients send, wait for the whole response, send again.
+
+Warm-up requests run first and are not measured; a failing first warm-up request ends
+the run with an error naming the endpoint. After that, failures are counted per request
+(``n_failed``, ``failure_reasons``) and the run goes on; a closed-loop client stops at a
+connection failure (the server is gone) instead of spinning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from collect.errors import CollectError
+from collect.serve.client import StreamClient, Timeline, api_url, server_info
+from collect.serve.metrics import summarize
+from collect.serve.workload import (
+    Length,
+    Prompt,
+    PromptBuilder,
+    read_dataset,
+    synthetic_prompts,
+)
+from perfcore.stats import percentile
+
+CLOSED_POOL = 200
+CONNECTION_FAILURES = ("connection refused", "cannot connect", "connection lost")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    endpoint: str
+    load: str = "poisson"
+    api: str = "chat"
+    input_length: Length = field(default_factory=lambda: Length(128, 128))
+    output_length: Length = field(default_factory=lambda: Length(128, 128))
+    max_concurrency: int | None = None
+    ignore_eos: bool = False
+    dataset: Path | None = None
+    goodput: Mapping[str, float] | None = None
+    request_timeout_s: float = 300.0
+    tokenizer: str | None = None
+    search: bool = False  # --goodput-search: the highest rate meeting the goodput target
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """One served configuration; ``fields()`` are the record's configuration fields."""
+
+    model: str
+    load: str
+    dtype: str
+    input_length: int | str | None
+    output_length: int | str
+    offered_rate: float | None = None
+    concurrency: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "backend": "openai", "mode": "serve", "batch_size": 1,
+            "n_models": 1, "workers_per_model": 1, "sequence_length": None,
+            "dtype": self.dtype, "compiled": False, "input_length": self.input_length,
+            "output_length": self.output_length, "offered_rate": self.offered_rate,
+            "concurrency": self.concurrency, "max_batch_size": None,
+            "max_batch_delay_ms": None,
+        }
+
+    def label(self) -> str:
+        load = (f"rate={self.offered_rate:g}/s" if self.load == "poisson"
+                else f"concurrency={self.concurrency}")
+        return (f"{self.model} serve {self.load} {load} in={self.input_length} "
+                f"out={self.output_length}")
+
+
+def plan_serve(models: list[str], load: str, dtype: str, serve: ServeOptions,
+               rates: list[float | None], concurrency: int | None) -> list[ServeConfig]:
+    """One configuration per model and rate (poisson) or per model (closed)."""
+    inputs = None if serve.dataset else serve.input_length.label()
+    configs = []
+    for model in models:
+        for rate in rates if load == "poisson" else [None]:
+            configs.append(ServeConfig(model, load, dtype, inputs, serve.output_length.label(),
+                                       offered_rate=rate,
+                                       concurrency=concurrency if load == "closed" else None))
+    return configs
+
+
+class Workload:
+    """The prompts of a run and how output text is counted in tokens."""
+
+    def __init__(self, model: str, serve: ServeOptions, seed: int) -> None:
+        self.serve = serve
+        self.seed = seed
+        self.tokenizer = load_tokenizer(serve.tokenizer or model, required=serve.dataset is None)
+        self.builder = None if serve.dataset else PromptBuilder(self.tokenizer, seed)
+
+    def prompts(self, n: int) -> list[Prompt]:
+        if self.serve.dataset is not None:
+            prompts = read_dataset(self.serve.dataset, self.serve.output_length, n, self.seed)
+            if self.tokenizer is None:
+                return prompts
+            return [Prompt(p.text, self.count(p.text), p.output_tokens) for p in prompts]
+        return synthetic_prompts(self.builder, self.serve.input_length,
+                                 self.serve.output_length, n)
+
+    def count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @property
+    def counter(self) -> Any:
+        return self.count if self.tokenizer is not None else None
+
+
+def load_tokenizer(name: str, required: bool) -> Any:
+    """The tokenizer that builds prompts and counts tokens the server does not report."""
+    try:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(name)
+    except Exception as error:  # any loading failure: missing files, offline hub, bad config
+        if not required:
+            return None
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        raise CollectError(f"cannot load tokenizer {name!r} to build prompts of exact length "
+                           f"({type(error).__name__}: {first}); pass --tokenizer PATH or "
+                           "--dataset") from None
+
+
+async def warm_up(client: StreamClient, prompt: Prompt, seconds: float) -> int:
+    """Sequential unmeasured requests for ``seconds`` (at least one); the first must succeed."""
+    end = time.perf_counter() + seconds
+    count = 0
+    while True:
+        timeline = await client.send(Timeline(-1, time.perf_counter()), prompt)
+        if timeline.error is not None and count == 0:
+            raise CollectError(f"{client.url}: warm-up request failed: {timeline.error}: "
+                               f"{timeline.detail}")
+        count += 1
+        if time.perf_counter() >= end:
+            return count
+
+
+async def run_poisson(client: StreamClient, prompts: list[Prompt], arrivals_s: Any,
+                      max_concurrency: int | None) -> tuple[list[Timeline], float]:
+    """Send prompt i at ``start + arrivals_s[i]``; latency counts from that time."""
+    cap = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+    start = time.perf_counter() + 0.01
+
+    async def one(index: int, offset: float, prompt: Prompt) -> Timeline:
+        timeline = Timeline(index, start + offset, prompt.input_tokens, prompt.output_tokens)
+        await asyncio.sleep(max(0.0, timeline.scheduled - time.perf_counter()))
+        if cap is None:
+            return await client.send(timeline, prompt)
+        async with cap:
+            return await client.send(timeline, prompt)
+
+    tasks = [one(i, float(offset), prompt)
+             for i, (offset, prompt) in enumerate(zip(arrivals_s, prompts, strict=True))]
+    return list(await asyncio.gather(*tasks)), start
+
+
+async def run_closed(client: StreamClient, prompts: list[Prompt], concurrency: int,
+                     duration_s: float) -> tuple[list[Timeline], float]:
+    """``concurrency`` clients in a send-wait loop, starting requests for ``duration_s``."""
+    start = time.perf_counter()
+    end = start + duration_s
+    timelines: list[Timeline] = []
+
+    async def worker() -> None:
+        while time.perf_counter() < end:
+            prompt = prompts[len(timelines) % len(prompts)]
+            timeline = Timeline(len(timelines), time.perf_counter(), prompt.input_tokens,
+                                prompt.output_tokens)
+            timelines.append(timeline)
+            await client.send(timeline, prompt)
+            if timeline.error in CONNECTION_FAILURES:
+                return
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return timelines, start
+
+
+@dataclass
+class Driven:
+    """What one measured interval produced."""
+
+    timelines: list[Timeline]
+    start: float
+    warmups: int
+    floor_s: float = 0.0  # a Poisson run lasts at least its schedule
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def drive_poisson(client: StreamClient, config: ServeConfig, serve: ServeOptions,
+                        workload: Workload, duration_s: float, warmup_s: float,
+                        seed: int) -> Driven:
+    from collect.run.schedule import poisson_schedule
+
+    try:
+        schedule = poisson_schedule(config.offered_rate, duration_s, seed=seed)
+    except ValueError as error:
+        raise CollectError(f"--rate {config.offered_rate:g}: {error}") from None
+    prompts = workload.prompts(len(schedule))
+    warmups = await warm_up(client, prompts[0], warmup_s)
+    timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,
+                                         serve.max_concurrency)
+    schedule_fields = {"kind": schedule.kind, "seed": schedule.seed, "n": len(schedule)}
+    return Driven(timelines, start, warmups, schedule.duration_s,
+                  {"arrival_schedule": schedule_fields})
+
+
+async def drive_closed(client: StreamClient, config: ServeConfig, workload: Workload,
+                       duration_s: float, warmup_s: float) -> Driven:
+    prompts = workload.prompts(CLOSED_POOL)
+    warmups = await warm_up(client, prompts[0], warmup_s)
+    timelines, start = await run_closed(client, prompts, config.concurrency or 1, duration_s)
+    return Driven(timelines, start, warmups)
+
+
+async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Workload,
+                        duration_s: float, warmup_s: float, arrival_seed: int) -> dict:
+    """Warm up, run the configuration's load, and summarise its timelines."""
+    url = api_url(serve.endpoint, serve.api)
+    async with StreamClient(url, config.model, serve.api, serve.ignore_eos,
+                            serve.request_timeout_s) as client:
+        if config.load == "poisson":
+            driven = await drive_poisson(client, config, serve, workload, duration_s,
+                                         warmup_s, arrival_seed)
+        else:
+            driven = await drive_closed(client, config, workload, duration_s, warmup_s)
+    ends = [t.end for t in driven.timelines if t.end is not None]
+    duration = max(driven.floor_s, (max(ends) - driven.start) if ends else 0.0) or duration_s
+    measured = summarize(driven.timelines, duration, workload.counter, serve.goodput)
+    measured.update(driven.extra, warmup_requests=driven.warmups, warmup_s=warmup_s,
+                    **lag_fields(driven.timelines), achieved_rate=measured["request_throughput"])
+    measured["_timelines"] = [t.relative(driven.start) for t in driven.timelines]
+    return measured
+
+
+def lag_fields(timelines: list[Timeline]) -> dict[str, float | None]:
+    """How late requests were sent after their scheduled time (harness health)."""
+    lags = [(t.sent - t.scheduled) * 1000 for t in timelines if t.sent is not None]
+    if not lags:
+        return {"schedule_lag_ms_p50": None, "schedule_lag_ms_p99": None}
+    return {"schedule_lag_ms_p50": percentile(lags, 50),
+            "schedule_lag_ms_p99": percentile(lags, 99)}
+
+
+def status_of(measured: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``ok`` unless no request completed; the reason names the failures by kind."""
+    failed, total = measured["n_failed"], measured["n_requests"]
+    if not failed:
+        return "ok", None
+    kinds = ", ".join(f"{kind} ({count})" for kind, count in
+                      sorted(measured["failure_reasons"].items(), key=lambda kv: -kv[1]))
+    if failed == total:
+        return "failed", f"all {total} requests failed: {kinds}"
+    return "ok", f"{failed} of {total} requests failed: {kinds}"
+
+
+def write_timelines(out: Path, config_id: str, timelines: list[dict]) -> str:
+    """The per-request timelines beside the results file; returns the relative path."""
+    folder = out.parent / f"{out.stem}.requests"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{config_id}.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in timelines), encoding="utf-8")
+    return path.relative_to(out.parent).as_posix()
+
+
+def fetch_server_info(serve: ServeOptions, model: str) -> dict[str, Any]:
+    info = asyncio.run(server_info(serve.endpoint, model))
+    return {**info, "endpoint": api_url(serve.endpoint, serve.api), "api": serve.api}
