@@ -11,15 +11,19 @@ in the record) with ``detail``; nothing is raised for a failed request.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
 
 from collect.serve.workload import Prompt
+
+T = TypeVar("T")
 
 APIS = ("chat", "completions")
 API_PATHS = {"chat": "/chat/completions", "completions": "/completions"}
@@ -54,6 +58,20 @@ class Timeline:
             data[key] = None if data[key] is None else data[key] - origin
         data["chunks"] = [t - origin for t in self.chunks]
         return data
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, also from a thread whose event loop is already running.
+
+    Such a loop (a notebook's, Playwright's sync API in the same process) would make
+    ``asyncio.run`` refuse; the coroutine then runs on its own loop in a worker thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="serve") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def api_url(endpoint: str, api: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from collect.errors import CollectError
-from collect.serve.client import StreamClient, Timeline, api_url, server_info
+from collect.serve.client import StreamClient, Timeline, api_url, run_coroutine, server_info
 from collect.serve.metrics import summarize
 from collect.serve.workload import (
     Length,
@@ -280,5 +280,5 @@ def write_timelines(out: Path, config_id: str, timelines: list[dict]) -> str:
 
 
 def fetch_server_info(serve: ServeOptions, model: str) -> dict[str, Any]:
-    info = asyncio.run(server_info(serve.endpoint, model))
+    info = run_coroutine(server_info(serve.endpoint, model))
     return {**info, "endpoint": api_url(serve.endpoint, serve.api), "api": serve.api}

@@ -4,7 +4,6 @@ highest rate meeting the goodput target."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from collect.env.envinfo import utc_now
 from collect.errors import CollectError
 from collect.run.progress import Progress
+from collect.serve.client import run_coroutine
 from collect.serve.runner import (
     ServeConfig,
     ServeOptions,
@@ -75,7 +75,7 @@ def measure_record(config: ServeConfig, options: SweepOptions, env: dict, worklo
     fault: tuple[str, str] | None = None
     with sampled(options, config) as usage:
         try:
-            measured = asyncio.run(measure_async(config, serve, workload, options.duration_s,
+            measured = run_coroutine(measure_async(config, serve, workload, options.duration_s,
                                                  default_warmup_s(options),
                                                  options.arrival_seed))
         except (KeyboardInterrupt, CollectError):

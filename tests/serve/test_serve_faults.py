@@ -6,7 +6,6 @@ servers on loopback (the standard library's ``http.server``), not from mocks."""
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from collect.cli import main
-from collect.serve.client import StreamClient, Timeline
+from collect.serve.client import StreamClient, Timeline, run_coroutine
 from collect.serve.workload import Prompt
 from perfcore.records import read_records
 from tests.serve.conftest import Server, free_port, http_server
@@ -28,7 +27,7 @@ def send_one(url: str, timeout_s: float = 5.0) -> Timeline:
         async with StreamClient(url + "/v1/chat/completions", "m", "chat", False,
                                 timeout_s) as client:
             return await client.send(Timeline(0, time.perf_counter()), Prompt("hi", 1, 4))
-    return asyncio.run(go())
+    return run_coroutine(go())
 
 
 def answer_503(handler: http.server.BaseHTTPRequestHandler) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import json
 
-from collect.serve.client import server_info
+from collect.serve.client import run_coroutine, server_info
 from collect.serve.published import served_cells, source_suffix, unpublishable
 from tests.serve.conftest import http_server
 
@@ -26,14 +25,14 @@ def vllm_like(handler: http.server.BaseHTTPRequestHandler) -> None:
 
 def test_server_name_and_version_from_models_and_version_endpoints() -> None:
     with http_server(on_get=vllm_like) as url:
-        info = asyncio.run(server_info(url + "/v1", "llama"))
+        info = run_coroutine(server_info(url + "/v1", "llama"))
     assert (info["name"], info["version"]) == ("vllm", "0.11.0")
     assert info["http_server"].startswith("BaseHTTP")  # the stdlib server's header
 
 
 def test_without_those_endpoints_the_http_server_header_names_it() -> None:
     with http_server() as url:
-        info = asyncio.run(server_info(url, "llama"))
+        info = run_coroutine(server_info(url, "llama"))
     assert info["name"] == info["http_server"] and info["version"] is None
 
 
