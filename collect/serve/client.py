@@ -14,8 +14,8 @@ import asyncio
 import concurrent.futures
 import json
 import time
-from dataclasses import asdict, dataclass, field
 from collections.abc import Coroutine
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -68,7 +68,11 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     """
     try:
         asyncio.get_running_loop()
-    except RuntimeError:
+    except RuntimeError:  # none: the usual case
+        running = False
+    else:
+        running = True
+    if not running:  # outside the except block, so errors do not chain to this one
         return asyncio.run(coroutine)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="serve") as pool:
         return pool.submit(asyncio.run, coroutine).result()
