@@ -16,7 +16,7 @@ from collect.publish.tables import (
     select,
 )
 from perfcore.csvstore import upsert_csv
-from perfcore.errors import UserError
+from perfcore.errors import DataFileError, UserError
 
 RUN_OLD = "20261101T000000Z-aaaaaa"
 RUN_NEW = "20261122T000000Z-bbbbbb"
@@ -276,3 +276,18 @@ def test_what_a_transcribed_source_does_not_state_says_so(tmp_path):
     publish(PublishOptions([results], data_dir=tmp_path / "data", allow_unstable=True))
     row = rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]
     assert (row["Sequence Length"], row["Model Data Type"]) == ("not stated", "not stated")
+
+
+def test_a_decimal_comma_in_the_csv_is_a_located_error_not_a_tenfold_number(tmp_path):
+    csv_path = tmp_path / "data/inf2/throughput_data_encoder.csv"
+    csv_path.parent.mkdir(parents=True)
+    row = dict.fromkeys(COLUMNS, "")
+    row.update({"Model": "x", "Throughput (inference/sec)": "812,5"})
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    results = write(tmp_path / "r.jsonl", [rec(1, 30.0, 3.0)])
+    with pytest.raises(DataFileError, match=rf"^{csv_path}:2: column 'Throughput "
+                                            r"\(inference/sec\)': '812,5' is not a number"):
+        publish(PublishOptions([results], data_dir=tmp_path / "data"))
