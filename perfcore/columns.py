@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)
 _PLURAL = {"inference": "inferences", "token": "tokens", "image": "images", "sample": "samples",
@@ -29,7 +30,8 @@ class Column:
     """One published column: its name on the pages and in the CSVs, and what it means.
 
     ``record_fields``: the results-record fields it is published from (the first that is
-    present wins); ``key``: the comparison key it states (``collect diff``, perf-diff);
+    present wins; ``record_scale`` converts a field given in another unit, see
+    :func:`record_value`); ``key``: the comparison key it states (``collect diff``, perf-diff);
     ``metric``: the compared metric it holds (``throughput``, ``latency_p50``, ``latency_p99``;
     where a table has several columns of one metric, the first declared wins);
     ``upsert``: part of the key ``collect publish`` replaces a table's rows by (a
@@ -46,6 +48,7 @@ class Column:
     legacy_names: tuple[str, ...] = ()  # what the published Neuron pages called it
     upsert: bool = False
     default: str = ""
+    record_scale: tuple[tuple[str, float], ...] = ()  # (field, factor): e.g. ms -> s
 
 
 SCHEMA: tuple[Column, ...] = (
@@ -65,8 +68,9 @@ SCHEMA: tuple[Column, ...] = (
            ("latency_ms_p99",), metric="latency_p99"),
     Column("Latency P95 (ms)", "95th-percentile latency of one batch", "ms",
            ("latency_ms_p95",)),
+    # seed transcriptions (seed 003) recorded ``tokens_per_s`` / ``ms_per_token`` / ``e2e_s``
     Column("Throughput (tokens/second)", "input plus output tokens per second", "tokens/s",
-           ("total_tokens_per_s",), metric="throughput"),
+           ("total_tokens_per_s", "tokens_per_s"), metric="throughput"),
     Column("Latency per Token P50 (ms)", "median end-to-end latency per output token", "ms",
            ("latency_per_token_ms_p50",), metric="latency_p50"),
     Column("Latency per Token P99 (ms)", "99th-percentile end-to-end latency per output token",
@@ -83,6 +87,11 @@ SCHEMA: tuple[Column, ...] = (
            ("tpot_ms_p50",), metric="latency_p50", legacy_names=("TPOT Latency P50 (ms)",)),
     Column("TPOT P99 (ms)", "99th-percentile time per output token after the first", "ms",
            ("tpot_ms_p99",), metric="latency_p99", legacy_names=("TPOT Latency P99 (ms)",)),
+    # generation sweeps (collect publish-sweep --mode generate results, seed 003)
+    Column("Time per Token (ms)", "median end-to-end latency per output token (sweeps)", "ms",
+           ("latency_per_token_ms_p50", "ms_per_token")),
+    Column("Latency (s)", "median end-to-end latency of one generate call (sweeps)", "s",
+           ("e2e_s", "e2e_ms_p50"), record_scale=(("e2e_ms_p50", 0.001),)),
     Column("Application Type", "Real Time (latency-optimized) or Batch (throughput-optimized)"),
     Column("Neuron Version", "torch-neuronx version (Neuron rows)"),
     Column("Run Mode", "Single Copy or Data Parallel", key="mode"),
@@ -155,6 +164,18 @@ def record_fields_of(metric: str) -> tuple[str, ...]:
 def key_columns() -> dict[str, str]:
     """Comparison key -> the column that states it."""
     return {column.key: column.name for column in SCHEMA if column.key}
+
+
+def record_value(column: str, record: Mapping[str, Any]) -> float | None:
+    """The value ``column`` publishes from ``record``: its first record field that is set,
+    in the column's unit."""
+    declared = BY_NAME[column]
+    scale = dict(declared.record_scale)
+    for name in declared.record_fields:
+        value = record.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value) * scale.get(name, 1.0)
+    return None
 
 
 def upsert_key(table: Sequence[str]) -> tuple[str, ...]:
