@@ -94,7 +94,7 @@ SCHEMA: tuple[Column, ...] = (
            ("e2e_s", "e2e_ms_p50"), record_scale=(("e2e_ms_p50", 0.001),)),
     Column("Application Type", "Real Time (latency-optimized) or Batch (throughput-optimized)"),
     Column("Neuron Version", "torch-neuronx version (Neuron rows)"),
-    Column("Run Mode", "Single Copy or Data Parallel", key="mode"),
+    Column("Run Mode", "Single Copy or Data Parallel", key="run_mode"),
     Column("Batch Size", "inputs per call", key="batch_size", record_fields=("batch_size",)),
     Column("Sequence Length", "tokens per input (encoders)", key="sequence_length",
            record_fields=("sequence_length",), legacy_names=("Seq. Length",), upsert=True),
