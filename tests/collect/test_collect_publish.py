@@ -1,6 +1,7 @@
 import csv
 import json
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,17 @@ def test_a_csv_from_before_the_parallelism_key_is_still_upserted(tmp_path):
     assert [(r["Throughput (inference/sec)"], r["Model Copies"]) for r in rows(csv_path)] == [
         ("120.00", "1")]
     assert report.changes[csv_path].replaced and not report.changes[csv_path].added
+
+
+def test_published_and_sweep_csvs_are_0644_whatever_the_umask(tmp_path):
+    from collect.publish.sweep_csv import SweepOptions, publish_sweep
+
+    results = write(tmp_path / "r.jsonl", [rec(1, 300.0, 3.0), rec(8, 342.0, 22.6)])
+    previous = os.umask(0o077)
+    try:
+        report = publish(PublishOptions([results], data_dir=tmp_path / "data"))
+        sweep, _ = publish_sweep(SweepOptions([results], "s", tmp_path / "data", "inf2"))
+    finally:
+        os.umask(previous)
+    for path in [*report.changes, sweep]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
