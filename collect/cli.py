@@ -245,14 +245,18 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         description=DIFF_DESCRIPTION, epilog=DIFF_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("old", metavar="OLD", help="results JSONL, CSV directory or git:<rev>")
-    parser.add_argument("new", metavar="NEW", help="results JSONL, CSV directory or git:<rev>")
+    sides = ("results JSONL (several, comma-separated: repeated runs), CSV directory or "
+             "git:<rev>")
+    parser.add_argument("old", metavar="OLD", help=sides)
+    parser.add_argument("new", metavar="NEW", help=sides)
     from perfcore import diff
 
     parser.add_argument("--threshold", type=fraction, default=diff.DEFAULT_THRESHOLD,
                         help="relative change that counts (default 0.05, also written 5%%)")
     parser.add_argument("--alpha", type=probability, default=diff.DEFAULT_ALPHA,
-                        help="significance level of the noise test (default 0.01)")
+                        help="significance level of the noise test (default 0.01): Welch's "
+                        "t-test on repeated runs where both sides have them, else on one "
+                        "run's 1-second throughput windows")
     parser.add_argument("--prices", type=Path, default=None,
                         help="price catalog (data/prices.yaml) to compare cost per 1M")
     parser.add_argument("--pricing-model", default="on-demand",

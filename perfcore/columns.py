@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)
 _PLURAL = {"inference": "inferences", "token": "tokens", "image": "images", "sample": "samples",
@@ -28,9 +30,13 @@ class Column:
     """One published column: its name on the pages and in the CSVs, and what it means.
 
     ``record_fields``: the results-record fields it is published from (the first that is
-    present wins); ``key``: the comparison key it states (``collect diff``, perf-diff);
+    present wins; ``record_scale`` converts a field given in another unit, see
+    :func:`record_value`); ``key``: the comparison key it states (``collect diff``, perf-diff);
     ``metric``: the compared metric it holds (``throughput``, ``latency_p50``, ``latency_p99``;
-    where a table has several columns of one metric, the first declared wins).
+    where a table has several columns of one metric, the first declared wins);
+    ``upsert``: part of the key ``collect publish`` replaces a table's rows by (a
+    configuration, parallelism included, is one row per application type); ``default``:
+    what a blank cell, or a CSV without the column, means in that key (``1`` copy).
     """
 
     name: str
@@ -40,15 +46,18 @@ class Column:
     key: str | None = None
     metric: str | None = None
     legacy_names: tuple[str, ...] = ()  # what the published Neuron pages called it
+    upsert: bool = False
+    default: str = ""
+    record_scale: tuple[tuple[str, float], ...] = ()  # (field, factor): e.g. ms -> s
 
 
 SCHEMA: tuple[Column, ...] = (
     Column("Model", "model name as the registry or the source names it", key="model",
-           record_fields=("model",)),
+           record_fields=("model",), upsert=True),
     Column("Scripts", "link to the script that ran it (optional)"),
     Column("Framework", "framework and version, e.g. PyTorch 2.13.0"),
     Column("Inst. Type", "cloud instance type (matched to prices case-insensitively)",
-           key="instance_type"),
+           key="instance_type", upsert=True),
     Column("Task", "what the model does, e.g. Text Classification"),
     Column("Throughput (inference/sec)", "inferences per second over the measured interval",
            "inferences/s", ("throughput_avg",), metric="throughput",
@@ -59,8 +68,9 @@ SCHEMA: tuple[Column, ...] = (
            ("latency_ms_p99",), metric="latency_p99"),
     Column("Latency P95 (ms)", "95th-percentile latency of one batch", "ms",
            ("latency_ms_p95",)),
+    # seed transcriptions (seed 003) recorded ``tokens_per_s`` / ``ms_per_token`` / ``e2e_s``
     Column("Throughput (tokens/second)", "input plus output tokens per second", "tokens/s",
-           ("total_tokens_per_s",), metric="throughput"),
+           ("total_tokens_per_s", "tokens_per_s"), metric="throughput"),
     Column("Latency per Token P50 (ms)", "median end-to-end latency per output token", "ms",
            ("latency_per_token_ms_p50",), metric="latency_p50"),
     Column("Latency per Token P99 (ms)", "99th-percentile end-to-end latency per output token",
@@ -77,31 +87,38 @@ SCHEMA: tuple[Column, ...] = (
            ("tpot_ms_p50",), metric="latency_p50", legacy_names=("TPOT Latency P50 (ms)",)),
     Column("TPOT P99 (ms)", "99th-percentile time per output token after the first", "ms",
            ("tpot_ms_p99",), metric="latency_p99", legacy_names=("TPOT Latency P99 (ms)",)),
+    # generation sweeps (collect publish-sweep --mode generate results, seed 003)
+    Column("Time per Token (ms)", "median end-to-end latency per output token (sweeps)", "ms",
+           ("latency_per_token_ms_p50", "ms_per_token")),
+    Column("Latency (s)", "median end-to-end latency of one generate call (sweeps)", "s",
+           ("e2e_s", "e2e_ms_p50"), record_scale=(("e2e_ms_p50", 0.001),)),
     Column("Application Type", "Real Time (latency-optimized) or Batch (throughput-optimized)"),
     Column("Neuron Version", "torch-neuronx version (Neuron rows)"),
-    Column("Run Mode", "Single Copy or Data Parallel", key="mode"),
+    Column("Run Mode", "Single Copy or Data Parallel", key="run_mode"),
     Column("Batch Size", "inputs per call", key="batch_size", record_fields=("batch_size",)),
     Column("Sequence Length", "tokens per input (encoders)", key="sequence_length",
-           record_fields=("sequence_length",), legacy_names=("Seq. Length",)),
+           record_fields=("sequence_length",), legacy_names=("Seq. Length",), upsert=True),
     Column("Model Data Type", "data type of the weights, e.g. FP32, BF16", key="dtype",
-           record_fields=("dtype",)),
+           record_fields=("dtype",), upsert=True),
     Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)"),
     Column("Weight Storage Data Type", "data type the weights are stored in (Neuron decoders)"),
     Column("Image Size", "input image size of a vision model", key="image_size"),
     Column("Model details", "what the row's model is, in words (Inf1 tables)"),
     Column("OS Type", "operating system of the run"),
-    Column("TP Degree", "tensor-parallel degree", key="tp_degree", record_fields=("tp_degree",)),
-    Column("DP Degree", "data-parallel degree (model copies)", key="dp_degree"),
+    Column("TP Degree", "tensor-parallel degree", key="tp_degree", record_fields=("tp_degree",),
+           upsert=True, default="1"),
+    Column("DP Degree", "data-parallel degree (model copies)", key="dp_degree", upsert=True,
+           default="1"),
     Column("Input Length", "prompt tokens per sequence", key="input_length",
-           record_fields=("input_length",)),
+           record_fields=("input_length",), upsert=True),
     Column("Output Length", "generated tokens per sequence", key="output_length",
-           record_fields=("output_length",)),
+           record_fields=("output_length",), upsert=True),
     Column("Source", "where the row came from: a seed or a collector run and its results file"),
     Column("Run ID", "the collector run the row came from"),
     Column("Workers per Model", "threads per model copy", key="workers_per_model",
-           record_fields=("workers_per_model",)),
+           record_fields=("workers_per_model",), upsert=True, default="1"),
     Column("Model Copies", "model copies measured together", key="n_models",
-           record_fields=("n_models",)),
+           record_fields=("n_models",), upsert=True, default="1"),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
 # Column names of the published Neuron pages that mean a published column under another name;
@@ -147,6 +164,29 @@ def record_fields_of(metric: str) -> tuple[str, ...]:
 def key_columns() -> dict[str, str]:
     """Comparison key -> the column that states it."""
     return {column.key: column.name for column in SCHEMA if column.key}
+
+
+def record_value(column: str, record: Mapping[str, Any]) -> float | None:
+    """The value ``column`` publishes from ``record``: its first record field that is set,
+    in the column's unit."""
+    declared = BY_NAME[column]
+    scale = dict(declared.record_scale)
+    for name in declared.record_fields:
+        value = record.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value) * scale.get(name, 1.0)
+    return None
+
+
+def upsert_key(table: Sequence[str]) -> tuple[str, ...]:
+    """The columns of ``table`` that ``collect publish`` upserts its rows by (schema order)."""
+    return tuple(column.name for column in SCHEMA if column.upsert and column.name in table)
+
+
+def key_default(name: str) -> str:
+    """What a blank (or absent) ``name`` cell means in an upsert key."""
+    column = BY_NAME.get(name)
+    return column.default if column else ""
 
 
 def is_published(name: str) -> bool:

@@ -1,6 +1,7 @@
 """Read a data CSV as text, checking every row. No Sphinx import.
 
-Values stay exactly as written (``2.20`` stays ``2.20``, ``None`` stays ``None``);
+Values stay exactly as written (``2.20`` stays ``2.20``, ``None`` stays ``None``), but a
+number with a possible decimal comma (``812,5``) is an error at its line, never a guess;
 each row remembers the line it starts on so later errors can point at it.
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore.errors import DataFileError
+from perfcore.numbers import ambiguous_comma
 from perfcore.textfile import read_text
 
 
@@ -65,11 +67,8 @@ def _parse(text_lines: list[str], shown: str,
         if header is None:
             header, header_line = _check_header(record, shown, start), last_line
             continue
-        if len(record) != len(header):
-            error = DataFileError(
-                shown, start,
-                f"expected {len(header)} fields as in the header, found {len(record)}",
-            )
+        error = _row_error(record, header, shown, start)
+        if error is not None:
             if bad_rows is None:
                 raise error
             bad_rows.append(error)
@@ -81,6 +80,19 @@ def _parse(text_lines: list[str], shown: str,
         raise DataFileError(shown, 0, "file is empty (expected a header row)")
     return CsvText(path=shown, columns=tuple(header), rows=tuple(rows), lines=tuple(lines),
                    end_lines=tuple(end_lines), header_line=header_line)
+
+
+def _row_error(record: list[str], header: list[str], shown: str,
+               line: int) -> DataFileError | None:
+    """A row with the wrong number of fields, or a number with a possible decimal comma."""
+    if len(record) != len(header):
+        return DataFileError(
+            shown, line, f"expected {len(header)} fields as in the header, found {len(record)}")
+    for column, cell in zip(header, record, strict=True):
+        why = ambiguous_comma(cell) if "," in cell else None
+        if why:
+            return DataFileError(shown, line, f"column {column!r}: {why}")
+    return None
 
 
 def _records(reader, shown: str) -> Iterator[tuple[int, int, list[str]]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from perfcore.atomic import write_atomic
+from perfcore.columns import key_default
 from perfcore.csvfile import parse_csv_text
 from perfcore.errors import DataFileError
 
@@ -63,7 +64,7 @@ def read_table(path: Path, key_columns: Sequence[str]) -> Table | None:
     if not text.strip():
         return None
     parsed = parse_csv_text(text, str(path))
-    check_header(path, list(parsed.columns), key_columns)
+    check_header(path, list(parsed.columns), key_columns[:1])
     physical = text.splitlines(keepends=True)  # as the reader counts lines
     newline = "\r\n" if physical[0].endswith("\r\n") else "\n"
     table = Table(list(parsed.columns), "".join(physical[:parsed.header_line]), [], [], [],
@@ -82,6 +83,12 @@ def check_header(path: Path, header: list[str], key_columns: Sequence[str]) -> N
                            f"the header has {', '.join(header)}")
 
 
+def row_key(row: dict[str, str], key_columns: Sequence[str]) -> tuple[str, ...]:
+    """A row's key; a blank or absent key cell means the column's default (``1`` copy), so
+    a CSV written before a key column existed still upserts the same rows."""
+    return tuple(row.get(name, "").strip() or key_default(name) for name in key_columns)
+
+
 def encode_row(values: Sequence[str], newline: str) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=newline).writerow(values)
@@ -91,6 +98,9 @@ def encode_row(values: Sequence[str], newline: str) -> str:
 def upsert_csv(path: Path, rows: list[dict[str, str]], columns: Sequence[str],
                key_columns: Sequence[str], keep_if_blank: Sequence[str] = ()) -> Changes:
     """Insert or replace ``rows`` by ``key_columns``; returns what changed.
+
+    The CSV must have the first key column; a key column it lacks (a CSV from before the
+    column was part of the key) counts as blank, i.e. the column's default (:func:`row_key`).
 
     A row whose ``Run ID`` is older than the one in the CSV does not replace it.
     Columns in ``keep_if_blank`` keep the CSV's value when the new row leaves them blank
@@ -112,7 +122,7 @@ def merge(path: Path, table: Table, rows: list[dict[str, str]], columns: Sequenc
     """Apply ``rows`` to ``table`` in place (replaced rows lose their raw text)."""
     index: dict[tuple, int] = {}
     for position, row in enumerate(table.rows):
-        key = tuple(row[name] for name in key_columns)
+        key = row_key(row, key_columns)
         if key in index:
             raise DataFileError(str(path), table.lines[position], f"key {' | '.join(key)} is also "
                                f"on line {table.lines[index[key]]}; publish cannot tell which "
@@ -120,7 +130,7 @@ def merge(path: Path, table: Table, rows: list[dict[str, str]], columns: Sequenc
         index[key] = position
     changes = Changes()
     for new in rows:
-        key = tuple(new[name] for name in key_columns)
+        key = row_key(new, key_columns)
         if key not in index:
             table.rows.append(dict(new))
             table.raw.append("")

@@ -6,14 +6,22 @@ Each side is one of
 - ``git:<rev>`` or ``git:<rev>:<path>``: the published CSVs under ``data/`` (or ``<path>``)
   at a git revision, read with ``git ls-tree`` / ``git show``.
 
-Rows are matched by key: model, instance type (case-insensitive), sequence length, dtype,
-batch size and mode, plus those of the parallelism/length fields (model copies, workers
-per model, TP/DP degree, input/output length) that both sides record.
+Rows are matched by key: model, instance type, sequence length, dtype, batch size and mode,
+plus those of the parallelism/length fields (run mode, model copies, workers per model,
+TP/DP degree, input/output length) that both sides record. Both readers normalise the key
+the same way (:func:`normalise_key`): a published CSV's ``FP32`` is a record's ``fp32``, a
+token table's rows are ``generate`` rows and an inference table's ``offline`` ones (the
+CSV's ``Run Mode``, Single Copy or Data Parallel, is the optional ``run_mode``).
 
 A change is flagged (``regression`` / ``improvement``) only when it exceeds BOTH the
 relative threshold AND the measured noise. Throughput noise is judged with Welch's
-two-sample t-test (alpha 0.01 by default) on the recorded per-second throughput windows
-(``throughput_windows``); cost scales with 1/throughput at a fixed price, so it shares the
+two-sample t-test (alpha 0.01 by default) on repeated runs where both sides have them
+(several records of one configuration with different ``run_id``, from one results file or
+several: ``a.jsonl,b.jsonl``; each run is a separate process, so the runs' throughputs are
+independent samples, and the compared values are the runs' means); with one run on a side it
+falls back to that run's per-second throughput windows (``throughput_windows``), which are
+correlated, so that test understates the noise. The metric's ``sample`` says which
+(``runs`` or ``windows``). Cost scales with 1/throughput at a fixed price, so it shares the
 throughput test. Where no distribution is recorded (published CSVs, latency percentiles)
 the test says ``noise unknown: threshold only`` and a change beyond the threshold is only a
 ``possible regression`` / ``possible improvement``: listed, never counted as a regression.
@@ -33,7 +41,7 @@ from typing import Any
 from perfcore import cost
 from perfcore.columns import SCHEMA, key_columns, published_name, record_fields_of
 from perfcore.csvfile import parse_csv_text
-from perfcore.errors import UserError
+from perfcore.errors import DataFileError, UserError
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog
@@ -46,6 +54,7 @@ JSON_SCHEMA = "collect-diff/1"
 
 KEY_FIELDS = ("model", "instance_type", "sequence_length", "dtype", "batch_size", "mode")
 OPTIONAL_KEY_FIELDS = (
+    "run_mode",  # published CSVs: Single Copy / Data Parallel
     "n_models",
     "workers_per_model",
     "tp_degree",
@@ -93,9 +102,16 @@ RECORD_COLUMNS = (
     "latency_p99",
     "throughput_unit",
     "windows",
+    "run",
     "status",
     "origin",
 )
+# Key fields whose text differs only in case between CSVs and records (FP32 / fp32); the
+# instance type is compared caseless too, but shown as written (see _keyed).
+CASELESS_KEYS = ("dtype",)
+UNSTATED = ("not stated", "none", "nan", "n/a")
+# Which results-record modes a published table holds: token tables hold generation.
+TABLE_MODE = {"tokens/s": "generate", "inferences/s": "offline", "images/s": "offline"}
 
 
 class DiffError(UserError):
@@ -122,6 +138,7 @@ class MetricChange:
     verdict: str  # regression, improvement, unchanged, within noise, n/a
     test: str
     p_value: float | None = None
+    sample: str | None = None  # what the test compared: "runs" or "windows"
 
 
 @dataclass
@@ -247,6 +264,18 @@ def _canonical(value: Any) -> str:
     return text
 
 
+def normalise_key(name: str, value: Any) -> str:
+    """The one text a key field is compared as, whichever reader it came from."""
+    text = _canonical(value)
+    if text.lower() in UNSTATED:
+        return ""
+    if name in CASELESS_KEYS:
+        return text.lower()
+    if name == "mode" and text == "serve":  # served generation publishes into token tables
+        return "generate"
+    return text
+
+
 def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
     for name in names:
         if record.get(name) is not None:
@@ -259,30 +288,42 @@ def _rows_frame(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     return tuple({name: row.get(name) for name in RECORD_COLUMNS} for row in rows)
 
 
-def read_results_jsonl(path: Path) -> Snapshot:
-    """Normalised rows of a results file; later records of a configuration replace earlier ones."""
-    read = read_records(Path(path))
-    notes = [f"{path}:{read.torn_line}: ignored a torn last line (unfinished write)"] \
-        if read.torn_line else []
-    rows = [_normalise_record(record, path, number)
-            for record, number in zip(read.records, read.line_numbers, strict=True)]
-    return Snapshot(str(path), "results", _rows_frame(rows), tuple(notes), (Path(path),))
+def read_results_jsonl(path: Path | str) -> Snapshot:
+    """Normalised rows of one results file, or of several (``a.jsonl,b.jsonl``): a
+    configuration's records of one run (resume) count once, the later one; records of other
+    runs are repeated runs (see :func:`compare`)."""
+    paths = [Path(part) for part in str(path).split(",") if part]
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for one in paths:
+        if not one.is_file():
+            raise DiffError(f"{one}: no such results file")
+        read = read_records(one)
+        if read.torn_line:
+            notes.append(f"{one}:{read.torn_line}: ignored a torn last line (unfinished write)")
+        rows += [_normalise_record(record, one, number)
+                 for record, number in zip(read.records, read.line_numbers, strict=True)]
+    return Snapshot(str(path), "results", _rows_frame(rows), tuple(notes), tuple(paths))
 
 
 def _normalise_record(record: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     if not record.get("model"):
         raise DiffError(f"{path}:{number}: record has no 'model'")
     env = record.get("env") if isinstance(record.get("env"), dict) else {}
-    row: dict[str, Any] = {name: _canonical(record.get(name)) for name in KEY_FIELDS}
-    row.update({name: _canonical(record.get(name)) for name in OPTIONAL_KEY_FIELDS})
-    row["instance_type"] = _canonical(env.get("instance_type") or record.get("instance_type"))
-    for metric, names in JSONL_METRIC_FIELDS.items():
-        row[metric] = parse_number(_first(record, names))
-    windows = record.get("throughput_windows")
-    if isinstance(windows, list):
-        row["windows"] = tuple(v for v in (parse_number(w) for w in windows) if v is not None)
-    else:
-        row["windows"] = None
+    row: dict[str, Any] = {name: normalise_key(name, record.get(name))
+                           for name in (*KEY_FIELDS, *OPTIONAL_KEY_FIELDS)}
+    row["mode"] = normalise_key("mode", record.get("mode") or "offline")
+    row["instance_type"] = normalise_key(
+        "instance_type", env.get("instance_type") or record.get("instance_type"))
+    try:
+        for metric, names in JSONL_METRIC_FIELDS.items():
+            row[metric] = parse_number(_first(record, names))
+        windows = record.get("throughput_windows")
+        row["windows"] = tuple(v for v in (parse_number(w) for w in windows) if v is not None) \
+            if isinstance(windows, list) else None
+    except ValueError as exc:  # a number written with a decimal comma
+        raise DataFileError(str(path), number, str(exc)) from None
+    row["run"] = str(record.get("run_id") or f"{path}:{number}")
     row["throughput_unit"] = "tokens/s" if record.get("mode") == "generate" else "inferences/s"
     row["status"] = str(record.get("status") or "ok")
     row["origin"] = f"{path}:{number}"
@@ -306,15 +347,17 @@ def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | 
 
 def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: str) -> dict:
     row: dict[str, Any] = {
-        name: _canonical(cells.get(column)) for name, column in CSV_KEY_COLUMNS.items()
+        name: normalise_key(name, cells.get(column)) for name, column in CSV_KEY_COLUMNS.items()
     }
     # published CSVs have no open-loop columns: those keys are not stated
     row.update({name: "" for name in OPTIONAL_KEY_FIELDS if name not in CSV_KEY_COLUMNS})
+    row["mode"] = TABLE_MODE.get(CSV_THROUGHPUT_COLUMNS[throughput_column], "offline")
     row["throughput"] = parse_number(cells.get(throughput_column))
     for metric, columns in CSV_LATENCY_COLUMNS.items():
         row[metric] = parse_number(_first(cells, columns))
     row["throughput_unit"] = CSV_THROUGHPUT_COLUMNS[throughput_column]
     row["windows"] = None
+    row["run"] = None
     row["status"] = "ok"
     row["origin"] = origin
     return row
@@ -387,6 +430,8 @@ def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
     """Read one side: a results JSONL file, a CSV directory or ``git:<rev>[:<path>]``."""
     if spec.startswith("git:"):
         return read_git_snapshot(spec, Path(repo) if repo else Path.cwd())
+    if "," in spec and not Path(spec).exists():  # several results files: repeated runs
+        return read_results_jsonl(spec)
     path = Path(spec)
     if path.is_dir():
         return read_csv_snapshot(path)
@@ -418,44 +463,80 @@ def _key_fields(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) ->
 
 def _keyed(rows: Sequence[dict[str, Any]], key_fields: Sequence[str],
            side: str) -> tuple[dict, list[str]]:
-    """Rows by key; a repeated key keeps the last row and leaves a note."""
-    keyed: dict[tuple[str, ...], dict[str, Any]] = {}
+    """Rows by key. A key repeated within one run (or one CSV snapshot) keeps the later row
+    and leaves a note; records of the same key from different runs are repeated runs and
+    become one row (:func:`_combine_runs`)."""
+    runs: dict[tuple[str, ...], dict[object, dict[str, Any]]] = {}
     notes = []
     for row in rows:
-        key = tuple(
-            str(row[name]).lower() if name == "instance_type" else str(row[name])
-            for name in key_fields
-        )
-        if key in keyed:
+        key = tuple(str(row[name]).lower() if name == "instance_type" else str(row[name])
+                    for name in key_fields)
+        of_key = runs.setdefault(key, {})
+        if row["run"] in of_key:
             notes.append(f"{side}: {row['origin']} repeats the key of "
-                         f"{keyed[key]['origin']}; the later row is used")
-        keyed[key] = row
-    return keyed, notes
+                         f"{of_key[row['run']]['origin']}; the later row is used")
+        of_key[row["run"]] = row
+    return {key: _combine_runs(list(of_key.values())) for key, of_key in runs.items()}, notes
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _combine_runs(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row for a configuration's runs: with two or more ``ok`` runs, the runs' mean
+    metrics and ``runs`` (each run's throughput, the sample of the runs test)."""
+    ok = [row for row in rows if row["status"] == "ok" and row["throughput"] is not None]
+    if len(ok) < 2:
+        return {**rows[-1], "runs": None}
+    combined = {**ok[-1], "runs": tuple(row["throughput"] for row in ok),
+                "origin": f"{ok[0]['origin']} and {len(ok) - 1} more run(s)"}
+    for metric in ("throughput", "latency_p50", "latency_p99"):
+        combined[metric] = _mean([row[metric] for row in ok])
+    return combined
+
+
+@dataclass(frozen=True)
+class NoiseTest:
+    """How a metric's noise was judged: p-value, the test in words, the sample used."""
+
+    p_value: float | None
+    test: str
+    sample: str | None = None  # "runs", "windows" or None (no test)
 
 
 def _judge(metric: str, old: float | None, new: float | None, threshold: float,
-           p_value: float | None, test: str, alpha: float) -> MetricChange:
+           noise: NoiseTest, alpha: float) -> MetricChange:
     if old is None or new is None or old <= 0:
         return MetricChange(metric, old, new, None, "n/a", "no value on one side")
     change = new / old - 1.0
+    p_value, test, sample = noise.p_value, noise.test, noise.sample
     if abs(change) <= threshold:
-        return MetricChange(metric, old, new, change, "unchanged", test, p_value)
+        return MetricChange(metric, old, new, change, "unchanged", test, p_value, sample)
     direction = "improvement" if change * METRIC_DIRECTION[metric] > 0 else "regression"
     if test == NOISE_UNKNOWN:  # beyond the threshold, but nothing says it is beyond noise
         return MetricChange(metric, old, new, change, f"possible {direction}", test, None)
     if p_value is not None and p_value >= alpha:
-        return MetricChange(metric, old, new, change, "within noise", test, p_value)
-    return MetricChange(metric, old, new, change, direction, test, p_value)
+        return MetricChange(metric, old, new, change, "within noise", test, p_value, sample)
+    return MetricChange(metric, old, new, change, direction, test, p_value, sample)
 
 
-def _throughput_test(old_row: dict, new_row: dict, alpha: float) -> tuple[float | None, str]:
+def _throughput_test(old_row: dict, new_row: dict, alpha: float) -> NoiseTest:
+    """Welch's t-test on repeated runs when both sides have them, else on the 1-second
+    windows of one run per side (correlated: that test understates the noise)."""
+    old_runs, new_runs = old_row.get("runs"), new_row.get("runs")
+    if old_runs and new_runs:
+        return NoiseTest(welch_t_test(old_runs, new_runs),
+                         f"Welch t-test on repeated runs ({len(old_runs)} old, "
+                         f"{len(new_runs)} new), alpha {alpha:g}", "runs")
     old_windows, new_windows = old_row["windows"], new_row["windows"]
     if not old_windows or not new_windows:
-        return None, NOISE_UNKNOWN
+        return NoiseTest(None, NOISE_UNKNOWN)
     p_value = welch_t_test(old_windows, new_windows)
     if p_value is None:
-        return None, NOISE_UNKNOWN
-    return p_value, f"Welch t-test on throughput windows, alpha {alpha:g}"
+        return NoiseTest(None, NOISE_UNKNOWN)
+    return NoiseTest(p_value, f"Welch t-test on throughput windows, alpha {alpha:g}", "windows")
 
 
 def _row_verdict(old_status: str, new_status: str, metrics: list[MetricChange]) -> str:
@@ -475,17 +556,17 @@ def _row_verdict(old_status: str, new_status: str, metrics: list[MetricChange]) 
 
 def _compare_rows(old_row: dict, new_row: dict, threshold: float, alpha: float,
                   rates: dict[str, float] | None) -> RowDiff:
-    p_value, test = _throughput_test(old_row, new_row, alpha)
+    noise = _throughput_test(old_row, new_row, alpha)
     metrics = [_judge("throughput", old_row["throughput"], new_row["throughput"], threshold,
-                      p_value, test, alpha)]
+                      noise, alpha)]
     for metric in ("latency_p50", "latency_p99"):
-        metrics.append(_judge(metric, old_row[metric], new_row[metric], threshold, None,
-                              NOISE_UNKNOWN, alpha))
+        metrics.append(_judge(metric, old_row[metric], new_row[metric], threshold,
+                              NoiseTest(None, NOISE_UNKNOWN), alpha))
     if rates is not None:
         rate = rates.get(new_row["instance_type"].strip().lower())
         metrics.append(_judge("cost_per_1m", cost_per_million(old_row["throughput"], rate),
                               cost_per_million(new_row["throughput"], rate), threshold,
-                              p_value, test, alpha))
+                              noise, alpha))
     if old_row["status"] != "ok" or new_row["status"] != "ok":
         metrics = [MetricChange(m.metric, m.old, m.new, m.change, "n/a", "status not ok")
                    if m.verdict != "n/a" else m for m in metrics]
@@ -534,6 +615,11 @@ def compare(old: Snapshot, new: Snapshot, threshold: float = DEFAULT_THRESHOLD,
         for k in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
         if old_rows[k]["throughput_unit"] != new_rows[k]["throughput_unit"]
     )
+    notes.extend(
+        f"{new_rows[k]['origin']}: one side has repeated runs, the other one run: throughput "
+        "is tested on the 1-second windows of one run per side"
+        for k in sorted(old_rows.keys() & new_rows.keys(), key=_natural_key)
+        if bool(old_rows[k].get("runs")) != bool(new_rows[k].get("runs")))
     if prices is not None:
         notes.extend(_price_notes(prices, pricing_model, matched))
     return DiffResult(old, new, threshold, alpha, key_fields, matched, added, removed, notes,
@@ -564,6 +650,7 @@ def format_key(key: dict[str, str]) -> str:
     parts = [key.get("model", ""), key.get("instance_type", "")]
     labelled = (
         ("sequence_length", "seq"), ("dtype", ""), ("batch_size", "batch"), ("mode", ""),
+        ("run_mode", ""),
         ("n_models", "copies"), ("workers_per_model", "workers"), ("tp_degree", "tp"),
         ("dp_degree", "dp"), ("input_length", "in"), ("output_length", "out"),
         ("offered_rate", "rate"), ("concurrency", "concurrency"),
@@ -614,7 +701,8 @@ def tests_used(result: DiffResult) -> list[str]:
 
 KEY_LABELS = {
     "model": "Model", "instance_type": "Inst. Type", "sequence_length": "Sequence Length",
-    "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "n_models": "Model Copies",
+    "dtype": "Data Type", "batch_size": "Batch Size", "mode": "Mode", "run_mode": "Run Mode",
+    "n_models": "Model Copies",
     "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
     "input_length": "Input Length", "output_length": "Output Length", "image_size": "Image Size",
     "offered_rate": "Offered Rate (/s)", "concurrency": "Concurrency",

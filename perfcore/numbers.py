@@ -3,19 +3,51 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
-_NUMBER_JUNK = str.maketrans("", "", "$,_ ")
+_NUMBER_JUNK = str.maketrans("", "", "$_ ")
+# A comma inside a number is a thousands separator only in groups of exactly three digits
+# (``1,650``, ``1,650.25``); any other comma between digits (``812,5``, ``1,65``,
+# ``1,6500``) could be a decimal comma and is refused rather than guessed.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_COMMA_NUMBER = re.compile(r"[+-]?[\d.]*\d,[\d,.]*")
+
+
+class AmbiguousNumberError(ValueError):
+    """A number written with a comma that is not a thousands separator (``812,5``).
+
+    Readers that know the file and line raise it again as a located ``DataFileError``
+    (see :func:`check_number_text`).
+    """
+
+
+def ambiguous_comma(text: str) -> str | None:
+    """Why ``text`` is refused as a number (a possible decimal comma), or None."""
+    cleaned = text.strip().translate(_NUMBER_JUNK)
+    if "," not in cleaned or not _COMMA_NUMBER.fullmatch(cleaned) \
+            or _THOUSANDS.fullmatch(cleaned):
+        return None
+    return (f"{text.strip()!r} is not a number this site reads: a comma is a thousands "
+            "separator only in groups of three digits (1,650 or 1,650.25); write a "
+            "decimal point (812.5), not a decimal comma")
 
 
 def parse_number(text: object) -> float | None:
-    """The number a cell holds (``$1,234.5`` -> 1234.5), or None for text, blanks and NaN."""
+    """The number a cell holds (``$1,234.5`` -> 1234.5), or None for text, blanks and NaN.
+
+    A comma that is not a thousands separator (``812,5``) raises
+    :class:`AmbiguousNumberError` instead of being dropped (which read 812,5 as 8125).
+    """
     if isinstance(text, bool) or text is None:
         return None
     if isinstance(text, int | float):
         value = float(text)
     else:
-        cleaned = str(text).strip().translate(_NUMBER_JUNK)
+        why = ambiguous_comma(str(text))
+        if why:
+            raise AmbiguousNumberError(why)
+        cleaned = str(text).strip().translate(_NUMBER_JUNK).replace(",", "")
         if not cleaned:
             return None
         try:

@@ -2,12 +2,14 @@
 
 No Sphinx import. The CSV holds one row per (batch size, engine, data type) with a
 ``Status``; a cell shows the value when the status is ``ok`` and the status itself
-otherwise (``oom`` stays ``oom``). Column headers read ``<Engine> (<Data Type>)``.
+otherwise (``oom`` stays ``oom``). Column headers read ``<Engine> (<Data Type>)``, and
+``<Model> (<Engine>) (<Data Type>)`` when the CSV's ``Model`` column names more than one
+model (``collect publish-sweep`` keys rows by model too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
@@ -25,7 +27,7 @@ class SweepSpec:
     data: str
     value: str
     rows: str = "Batch Size"
-    series: tuple[str, ...] = ("Engine", "Data Type")
+    series: tuple[str, ...] = ()  # () = Engine, Data Type (and Model, see default_series)
     also: str | None = None
     status: str = "Status"
     peak: bool = False
@@ -63,8 +65,19 @@ def _value(key: str, node, where: str) -> object:
     return text
 
 
+def default_series(csv: CsvText) -> tuple[str, ...]:
+    """Engine and Data Type; Model first when the CSV holds several models' sweeps."""
+    if "Model" in csv.columns:
+        position = csv.columns.index("Model")
+        if len({row[position].strip() for row in csv.rows}) > 1:
+            return ("Model", "Engine", "Data Type")
+    return ("Engine", "Data Type")
+
+
 def build_sweep(csv: CsvText, spec: SweepSpec) -> BuiltTable:
     """Pivot the sweep; a repeated (row, series) pair is an error naming both lines."""
+    if not spec.series:
+        spec = replace(spec, series=default_series(csv))
     needed = [spec.rows, *spec.series, spec.value, spec.status] + ([spec.also] if spec.also else [])
     if not csv.rows:
         raise DataFileError(csv.path, 0, "has a header but no data rows (the sweep would be "

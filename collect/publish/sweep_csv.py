@@ -4,8 +4,11 @@ sweep CSV (``data/<platform>/sweep_<name>.csv``), the shape ``perf-sweep`` and
 
 Unlike ``publish``, nothing is selected: each configuration is a row, and one that did not
 finish ``ok`` keeps its status (``oom`` stays ``oom``) with empty values, as in seed 003.
-Rows are upserted by (Batch Size, Engine, Data Type) with the same keyed, atomic, locked
-writer as ``publish``.
+Rows are upserted by (Model, Batch Size, Engine, Data Type) with the same keyed, atomic,
+locked writer as ``publish``, so a second model's sweep adds its rows beside the first's.
+Values are read as the shared schema declares (``perfcore.columns.record_value``): a
+``collect run --mode generate`` record's ``total_tokens_per_s``, ``latency_per_token_ms_p50``
+and ``e2e_ms_p50``, or a seed transcription's ``tokens_per_s``, ``ms_per_token``, ``e2e_s``.
 """
 
 from __future__ import annotations
@@ -16,18 +19,19 @@ from pathlib import Path
 
 from collect.errors import CollectError
 from collect.publish.tables import format_value, load_located, source_of
+from perfcore.columns import record_value
 from perfcore.csvstore import Changes, upsert_csv
 
-KEY_COLUMNS = ("Batch Size", "Engine", "Data Type")
-OFFLINE_VALUES = {  # column -> (record field, decimals)
-    "Throughput (inference/sec)": ("throughput_avg", 2),
-    "Latency P50 (ms)": ("latency_ms_p50", 3),
-    "Latency P99 (ms)": ("latency_ms_p99", 3),
+KEY_COLUMNS = ("Model", "Batch Size", "Engine", "Data Type")
+OFFLINE_VALUES = {  # column (perfcore.columns: which record fields) -> decimals
+    "Throughput (inference/sec)": 2,
+    "Latency P50 (ms)": 3,
+    "Latency P99 (ms)": 3,
 }
 GENERATE_VALUES = {
-    "Throughput (tokens/second)": ("tokens_per_s", 2),
-    "Time per Token (ms)": ("ms_per_token", 2),
-    "Latency (s)": ("e2e_s", 2),
+    "Throughput (tokens/second)": 2,
+    "Time per Token (ms)": 2,
+    "Latency (s)": 2,
 }
 SWEEP_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
@@ -52,7 +56,7 @@ def engine_label(record: dict) -> str:
     return f"{backend}, {copies_text} x {workers_text}"
 
 
-def value_columns(records: list[dict]) -> dict[str, tuple[str, int]]:
+def value_columns(records: list[dict]) -> dict[str, int]:
     modes = {record.get("mode", "offline") for record in records}
     if modes == {"offline"}:
         return OFFLINE_VALUES
@@ -61,15 +65,17 @@ def value_columns(records: list[dict]) -> dict[str, tuple[str, int]]:
     raise CollectError(f"a sweep CSV holds one mode; these results mix {', '.join(sorted(modes))}")
 
 
-def sweep_row(record: dict, source: str, values: dict[str, tuple[str, int]]) -> dict[str, str]:
+def sweep_row(record: dict, source: str, values: dict[str, int]) -> dict[str, str]:
     status = str(record.get("status") or "")
     row = {
+        "Model": str(record.get("model") or ""),
         "Batch Size": str(record["batch_size"]),
         "Engine": engine_label(record),
         "Data Type": str(record.get("dtype") or "dtype not stated"),
     }
-    for column, (field, decimals) in values.items():
-        row[column] = format_value(record.get(field), decimals) if status == "ok" else ""
+    for column, decimals in values.items():
+        row[column] = format_value(record_value(column, record), decimals) \
+            if status == "ok" else ""
     row.update({"Status": status, "Source": source, "Run ID": str(record.get("run_id") or "")})
     return row
 

@@ -1,16 +1,20 @@
 """``collect publish``: choose the rows to publish from results files and upsert them into
 the site's CSVs.
 
-Selection (per model, instance type, sequence length, dtype and backend), over the
-configurations that finished ``ok`` (and are stable, unless allowed):
+Selection (per model, instance type, sequence length, dtype, backend and parallelism:
+model copies, workers per model, TP degree), over the configurations that finished
+``ok`` (and are stable, unless allowed):
 
 - throughput-optimized ("Batch"): among the configurations whose average throughput
   reaches ``threshold`` x the group's peak average throughput, the one with the lowest
   P50 latency (the seed 000 policy: near-peak throughput at much lower latency);
 - latency-optimized ("Real Time"): the lowest P50 latency.
 
-Ties go to the higher throughput. The CSV key is (Model, Inst. Type, Sequence Length,
-Model Data Type): republishing the same results changes nothing, a newer run (later
+Ties go to the higher throughput. The CSV key is the table's columns flagged ``upsert`` in
+:mod:`perfcore.columns` (Model, Inst. Type, Sequence Length, Model Data Type and the
+parallelism: Workers per Model, Model Copies, and TP/DP Degree in token tables), so two
+parallelism settings of one model are two rows; a CSV without one of those columns reads
+it as its default (1). Republishing the same results changes nothing, a newer run (later
 ``Run ID``) replaces the row, an older run never replaces a newer row.
 
 Generation records (``mode: generate``) go the same way into the token tables of their
@@ -38,10 +42,10 @@ from perfcore.csvstore import Changes, upsert_csv
 from perfcore.records import read_records
 
 COLUMNS = columns.INFERENCE_TABLE
-KEY_COLUMNS = ("Model", "Inst. Type", "Sequence Length", "Model Data Type")
+KEY_COLUMNS = columns.upsert_key(COLUMNS)
 TOKEN_COLUMNS = columns.TOKEN_TABLE
 DECODER_ONLY_COLUMNS = columns.DECODER_ONLY
-TOKEN_KEY_COLUMNS = ("Model", "Inst. Type", "Input Length", "Output Length", "Model Data Type")
+TOKEN_KEY_COLUMNS = columns.upsert_key(TOKEN_COLUMNS)
 PUBLISHED_MODES = ("offline", "generate", "serve")
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
                     "inf1": "inf1"}
@@ -208,8 +212,10 @@ def instance_of(item: Located, override: str | None) -> str:
 def group_key(item: Located, instance: str) -> tuple:
     record = item.record
     lengths = (record.get("input_length"), record.get("output_length"))
+    parallelism = (record.get("n_models") or 1, record.get("workers_per_model") or 1,
+                   record.get("tp_degree") or 1)
     return (record["model"], instance, record.get("sequence_length"), record.get("dtype"),
-            record.get("backend"), record.get("mode", "offline"), lengths)
+            record.get("backend"), record.get("mode", "offline"), lengths, parallelism)
 
 
 def check_threshold(threshold: float) -> None:
@@ -345,7 +351,7 @@ def publish(options: PublishOptions) -> PublishReport:
                            + ", ".join(str(path) for path in options.results))
     pending: dict[Path, list[dict[str, str]]] = {}
     generated: set[Path] = set()
-    for (model, instance, _seq, _dtype, backend, mode, _lengths), group in sorted(
+    for (model, instance, _seq, _dtype, backend, mode, *_rest), group in sorted(
             groups.items(), key=str):
         best_throughput, best_latency = select(group, options.threshold)
         folder = options.data_dir / platform_of(backend, instance, options.platform)

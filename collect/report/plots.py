@@ -2,20 +2,29 @@
 
 Uses :class:`matplotlib.figure.Figure` directly (no pyplot state, no GUI backend)
 and writes SVGs without a date and with a fixed hash salt, so the same records
-give the same files.
+give the same files; files are written with :func:`perfcore.atomic.write_atomic` (0644).
+
+A line joins one configuration's points of one run: where the records hold several runs
+of a series (``run_id``), each run is its own line labelled with its run, and a
+configuration measured twice within a run (resume) counts once, its later record.
+A log axis is used only where the values span a decade or more, with ticks at 1, 2 and
+5 of each decade so at least two are labelled; a narrower span gets a linear axis.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
+from matplotlib.ticker import LogLocator, NullFormatter, NullLocator, ScalarFormatter
 
 from collect.report.data import OPEN_LOOP_MODES, TIMESERIES_COLUMNS, headline
+from perfcore.atomic import write_atomic
 
 SVG_SETTINGS = {"svg.hashsalt": "collect-report", "svg.fonttype": "none"}
 
@@ -26,9 +35,41 @@ def _plain(text: str) -> str:
 
 
 def _save(figure: Figure, path: Path) -> Path:
+    buffer = io.BytesIO()
     with matplotlib.rc_context(SVG_SETTINGS):
-        figure.savefig(path, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    write_atomic(path, buffer.getvalue())
     return path
+
+
+def log_axis_if_wide(axes: Axes, which: str, values: Sequence[float]) -> bool:
+    """``which`` (``x`` or ``y``) on a log scale with ticks at 1, 2, 5 x 10^k (all labelled)
+    when ``values`` span a decade or more, else linear; True when the axis is logarithmic."""
+    positive = [value for value in values if value > 0]
+    if not positive or max(positive) < 10 * min(positive):
+        return False
+    getattr(axes, f"set_{which}scale")("log")
+    axis = getattr(axes, f"{which}axis")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_locator(NullLocator())
+    axis.set_minor_formatter(NullFormatter())
+    return True
+
+
+def _runs_of(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Records per line: series key, and the run where a series holds several runs; a
+    configuration recorded twice in one run counts once (its later record)."""
+    grouped: dict[tuple[str, str], dict[object, Mapping[str, Any]]] = {}
+    for position, record in enumerate(records):
+        key = (_series_key(record), str(record.get("run_id") or ""))
+        config = record.get("config_id") or position
+        grouped.setdefault(key, {})[config] = record
+    runs_per_series: dict[str, int] = {}
+    for name, _run in grouped:
+        runs_per_series[name] = runs_per_series.get(name, 0) + 1
+    return {(f"{name} run {run}" if runs_per_series[name] > 1 else name): list(found.values())
+            for (name, run), found in grouped.items()}
 
 
 def _series_key(record: Mapping[str, Any]) -> str:
@@ -49,14 +90,21 @@ def _series_key(record: Mapping[str, Any]) -> str:
 
 def latency_vs_throughput(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
     """P50 (solid) and P99 (dashed) latency against throughput, one line per series."""
+    figure = latency_figure(records)
+    return None if figure is None else _save(figure, path)
+
+
+def latency_figure(records: Sequence[Mapping[str, Any]]) -> Figure | None:
+    """The figure :func:`latency_vs_throughput` saves (None when nothing was measured)."""
     series: dict[tuple[str, str], list[tuple[float, float, float | None]]] = {}
-    for record in records:
-        head = headline(record)
-        if record.get("status") != "ok" or head["throughput"] is None or head["p50"] is None:
-            continue
-        series.setdefault((head["unit"], _series_key(record)), []).append(
-            (head["throughput"], head["p50"], head["p99"])
-        )
+    for name, found in _runs_of(records).items():
+        for record in found:
+            head = headline(record)
+            if record.get("status") != "ok" or head["throughput"] is None \
+                    or head["p50"] is None:
+                continue
+            series.setdefault((head["unit"], name), []).append(
+                (head["throughput"], head["p50"], head["p99"]))
     if not series:
         return None
     units = list(dict.fromkeys(unit for unit, _ in series))
@@ -75,13 +123,13 @@ def latency_vs_throughput(records: Sequence[Mapping[str, Any]], path: Path) -> P
                           color=line.get_color(), label=_plain(f"{name} P99"))
         axes.set_xlabel(f"throughput ({unit})")
         axes.set_ylabel("latency (ms)")
-        axes.set_yscale("log")
-        axes.yaxis.set_major_formatter(ScalarFormatter())
-        axes.yaxis.set_minor_formatter(NullFormatter())
+        log_axis_if_wide(axes, "y", [value for (line_unit, _), points in series.items()
+                                      if line_unit == unit for point in points
+                                      for value in point[1:] if value is not None])
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize="x-small")
     figure.suptitle("Latency vs throughput")
-    return _save(figure, path)
+    return figure
 
 
 def batch_sweep(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
@@ -89,12 +137,16 @@ def batch_sweep(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None
 
     Failed, oom and skipped cells are marked on the x axis with their status.
     """
-    series: dict[str, list[Mapping[str, Any]]] = {}
-    for record in records:
-        mode = record.get("mode") or "offline"
-        if mode in (*OPEN_LOOP_MODES, "serve") or record.get("batch_size") is None:
-            continue
-        series.setdefault(_series_key(record), []).append(record)
+    figure = sweep_figure(records)
+    return None if figure is None else _save(figure, path)
+
+
+def sweep_figure(records: Sequence[Mapping[str, Any]]) -> Figure | None:
+    """The figure :func:`batch_sweep` saves (None when there is no sweep)."""
+    swept = [record for record in records
+             if (record.get("mode") or "offline") not in (*OPEN_LOOP_MODES, "serve")
+             and record.get("batch_size") is not None]
+    series = _runs_of(swept)
     series = {k: v for k, v in series.items() if len(v) > 1 or v[0].get("status") == "ok"}
     if not series:
         return None
@@ -127,7 +179,7 @@ def batch_sweep(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None
         axes.grid(True, alpha=0.3)
         if ok:
             axes.legend(fontsize="x-small")
-    return _save(figure, path)
+    return figure
 
 
 def timeseries(samples: Sequence[Mapping[str, Any]], title: str, path: Path) -> Path | None:

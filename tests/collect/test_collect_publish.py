@@ -1,6 +1,7 @@
 import csv
 import json
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from collect.publish.tables import (
     select,
 )
 from perfcore.csvstore import upsert_csv
-from perfcore.errors import UserError
+from perfcore.errors import DataFileError, UserError
 
 RUN_OLD = "20261101T000000Z-aaaaaa"
 RUN_NEW = "20261122T000000Z-bbbbbb"
@@ -276,3 +277,66 @@ def test_what_a_transcribed_source_does_not_state_says_so(tmp_path):
     publish(PublishOptions([results], data_dir=tmp_path / "data", allow_unstable=True))
     row = rows(tmp_path / "data/inf2/latency_data_encoder.csv")[0]
     assert (row["Sequence Length"], row["Model Data Type"]) == ("not stated", "not stated")
+
+
+def test_a_decimal_comma_in_the_csv_is_a_located_error_not_a_tenfold_number(tmp_path):
+    csv_path = tmp_path / "data/inf2/throughput_data_encoder.csv"
+    csv_path.parent.mkdir(parents=True)
+    row = dict.fromkeys(COLUMNS, "")
+    row.update({"Model": "x", "Throughput (inference/sec)": "812,5"})
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    results = write(tmp_path / "r.jsonl", [rec(1, 30.0, 3.0)])
+    with pytest.raises(DataFileError, match=rf"^{csv_path}:2: column 'Throughput "
+                                            r"\(inference/sec\)': '812,5' is not a number"):
+        publish(PublishOptions([results], data_dir=tmp_path / "data"))
+
+
+def test_two_parallelism_settings_of_one_model_are_two_rows(tmp_path):
+    data = tmp_path / "data"
+    one_copy = write(tmp_path / "a.jsonl", [rec(4, 100.0, 10.0)])
+    two_copies = write(tmp_path / "b.jsonl", [
+        {**rec(4, 180.0, 11.0, run_id=RUN_NEW), "n_models": 2, "config_id": "two"}])
+    publish(PublishOptions([one_copy], data_dir=data))
+    publish(PublishOptions([two_copies], data_dir=data))
+    table = rows(data / "inf2/throughput_data_encoder.csv")
+    assert [(r["Model Copies"], r["Run Mode"], r["Throughput (inference/sec)"])
+            for r in table] == [("1", "Single Copy", "100.00"), ("2", "Data Parallel", "180.00")]
+    assert KEY_COLUMNS == ("Model", "Inst. Type", "Sequence Length", "Model Data Type",
+                           "Workers per Model", "Model Copies")
+
+
+def test_a_csv_from_before_the_parallelism_key_is_still_upserted(tmp_path):
+    """A CSV without Workers per Model / Model Copies reads them as 1: the row is replaced."""
+    old_columns = [name for name in COLUMNS if name not in ("Workers per Model", "Model Copies")]
+    csv_path = tmp_path / "data/inf2/throughput_data_encoder.csv"
+    csv_path.parent.mkdir(parents=True)
+    old_row = dict.fromkeys(old_columns, "")
+    old_row.update({"Model": "bert-base-uncased", "Inst. Type": "inf2.xlarge",
+                    "Sequence Length": "128", "Model Data Type": "FP32", "Run ID": RUN_OLD,
+                    "Throughput (inference/sec)": "90.00"})
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, old_columns)
+        writer.writeheader()
+        writer.writerow(old_row)
+    results = write(tmp_path / "r.jsonl", [rec(4, 120.0, 9.0, run_id=RUN_NEW)])
+    report = publish(PublishOptions([results], data_dir=tmp_path / "data"))
+    assert [(r["Throughput (inference/sec)"], r["Model Copies"]) for r in rows(csv_path)] == [
+        ("120.00", "1")]
+    assert report.changes[csv_path].replaced and not report.changes[csv_path].added
+
+
+def test_published_and_sweep_csvs_are_0644_whatever_the_umask(tmp_path):
+    from collect.publish.sweep_csv import SweepOptions, publish_sweep
+
+    results = write(tmp_path / "r.jsonl", [rec(1, 300.0, 3.0), rec(8, 342.0, 22.6)])
+    previous = os.umask(0o077)
+    try:
+        report = publish(PublishOptions([results], data_dir=tmp_path / "data"))
+        sweep, _ = publish_sweep(SweepOptions([results], "s", tmp_path / "data", "inf2"))
+    finally:
+        os.umask(previous)
+    for path in [*report.changes, sweep]:
+        assert path.stat().st_mode & 0o777 == 0o644, path

@@ -23,7 +23,7 @@ def write(path: Path, records: list[dict]) -> Path:
 
 def test_oom_cells_keep_their_status_and_values_stay_empty(tmp_path):
     results = write(tmp_path / "r.jsonl", [
-        generation_record(1, tokens_per_s=51.59, ms_per_token=19.38, e2e_s=1.94),
+        generation_record(1, model="bloom", tokens_per_s=51.59, ms_per_token=19.38, e2e_s=1.94),
         generation_record(1024, status="oom"),
     ])
     path, changes = publish_sweep(SweepOptions([results], "bloom", tmp_path, "gpu"))
@@ -57,3 +57,48 @@ def test_cli_rejects_a_bad_name_in_one_line(tmp_path, capsys):
     assert main(["publish-sweep", str(results), "--name", "Bad Name", "--platform", "gpu"]) == 1
     assert capsys.readouterr().err == (
         "error: --name must be lower-case letters, digits, '-' or '_', got 'Bad Name'\n")
+
+
+@pytest.fixture(scope="module")
+def generate_runs(tmp_path_factory) -> dict[str, Path]:
+    """Real ``collect run --mode generate`` results, one file per tiny model."""
+    folder = tmp_path_factory.mktemp("generate")
+    files = {}
+    for model in ("tiny-gpt2", "tiny-t5"):
+        files[model] = folder / f"{model}.jsonl"
+        assert main(["run", "--mode", "generate", "--model", model, "--batch-sizes", "1,2",
+                     "--input-length", "8", "--output-length", "4", "--duration", "0.05",
+                     "--no-utilization", "--instance-type", "c5.xlarge",
+                     "--out", str(files[model])]) == 0
+    return files
+
+
+def test_a_real_generate_run_publishes_values_and_a_second_model_adds_rows(tmp_path,
+                                                                           generate_runs):
+    for model in ("tiny-gpt2", "tiny-t5"):
+        publish_sweep(SweepOptions([generate_runs[model]], "tiny", tmp_path, "cpu"))
+    with (tmp_path / "cpu" / "sweep_tiny.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    records = [json.loads(line) for model in ("tiny-gpt2", "tiny-t5")
+               for line in generate_runs[model].read_text().splitlines()]
+    assert [(r["Model"], r["Batch Size"]) for r in rows] == [
+        ("tiny-gpt2", "1"), ("tiny-gpt2", "2"), ("tiny-t5", "1"), ("tiny-t5", "2")]
+    for row, record in zip(rows, records, strict=True):
+        assert row["Status"] == "ok"
+        assert float(row["Throughput (tokens/second)"]) == pytest.approx(
+            record["total_tokens_per_s"], rel=0.01)
+        assert float(row["Time per Token (ms)"]) == pytest.approx(
+            record["latency_per_token_ms_p50"], rel=0.01, abs=0.01)
+        assert float(row["Latency (s)"]) == pytest.approx(record["e2e_ms_p50"] / 1000, rel=0.01)
+
+
+def test_a_sweep_csv_of_two_models_shows_one_series_per_model(tmp_path, generate_runs):
+    from perfcore.csvfile import read_csv_text
+    from perfcore.sweep import build_sweep, parse_sweep_spec
+
+    for model in ("tiny-gpt2", "tiny-t5"):
+        publish_sweep(SweepOptions([generate_runs[model]], "tiny", tmp_path, "cpu"))
+    table = build_sweep(read_csv_text(tmp_path / "cpu" / "sweep_tiny.csv"),
+                        parse_sweep_spec("data: x\nvalue: Throughput (tokens/second)\n"))
+    assert table.columns == ("Batch Size", "tiny-gpt2 (CPU, 1 copy x 1 thread) (fp32)",
+                             "tiny-t5 (CPU, 1 copy x 1 thread) (fp32)")

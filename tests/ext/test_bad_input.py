@@ -41,6 +41,8 @@ FILES = {
     "data/js2.csv": "Model,Link\nx,`c <JaVa\tScript:alert(1)>`_\n",
     "data/raw.csv": "Model,Link\nx,:raw-html:`<b>x</b>`\n",
     "data/quote.csv": 'Model,Link\nx,"open\ny,z\n',
+    "data/comma.csv": 'Model,Inst. Type,Throughput (inference/sec)\nbert,inf2.xlarge,"1,650"\n'
+                      'gpt,inf2.xlarge,"812,5"\n',
     "data/trn9/README.md": "Results of trn9 are published here.\n",
     "data/inf2/throughput_data_broken_col.csv": FAMILY_CSV,
     "data/inf2/throughput_data_broken_note.csv": FAMILY_CSV,
@@ -120,6 +122,13 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ".. df-table::\n\n   data: quote.csv\n",
         ["csv_open_quote.rst:4: ERROR: df-table: data/quote.csv:2: unreadable CSV: a quoted "
          "field is not closed (a '\"' is missing) [df_table.error]"]),
+    # -- a decimal comma is refused at its line, not read as 8125 (issue 9, point 4)
+    "csv_decimal_comma": (
+        ".. df-table::\n\n   data: comma.csv\n",
+        ["csv_decimal_comma.rst:4: ERROR: df-table: data/comma.csv:3: column "
+         "'Throughput (inference/sec)': '812,5' is not a number this site reads: a comma is a "
+         "thousands separator only in groups of three digits (1,650 or 1,650.25); write a "
+         "decimal point (812.5), not a decimal comma [df_table.error]"]),
     # -- security: links from data
     "javascript_link": (
         ".. df-table::\n\n   data: js.csv\n",

@@ -9,7 +9,7 @@ from perfcore.cost import cost_per_million
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.formats import check_format, format_number, significant
-from perfcore.numbers import parse_number
+from perfcore.numbers import AmbiguousNumberError, parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import parse_price_catalog
 from perfcore.tabledata import build_table
@@ -67,6 +67,27 @@ def test_parse_number_reads_currency_and_rejects_text():
     assert parse_number("") is None
     assert parse_number("nan") is None
 
+
+
+@pytest.mark.parametrize(("text", "value"), [("1,650.25", 1650.25), ("1,650", 1650.0),
+                                             ("12,345,678", 12345678.0), ("-1,000", -1000.0),
+                                             ("812.5", 812.5), ("BERT 1,5 x", None)])
+def test_thousands_groups_of_three_are_numbers(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["812,5", "1,65", "1,6500", "1,2,4", "12,34.5"])
+def test_a_possible_decimal_comma_is_refused_not_read_as_a_bigger_number(text):
+    with pytest.raises(AmbiguousNumberError, match="not a number this site reads"):
+        parse_number(text)
+
+
+def test_a_decimal_comma_in_a_csv_names_its_file_line_and_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('Model,Throughput (inference/sec)\nbert,"1,650"\ngpt,"812,5"\n')
+    with pytest.raises(DataFileError, match=rf"^{path}:3: column 'Throughput \(inference/sec\)'"
+                                            r": '812,5' is not a number"):
+        read_csv_text(path)
 
 def test_sort_key_natural_case_insensitive_missing_last():
     names = ["UNet", "resnet101", "n/a", "resnet18", "", "resnet34"]

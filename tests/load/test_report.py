@@ -1,5 +1,6 @@
 """Run reports from a hand-written fixture results file, built by a real Sphinx."""
 
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -150,3 +151,74 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     assert collect_main(["report", str(missing), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.jsonl: cannot read results" in err[0]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> list[Path]:
+    """Two real runs of one configuration set (cpu backend, synthetic model), one file each."""
+    folder = tmp_path_factory.mktemp("two-runs")
+    files = [folder / "a.jsonl", folder / "b.jsonl"]
+    for path in files:
+        assert collect_main(["run", "--model", "synthetic:2", "--batch-sizes", "1,2,4",
+                             "--duration", "0.3", "--warmup", "0.05", "--no-utilization",
+                             "--instance-type", "c5.xlarge", "--out", str(path)]) == 0
+    return files
+
+
+def _records(paths: list[Path]) -> list[dict]:
+    return list(report.load_results(paths).records)
+
+
+def _labelled_ticks(axes) -> list[str]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(axes.figure).draw()
+    low, high = axes.get_ylim()
+    return [tick.get_text() for tick, value in zip(axes.get_yticklabels(), axes.get_yticks(),
+                                                   strict=True)
+            if tick.get_text() and low <= value <= high]
+
+
+def test_two_runs_of_one_configuration_are_two_lines_not_a_zigzag(two_runs):
+    from collect.report.plots import latency_figure, sweep_figure
+
+    records = _records(two_runs)
+    runs = [str(r["run_id"]) for r in records]
+    assert len(set(runs)) == 2
+    axes = latency_figure(records).axes[0]
+    p50 = {line.get_label(): line for line in axes.get_lines()
+           if line.get_label().endswith("P50")}
+    assert len(p50) == 2 and all(f"run {run}" in " ".join(p50) for run in set(runs))
+    for label, line in p50.items():
+        run = next(run for run in set(runs) if f"run {run}" in label)
+        mine = sorted((r["throughput_avg"], r["latency_ms_p50"]) for r in records
+                      if str(r["run_id"]) == run)
+        assert list(zip(line.get_xdata(), line.get_ydata(), strict=True)) == mine
+    sweep_titles = [a.get_title() for a in sweep_figure(records).axes]
+    assert len(sweep_titles) == 2 and all(any(run in t for t in sweep_titles) for run in runs)
+
+
+def test_a_latency_axis_always_labels_at_least_two_ticks(two_runs):
+    from collect.report.plots import latency_figure
+
+    one_run = _records(two_runs[:1])  # synthetic:2 latencies span well under a decade
+    axes = latency_figure(one_run).axes[0]
+    assert axes.get_yscale() == "linear"
+    assert len(_labelled_ticks(axes)) >= 2
+    wide = [{**record, "latency_ms_p50": record["latency_ms_p50"] * 30 ** index,
+             "latency_ms_p99": record["latency_ms_p99"] * 30 ** index}
+            for index, record in enumerate(one_run)]
+    axes = latency_figure(wide).axes[0]
+    assert axes.get_yscale() == "log"
+    assert len(_labelled_ticks(axes)) >= 2
+
+
+def test_report_files_are_0644_whatever_the_umask(two_runs, tmp_path):
+    previous = os.umask(0o077)  # a bare temp file or savefig would then be 0600
+    try:
+        written = write_report(two_runs, tmp_path / "report")
+    finally:
+        os.umask(previous)
+    assert written.plots
+    for path in [written.index, *written.plots]:
+        assert path.stat().st_mode & 0o777 == 0o644, path

@@ -278,3 +278,89 @@ def test_add_diff_command_wires_into_a_parent_parser(review_data, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["diff", "--help"])
     assert "noise unknown: threshold only" in capsys.readouterr().out
+
+
+REAL_RUNS = Path(__file__).resolve().parents[2] / "data" / "raw" / "cpu"
+
+
+def test_published_csvs_match_the_results_they_came_from(tmp_path):
+    """CSV (Run Mode, FP32) and records (generate, fp32) of one configuration share a key."""
+    from collect.publish.tables import PublishOptions, publish
+
+    results = [REAL_RUNS / "2026-11-22-gpt2-generate.jsonl",
+               REAL_RUNS / "2026-11-22-encoders-a.jsonl"]
+    publish(PublishOptions(results, data_dir=tmp_path / "data", allow_unstable=True))
+    published = diff.read_csv_snapshot(tmp_path / "data")
+    for path in results:
+        records = diff.read_results_jsonl(path)
+        result = diff.compare(published, records)
+        models = {row["model"] for row in records.rows}
+        published_here = {(row["model"], row["batch_size"]) for row in published.rows
+                          if row["model"] in models}
+        assert published_here  # every published row of these models is matched, unchanged
+        assert {(row.key["model"], row.key["batch_size"]) for row in result.matched} \
+            == published_here
+        assert {row.verdict for row in result.matched} == {"unchanged"}
+
+
+def test_one_normaliser_reads_both_sides_alike():
+    assert diff.normalise_key("dtype", "FP32") == diff.normalise_key("dtype", "fp32") == "fp32"
+    assert diff.normalise_key("sequence_length", "not stated") == ""
+    assert diff.normalise_key("mode", "serve") == "generate"
+    assert diff.normalise_key("batch_size", 4.0) == diff.normalise_key("batch_size", "4") == "4"
+
+
+def _runs(tmp_path: Path, name: str, throughputs: list[float], windows: list[float]) -> str:
+    """One results file per run (separate processes), as a comma-separated diff side."""
+    files = []
+    for index, throughput in enumerate(throughputs):
+        record = _record("m", 1, [v * throughput / 1000 for v in windows],
+                         run_id=f"{name}-{index}")
+        files.append(str(_write_jsonl(tmp_path / f"{name}-{index}.jsonl", [record])))
+    return ",".join(files)
+
+
+def test_repeated_runs_are_the_sample_when_both_sides_have_them(tmp_path):
+    # each run's windows are tight, but the runs disagree by +-8%: the runs are the noise
+    old = _runs(tmp_path, "old", [1000.0, 1080.0, 920.0], TIGHT)
+    new = _runs(tmp_path, "new", [940.0, 1020.0, 870.0], TIGHT)
+    result = diff.compare(diff.load_snapshot(old), diff.load_snapshot(new))
+    throughput = _metric(result.matched[0], "throughput")
+    assert throughput.sample == "runs"
+    assert throughput.test == "Welch t-test on repeated runs (3 old, 3 new), alpha 0.01"
+    assert throughput.old == pytest.approx(1000.0)
+    assert throughput.verdict == "within noise"
+    # the windows alone would have called the same change a regression
+    windows_only = diff.compare(diff.load_snapshot(old.split(",")[0]),
+                                diff.load_snapshot(new.split(",")[0]))
+    assert _metric(windows_only.matched[0], "throughput").sample == "windows"
+    assert windows_only.matched[0].verdict == "regression"
+
+
+def test_consistent_runs_flag_a_regression_and_the_json_says_which_sample(tmp_path, capsys):
+    old = _runs(tmp_path, "old", [1000.0, 1002.0, 998.0], WIDE)
+    new = _runs(tmp_path, "new", [900.0, 902.0, 898.0], WIDE)
+    assert cli.main(["diff", old, new, "--json"]) == 0
+    metric = json.loads(capsys.readouterr().out)["matched"][0]["metrics"][0]
+    assert (metric["sample"], metric["verdict"]) == ("runs", "regression")
+
+
+def test_one_run_against_several_falls_back_to_windows_and_says_so(tmp_path):
+    old = _runs(tmp_path, "old", [1000.0], TIGHT)
+    new = _runs(tmp_path, "new", [900.0, 902.0], TIGHT)
+    result = diff.compare(diff.load_snapshot(old), diff.load_snapshot(new))
+    assert _metric(result.matched[0], "throughput").sample == "windows"
+    assert any("one side has repeated runs" in note for note in result.notes)
+
+
+def test_a_decimal_comma_in_a_results_file_is_a_located_error(tmp_path):
+    path = _write_jsonl(tmp_path / "r.jsonl", [{**_record("m", 1, TIGHT),
+                                                "throughput_windows": ["812,5"]}])
+    with pytest.raises(UserError, match=rf"^{path}:1: '812,5' is not a number"):
+        diff.read_results_jsonl(path)
+
+
+def test_a_decimal_comma_in_a_published_csv_is_a_located_error(tmp_path):
+    (tmp_path / "t.csv").write_text('Model,Inst. Type,Throughput (inference/sec)\nm,x,"812,5"\n')
+    with pytest.raises(UserError, match=rf"^{tmp_path / 't.csv'}:2: column"):
+        diff.read_csv_snapshot(tmp_path)

@@ -33,7 +33,8 @@ def test_review_page_renders_diff_tables_and_charts(app, warning):
     assert "Throughput: noise unknown: threshold only" in html
     assert "release-b/sweep_note.csv: skipped" in html
     assert "1,000 -&gt; 940 (-6.0%)" in html
-    assert "Every compared row has Sequence Length 128, Data Type bf16, Mode Data Parallel." in html
+    assert ("Every compared row has Sequence Length 128, Data Type bf16, Mode offline, Run Mode "
+            "Data Parallel.") in html
     assert ("Every compared row has Sequence Length 128, Data Type bf16, Mode offline, Model "
             "Copies 1, Workers per Model 1.") in html
     assert "<th class=\"head\"><p>Batch Size</p></th>" in html
