@@ -15,6 +15,10 @@ tokenize_s)`` per batch. The timeline:
    actual window;
 3. the workers are told to stop and finish their current batch.
 
+Python's garbage collector is collected and frozen before the workers start, disabled
+until they have stopped, and collected after (:mod:`collect.run.gcpause`; the record's
+``gc`` field).
+
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
 they grow to four median batch times of the warm-up's later half (rounded up to 0.1 s)
 so that each window holds several batches (recorded as ``window_s``).
@@ -30,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
+from collect.run.gcpause import gc_paused
 from perfcore.numbers import percentile
 from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
@@ -135,6 +140,17 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
                     options: MeasureOptions) -> dict:
     """Run the copies of ``prepared`` with ``workers_per_model`` threads each and
     return the offline measurement fields of a results record."""
+    with gc_paused() as gc_info:
+        logs, measure_start, measure_end, warmup_s = _run_workers(
+            prepared, workers_per_model, options)
+    entries = [entry for log in logs for entry in log]
+    return {**summarize(entries, batch_size, measure_start, measure_end, warmup_s),
+            "gc": gc_info}
+
+
+def _run_workers(prepared: Prepared, workers_per_model: int,
+                 options: MeasureOptions) -> tuple[list[list], float, float, float]:
+    """Warm up and measure; the workers' logs, the interval and the warm-up seconds."""
     shared = _Shared()
     n_workers = len(prepared.steps) * workers_per_model
     barrier = threading.Barrier(n_workers + 1)
@@ -169,8 +185,7 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
         raise shared.errors[0]
     if any(thread.is_alive() for thread in threads):
         raise MeasureTimeout(f"a batch was still running {options.timeout_s:g} s after the start")
-    entries = [entry for log in logs for entry in log]
-    return summarize(entries, batch_size, measure_start, measure_end, warmup_s)
+    return logs, measure_start, measure_end, warmup_s
 
 
 def summarize(entries: list[tuple[float, float, float]], batch_size: int,

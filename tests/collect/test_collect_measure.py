@@ -194,3 +194,12 @@ def test_a_compile_error_is_compile_failed():
     with pytest.raises(CompileFailed, match=r"^torch\.compile failed: ") as error:
         compile_module(Broken(), {"input_ids": torch.ones(1, 2)}, None)
     assert classify(error.value)[0] == "compile_failed"
+
+
+def test_offline_measurement_pauses_the_garbage_collector():
+    import gc
+
+    result = measure_offline(synthetic("2.0"), 1, 1, MeasureOptions(duration_s=0.3,
+                                                                    warmup_s=0.1))
+    assert result["gc"]["frozen_objects"] > 0 and "collect_after_ms" in result["gc"]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
