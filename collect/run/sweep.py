@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from collect.backends import Backend
 from collect.env.envinfo import utc_now
-from collect.errors import CollectError, CompileFailed
+from collect.errors import CollectError, CompileFailed, is_out_of_memory
 from collect.run.measure import MeasureTimeout
 from collect.run.models import ModelSpec, resolve
 from perfcore.errors import UserError
@@ -157,9 +157,7 @@ def classify(error: BaseException) -> tuple[str, str]:
         return "compile_failed", str(error).splitlines()[0][:500]
     if isinstance(error, MeasureTimeout):
         return "timeout", str(error)
-    if isinstance(error, MemoryError) or (
-        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
-    ):
+    if is_out_of_memory(error):
         return "oom", text
     return "failed", text
 

@@ -86,8 +86,32 @@ def test_classify():
     assert classify(ValueError("bad\nsecond line")) == ("failed", "ValueError: bad")
 
 
+def cpu_allocation_failure() -> RuntimeError:
+    """What PyTorch's CPU allocator raises when memory runs out (a real allocation)."""
+    import torch
+
+    try:
+        torch.empty(2**50, dtype=torch.uint8)  # 1 PiB
+    except RuntimeError as error:
+        return error
+    raise AssertionError("a 1 PiB allocation succeeded")
+
+
+def test_cpu_out_of_memory_is_oom_in_every_mode():
+    from collect.run.generate import failure_record
+
+    error = cpu_allocation_failure()
+    assert "can't allocate memory" in str(error)
+    status, reason = classify(error)
+    assert status == "oom" and "DefaultCPUAllocator" in reason
+    assert failure_record(error)["status"] == "oom"  # generation cells: the same test
+    assert classify(OSError(12, "Cannot allocate memory"))[0] == "oom"
+    assert classify(RuntimeError("shape mismatch"))[0] == "failed"
+
+
 class OutOfMemoryAbove(Backend):
-    """Runs the synthetic model, but raises the error a GPU raises above a batch size."""
+    """Runs the synthetic model, but above a batch size allocates more than any host has
+    (PyTorch's CPU allocator raises a RuntimeError: "can't allocate memory")."""
 
     name = "cpu"
 
@@ -101,7 +125,10 @@ class OutOfMemoryAbove(Backend):
     def prepare(self, request: Request) -> Prepared:
         if request.batch_size > self.limit:
             def step() -> float:
-                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+                import torch
+
+                torch.empty(2**50, dtype=torch.uint8)
+                return 0.0
 
             return Prepared(steps=[step] * request.n_models)
         return CpuBackend().prepare(request)
@@ -114,7 +141,7 @@ def test_sweep_records_oom_then_skips_larger_batches(tmp_path):
     stream = io.StringIO()
     records = run_sweep(options, stream, backend=OutOfMemoryAbove(2))
     assert [r["status"] for r in records] == ["ok", "ok", "oom", "skipped"]
-    assert records[2]["reason"] == "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB"
+    assert "DefaultCPUAllocator: can't allocate memory" in records[2]["reason"]
     assert records[3]["reason"] == "batch size 4 ran out of memory"
     assert records[3]["throughput_avg"] is None
     lines = out.read_text().splitlines()
