@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _UNIT = re.compile(r"\((?P<unit>[^()/]+)/\s*(s|sec|second)\)\s*$", re.IGNORECASE)
 _PLURAL = {"inference": "inferences", "token": "tokens", "image": "images", "sample": "samples",
@@ -85,7 +86,8 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("sequence_length",), legacy_names=("Seq. Length",)),
     Column("Model Data Type", "data type of the weights, e.g. FP32, BF16", key="dtype",
            record_fields=("dtype",)),
-    Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)"),
+    Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)",
+           record_fields=("compiler_autocast",)),
     Column("Weight Storage Data Type", "data type the weights are stored in (Neuron decoders)"),
     Column("Image Size", "input image size of a vision model", key="image_size"),
     Column("Model details", "what the row's model is, in words (Inf1 tables)"),
@@ -142,6 +144,14 @@ def record_fields_of(metric: str) -> tuple[str, ...]:
     """Results-record fields published as ``metric``, in the order columns are declared."""
     return tuple(field for column in SCHEMA if column.metric == metric
                  for field in column.record_fields)
+
+
+def record_value(record: dict[str, Any], name: str) -> Any:
+    """The value a results record publishes in column ``name``: its first declared record
+    field that the record has (None when it has none)."""
+    column = next(column for column in SCHEMA if column.name == name)
+    return next((record[field] for field in column.record_fields
+                 if record.get(field) is not None), None)
 
 
 def key_columns() -> dict[str, str]:

@@ -303,7 +303,8 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Sequence Length": "" if record.get("sequence_length") is None
         else str(record["sequence_length"]),
         "Model Data Type": str(record.get("dtype") or "").upper(),
-        "Compilation Autocast Data Type": "",
+        "Compilation Autocast Data Type": str(
+            columns.record_value(record, "Compilation Autocast Data Type") or ""),
         "OS Type": env.get("os") or "",
         "Source": source_of(item),
         "Run ID": str(record.get("run_id") or ""),
