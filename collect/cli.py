@@ -58,15 +58,27 @@ def probability(text: str) -> float:
 
 # --------------------------------------------------------------------------- run
 
+RUN_EPILOG = """\
+exit status: 0 when the sweep ran (also when configurations failed, unless
+--fail-on-error), 1 bad input (nothing measured), 2 usage, 3 with --fail-on-error when a
+configuration ended failed, timeout or compile_failed (oom, the expected end of a
+batch-size sweep, and the skipped batches after it do not count).
+"""
+
+
 def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """``run``: built from small groups of options (model, timing, output, load)."""
     parser = subparsers.add_parser(
         "run", help="benchmark a sweep of configurations into a results JSONL file",
         description="Benchmark every combination of the list options (comma-separated) and "
-        "append one JSON record per configuration to --out as each one ends.")
+        "append one JSON record per configuration to --out as each one ends.",
+        epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(parser)
     add_timing_arguments(parser)
     add_output_arguments(parser)
+    parser.add_argument("--fail-on-error", action="store_true",
+                        help="exit with status 3 when a configuration ended failed, timeout "
+                        "or compile_failed (not oom)")
     add_load_arguments(parser)
     parser.set_defaults(handler=handle_run)
     return parser
@@ -74,12 +86,19 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def handle_run(args: argparse.Namespace) -> int:
     from collect.run.runner import run_sweep
+    from collect.run.sweep import ERROR_STATUSES, status_counts
 
     settings = load_settings(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     records = run_sweep(sweep_options(args, settings))
-    failed = sum(record["status"] != "ok" for record in records)
-    print(f"{args.out}: {len(records)} configuration(s) recorded, {failed} not ok")
+    counts = status_counts(records)
+    print(f"{args.out}: {len(records)} configuration(s) recorded: "
+          + ", ".join(f"{count} {status}" for status, count in counts.items()))
+    errors = sum(counts.get(status, 0) for status in ERROR_STATUSES)
+    if args.fail_on_error and errors:
+        print(f"error: {errors} configuration(s) ended {'/'.join(ERROR_STATUSES)} "
+              "(--fail-on-error)", file=sys.stderr)
+        return EXIT_FOUND
     return 0
 
 

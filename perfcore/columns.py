@@ -100,7 +100,8 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("sequence_length",), legacy_names=("Seq. Length",), upsert=True),
     Column("Model Data Type", "data type of the weights, e.g. FP32, BF16", key="dtype",
            record_fields=("dtype",), upsert=True),
-    Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)"),
+    Column("Compilation Autocast Data Type", "what the compiler cast matmuls to (Neuron)",
+           record_fields=("compiler_autocast",)),
     Column("Weight Storage Data Type", "data type the weights are stored in (Neuron decoders)"),
     Column("Image Size", "input image size of a vision model", key="image_size"),
     Column("Model details", "what the row's model is, in words (Inf1 tables)"),
@@ -166,15 +167,18 @@ def key_columns() -> dict[str, str]:
     return {column.key: column.name for column in SCHEMA if column.key}
 
 
-def record_value(column: str, record: Mapping[str, Any]) -> float | None:
-    """The value ``column`` publishes from ``record``: its first record field that is set,
-    in the column's unit."""
+def record_value(column: str, record: Mapping[str, Any]) -> Any:
+    """The value ``column`` publishes from ``record``: its first record field that is set;
+    a number in the column's unit (a float), a word as it is (None when none is set)."""
     declared = BY_NAME[column]
     scale = dict(declared.record_scale)
     for name in declared.record_fields:
         value = record.get(name)
+        if value is None or value == "":
+            continue
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value) * scale.get(name, 1.0)
+        return value
     return None
 
 

@@ -121,7 +121,12 @@ class ResultsWriter:
             raise UserError(
                 f"{path} already exists; pass --resume to continue it or --force to overwrite it"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab"):  # writable? (appends nothing; creates an absent file)
+                pass
+        except OSError as error:
+            raise UserError(f"{path}: cannot write: {error.strerror or error}") from None
         if force or not has_data:
             path.write_bytes(b"")
         else:

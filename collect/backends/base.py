@@ -7,12 +7,13 @@ open-loop and generation runners can reuse backends the same way.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from collect.errors import CollectError
+from collect.errors import CollectError, CompileFailed
 from collect.run.models import ModelSpec, example_inputs, load_minilm_tokenizer, minilm_texts
 
 Step = Callable[[], float]
@@ -107,13 +108,17 @@ def make_step(
     tokenize: Callable[[], dict] | None,
     place: Callable[[dict], dict] = lambda batch: batch,
 ) -> Step:
-    """A step that optionally tokenizes (timed separately), places inputs, and runs."""
+    """A step that optionally tokenizes (timed separately), places inputs, and runs.
+
+    One convention for every backend: a batch's inputs start in host memory, and moving
+    them to the device (``place``: cuda copies them; Neuron's traced graph takes host
+    tensors and copies them itself) is part of the batch's time, as for a served request.
+    """
     if tokenize is None:
         assert inputs is not None
-        placed = place(inputs)
 
         def step() -> float:
-            run(placed)
+            run(place(inputs))
             return 0.0
 
         return step
@@ -126,6 +131,38 @@ def make_step(
         return tokenize_s
 
     return tokenizing_step
+
+
+def compile_module(module: Any, inputs: dict | None, tokenize: Callable[[], dict] | None,
+                   place: Callable[[dict], dict] = lambda batch: batch) -> tuple[Any, float]:
+    """``torch.compile`` and run once (inputs placed on the module's device) so that the
+    compile time is measured, not the first batch; a failure is :class:`CompileFailed`."""
+    import torch
+
+    began = time.perf_counter()
+    try:
+        compiled = torch.compile(module)
+        with torch.inference_mode():
+            compiled(**place(inputs if inputs is not None else tokenize()))
+    except Exception as error:
+        raise CompileFailed(f"torch.compile failed: {type(error).__name__}: {error}") from error
+    return compiled, time.perf_counter() - began
+
+
+def releasing(steps: list[Step], modules: list[Any],
+              then: Callable[[], None]) -> Callable[[], None]:
+    """A cleanup that drops the configuration's steps and model copies (the lists are
+    emptied in place, so a :class:`Prepared` holding them no longer references the
+    copies), collects, and only then calls ``then`` (e.g. ``torch.cuda.empty_cache``,
+    which can return only memory nothing references)."""
+
+    def cleanup() -> None:
+        steps.clear()
+        modules.clear()
+        gc.collect()
+        then()
+
+    return cleanup
 
 
 def request_inputs(request: Request) -> tuple[dict | None, Callable[[], dict] | None]:

@@ -12,18 +12,17 @@ configuration ends.
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from collect.backends.base import (
     Backend,
     Prepared,
     Request,
+    compile_module,
     make_step,
     request_inputs,
     synthetic_steps,
 )
-from collect.errors import CompileFailed
 
 
 def available_cores() -> list[int]:
@@ -84,17 +83,3 @@ class CpuBackend(Backend):
             extra={"intra_op_threads": torch.get_num_threads()},
             cleanup=lambda: torch.set_num_threads(previous_threads),
         )
-
-
-def compile_module(module: Any, inputs: dict | None, tokenize: Any) -> tuple[Any, float]:
-    """``torch.compile`` and run once so the compile time is measured, not the first batch."""
-    import torch
-
-    began = time.perf_counter()
-    try:
-        compiled = torch.compile(module)
-        with torch.inference_mode():
-            compiled(**(inputs if inputs is not None else tokenize()))
-    except Exception as error:
-        raise CompileFailed(f"torch.compile failed: {type(error).__name__}: {error}") from error
-    return compiled, time.perf_counter() - began

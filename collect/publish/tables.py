@@ -33,6 +33,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from collect.errors import CollectError
 from collect.publish.token_columns import token_columns
@@ -283,6 +284,10 @@ def task_of(record: dict, spec: object | None) -> str:
     return getattr(spec, "task", "") if spec else ""
 
 
+def _count(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def to_row(item: Located, instance: str, application_type: str) -> dict[str, str]:
     record = item.record
     env = record.get("env") or {}
@@ -304,18 +309,20 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
         "Latency P99 (ms)": format_value(record.get("latency_ms_p99"), 3),
         "Application Type": application_type,
         "Neuron Version": neuron.get("torch-neuronx", ""),
-        "Run Mode": "Data Parallel" if record.get("n_models", 1) > 1 else "Single Copy",
+        "Run Mode": "Data Parallel" if (record.get("n_models") or 1) > 1 else "Single Copy",
         "Batch Size": str(record["batch_size"]),
         "Sequence Length": "" if record.get("sequence_length") is None
         else str(record["sequence_length"]),
         "Model Data Type": str(record.get("dtype") or "").upper(),
-        "Compilation Autocast Data Type": "",
+        "Compilation Autocast Data Type": str(
+            columns.record_value("Compilation Autocast Data Type", record) or ""),
         "OS Type": env.get("os") or "",
         "Source": source_of(item),
         "Run ID": str(record.get("run_id") or ""),
         "Latency P95 (ms)": format_value(record.get("latency_ms_p95"), 3),
-        "Workers per Model": str(record.get("workers_per_model")),
-        "Model Copies": str(record.get("n_models")),
+        # blank when not recorded: the upsert key reads a blank as the schema's default (1)
+        "Workers per Model": _count(record.get("workers_per_model")),
+        "Model Copies": _count(record.get("n_models")),
     }
     blank_means_unstated = ("Task", "Neuron Version", "Sequence Length", "Model Data Type",
                             "OS Type")

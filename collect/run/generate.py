@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from collect.errors import is_out_of_memory
 from perfcore.numbers import percentile_fields
 
 DTYPES: dict[str, torch.dtype] = {
@@ -61,12 +62,6 @@ def build_random_model(config: Any, dtype: str = "fp32", device: str = "cpu") ->
     auto = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
     model = auto.from_config(config)
     return model.to(device=device, dtype=parse_dtype(dtype)).eval()
-
-
-def is_oom(exc: BaseException) -> bool:
-    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 def _device(model: torch.nn.Module) -> torch.device:
@@ -215,7 +210,7 @@ def _summarise(ttft_ms, e2e_ms, batch_size, input_length, output_length, warmup_
 
 def failure_record(exc: BaseException) -> dict[str, Any]:
     """``status`` and ``reason`` for an exception (``oom`` or ``failed``)."""
-    status = "oom" if is_oom(exc) else "failed"
+    status = "oom" if is_out_of_memory(exc) else "failed"
     reason = f"{type(exc).__name__}: {exc}".strip()
     return {"status": status, "reason": reason[:500]}
 

@@ -5,12 +5,19 @@ tokenize_s)`` per batch. The timeline:
 
 1. warm-up (discarded): at least ``warmup_s`` seconds *and* at least
    ``MIN_WARMUP_BATCHES`` batches from every worker;
-2. measurement: ``duration_s`` seconds of wall clock. Throughput and the latency
-   percentiles use the batches that *complete* inside the window. When fewer than
+2. measurement: ``duration_s`` seconds of wall clock. The latency percentiles (and
+   ``n_batches``, ``n_inferences``) use the batches that *complete* inside the window;
+   ``throughput_avg`` counts every inference of the window, each batch by the share of it
+   that ran inside (as the throughput windows do), so a batch longer than a window does
+   not make the average one batch off. When fewer than
    ``MIN_MEASURED_BATCHES`` complete in ``duration_s`` (a batch longer than the
    duration), the window is extended until they have, and ``duration_s`` records the
    actual window;
 3. the workers are told to stop and finish their current batch.
+
+Python's garbage collector is collected and frozen before the workers start, disabled
+until they have stopped, and collected after (:mod:`collect.run.gcpause`; the record's
+``gc`` field).
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
 they grow to four median batch times of the warm-up's later half (rounded up to 0.1 s)
@@ -27,8 +34,9 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
+from collect.run.gcpause import gc_paused
 from perfcore.numbers import percentile
-from perfcore.stats import latency_summary, stability, window_throughputs
+from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
 MIN_WARMUP_BATCHES = 2
 MIN_MEASURED_BATCHES = 3
@@ -132,6 +140,17 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
                     options: MeasureOptions) -> dict:
     """Run the copies of ``prepared`` with ``workers_per_model`` threads each and
     return the offline measurement fields of a results record."""
+    with gc_paused() as gc_info:
+        logs, measure_start, measure_end, warmup_s = _run_workers(
+            prepared, workers_per_model, options)
+    entries = [entry for log in logs for entry in log]
+    return {**summarize(entries, batch_size, measure_start, measure_end, warmup_s),
+            "gc": gc_info}
+
+
+def _run_workers(prepared: Prepared, workers_per_model: int,
+                 options: MeasureOptions) -> tuple[list[list], float, float, float]:
+    """Warm up and measure; the workers' logs, the interval and the warm-up seconds."""
     shared = _Shared()
     n_workers = len(prepared.steps) * workers_per_model
     barrier = threading.Barrier(n_workers + 1)
@@ -166,8 +185,7 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
         raise shared.errors[0]
     if any(thread.is_alive() for thread in threads):
         raise MeasureTimeout(f"a batch was still running {options.timeout_s:g} s after the start")
-    entries = [entry for log in logs for entry in log]
-    return summarize(entries, batch_size, measure_start, measure_end, warmup_s)
+    return logs, measure_start, measure_end, warmup_s
 
 
 def summarize(entries: list[tuple[float, float, float]], batch_size: int,
@@ -182,9 +200,10 @@ def summarize(entries: list[tuple[float, float, float]], batch_size: int,
     inside = [(start, end, tok) for start, end, tok in entries
               if measure_start <= end < measure_end]
     latencies_ms = [(end - start) * 1000 for start, end, _ in inside]
+    spans = [(start, end) for start, end, _ in entries]
     windows = [round(value, 6) for value in window_throughputs(
-        [(start, end) for start, end, _ in entries], batch_size, measure_start, measure_end,
-        window_s)]
+        spans, batch_size, measure_start, measure_end, window_s)]
+    done = inferences_between(spans, batch_size, measure_start, measure_end)
     tokenize_ms = [tok * 1000 for _, _, tok in inside]
     n_batches = len(completions)
     fields = {
@@ -193,7 +212,7 @@ def summarize(entries: list[tuple[float, float, float]], batch_size: int,
         "window_s": window_s,
         "n_batches": n_batches,
         "n_inferences": n_batches * batch_size,
-        "throughput_avg": n_batches * batch_size / duration if duration > 0 else None,
+        "throughput_avg": done / duration if duration > 0 else None,
         "throughput_peak": max(windows) if windows else None,
         "throughput_windows": windows,
         **latency_summary(latencies_ms),

@@ -83,6 +83,42 @@ class ModelSpec:
             )
 
 
+POSITION_ATTRIBUTES = ("n_positions", "max_position_embeddings")
+
+
+def position_limit(config: Any) -> tuple[int, str] | None:
+    """The most positions a transformers config embeds, and the attribute that says so
+    (None for models with relative positions, such as T5)."""
+    for name in POSITION_ATTRIBUTES:
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value, name
+    return None
+
+
+def check_generation_lengths(spec: ModelSpec, input_length: int, output_length: int) -> None:
+    """Refuse lengths the model cannot embed: a decoder holds prompt and generated tokens
+    in one sequence, an encoder-decoder each in its own."""
+    if spec.generation_config is None:
+        return
+    config = spec.generation_config()
+    limit = position_limit(config)
+    if limit is None:
+        return
+    most, attribute = limit
+    if config.is_encoder_decoder:
+        for option, value in (("--input-length", input_length),
+                              ("--output-length", output_length)):
+            if value > most:
+                raise CollectError(f"{option} {value} exceeds {spec.name}'s {most} positions "
+                                   f"({attribute})")
+    elif input_length + output_length > most:
+        raise CollectError(
+            f"--input-length {input_length} + --output-length {output_length} = "
+            f"{input_length + output_length} exceeds {spec.name}'s {most} positions "
+            f"({attribute})")
+
+
 def example_inputs(spec: ModelSpec, batch_size: int, sequence_length: int | None) -> dict:
     """Deterministic random inputs for ``spec`` (ints for ids, floats for images)."""
     import torch

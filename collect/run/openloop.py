@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from collect.run.batcher import Clock, DynamicBatcher, Request
+from collect.run.gcpause import gc_paused
 from collect.run.schedule import Schedule
 from perfcore.numbers import percentile_fields
 
@@ -42,16 +43,22 @@ multiple of the P99 of the first third."""
 
 PERCENTILES = (50, 90, 95, 99)
 
+LEAD_S = 0.002
+"""The first arrival is this long after the start is taken, so that it is not already late."""
+
 
 def warm_up(infer: InferFn, max_batch_size: int, seconds: float, clock: Clock) -> None:
-    """Call ``infer`` with batch sizes 1 and ``max_batch_size`` for ``seconds`` (discarded)."""
+    """Run every batch size the batcher can form (1..``max_batch_size``) once, so that a
+    backend that prepares (compiles, traces) a shape on first use does it now and not
+    inside the measured run; then sizes 1 and ``max_batch_size`` in turn until ``seconds``
+    have passed (all discarded)."""
     end = clock() + seconds
+    for size in range(1, max_batch_size + 1):
+        infer(size)
     sizes = sorted({1, max_batch_size})
-    while True:
+    while clock() < end:
         for size in sizes:
             infer(size)
-        if clock() >= end:
-            return
 
 
 def run_poisson(
@@ -63,17 +70,17 @@ def run_poisson(
     clock: Clock = time.perf_counter,
 ) -> dict[str, Any]:
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
+    # Set-up stays out of the measured interval: the requests are built (with arrival
+    # offsets) before the start is taken, and the collector is paused (collect.run.gcpause).
+    requests = [Request(i, float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
     service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
-    start = clock() + 0.002  # a little lead so the first arrival is not already late
-    requests = [Request(i, start + float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
-    for request in requests:
-        _sleep_until(request.scheduled, clock)
-        if service.stop.is_set():
-            break
-        service.batcher.submit(request)
-    service.finish()
+    with gc_paused() as gc_info:
+        start = clock() + LEAD_S
+        _feed(requests, start, service, clock)
+        service.finish()
     record = _summarise(requests, start, schedule.duration_s)
     record.update(
+        gc=gc_info,
         mode="poisson",
         offered_rate=schedule.rate,
         concurrency=None,
@@ -84,6 +91,18 @@ def run_poisson(
     )
     _add_stability(record, requests, schedule.offered_rate)
     return record
+
+
+def _feed(requests: list[Request], start: float, service: _Service, clock: Clock) -> None:
+    """Submit each request at ``start`` + its offset (``scheduled`` becomes absolute)."""
+    for index, request in enumerate(requests):
+        request.scheduled += start
+        _sleep_until(request.scheduled, clock)
+        if service.stop.is_set():
+            for later in requests[index + 1:]:
+                later.scheduled += start
+            return
+        service.batcher.submit(request)
 
 
 def run_closed(
@@ -101,24 +120,27 @@ def run_closed(
     if not duration_s > 0:
         raise ValueError(f"duration must be positive, got {duration_s}")
     service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
-    start = clock()
-    end = start + duration_s
     per_client: list[list[Request]] = [[] for _ in range(concurrency)]
-    clients = [
-        threading.Thread(target=_client, args=(service.batcher, mine, end, clock, service.stop),
-                         daemon=True)
-        for mine in per_client
-    ]
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    service.finish()
+    with gc_paused() as gc_info:
+        start = clock()
+        end = start + duration_s
+        clients = [
+            threading.Thread(target=_client,
+                             args=(service.batcher, mine, end, clock, service.stop),
+                             daemon=True)
+            for mine in per_client
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        service.finish()
     requests = sorted((r for mine in per_client for r in mine), key=lambda r: r.scheduled)
     for index, request in enumerate(requests):
         request.index = index
     record = _summarise(requests, start, 0.0)
     record.update(
+        gc=gc_info,
         mode="closed",
         offered_rate=None,
         concurrency=concurrency,

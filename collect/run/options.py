@@ -207,10 +207,10 @@ def goodput(text: str) -> dict[str, float]:
     for part in filter(None, (item.strip() for item in text.split(","))):
         key, _, value = part.partition(":")
         try:
-            limit = float(value)
-        except ValueError:
-            limit = -1.0
-        if key.strip().lower() not in GOODPUT_KEYS or not 0 < limit < float("inf"):
+            limit = positive_float(value)
+        except argparse.ArgumentTypeError:
+            limit = None
+        if key.strip().lower() not in GOODPUT_KEYS or limit is None:
             raise argparse.ArgumentTypeError(
                 f"expected SLOs like ttft:200,tpot:50 (ms; keys ttft, tpot, e2e), got {text!r}")
         slos[GOODPUT_KEYS[key.strip().lower()]] = limit

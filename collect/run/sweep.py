@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from collect.backends import Backend
 from collect.env.envinfo import utc_now
-from collect.errors import CollectError, CompileFailed
+from collect.errors import CollectError, CompileFailed, is_out_of_memory
 from collect.run.measure import MeasureTimeout
-from collect.run.models import ModelSpec, resolve
+from collect.run.models import ModelSpec, check_generation_lengths, resolve
 from perfcore.errors import UserError
 from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, config_id
 
@@ -157,14 +157,29 @@ def classify(error: BaseException) -> tuple[str, str]:
         return "compile_failed", str(error).splitlines()[0][:500]
     if isinstance(error, MeasureTimeout):
         return "timeout", str(error)
-    if isinstance(error, MemoryError) or (
-        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
-    ):
+    if is_out_of_memory(error):
         return "oom", text
     return "failed", text
 
 
 Measurement = Callable[[Backend, Config, SweepOptions], dict]
+
+ERROR_STATUSES = ("failed", "timeout", "compile_failed")
+"""Statuses that mean a configuration could not be measured for a reason to look into
+(``collect run --fail-on-error`` exits 3 on them). ``oom`` is not one: it is the expected
+upper end of a batch-size sweep (and ``skipped`` follows it)."""
+
+SUMMARY_STATUSES = ("ok", "oom", "failed", "timeout")
+
+
+def status_counts(records: list[dict]) -> dict[str, int]:
+    """Configurations per status: ok, oom, failed, timeout always, other statuses when
+    present (skipped, compile_failed)."""
+    counts = dict.fromkeys(SUMMARY_STATUSES, 0)
+    for record in records:
+        status = record.get("status") or "unknown"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def make_record(config: Config, env: dict, started_at: str, status: str,
@@ -215,6 +230,9 @@ def check_mode_options(options: SweepOptions) -> None:
             if resolve(name).generation_config is None:
                 raise CollectError(f"--mode generate: {name} is not a generation model; "
                                    "use gpt2, t5-small, tiny-gpt2 or tiny-t5")
+            if options.input_length and options.output_length:
+                check_generation_lengths(resolve(name), options.input_length,
+                                         options.output_length)
         ignored = [option for option, used in (
             ("--n-models", options.n_models != [1]),
             ("--workers-per-model", options.workers_per_model != [1]),

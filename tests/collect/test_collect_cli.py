@@ -119,3 +119,93 @@ def test_end_to_end_real_models_then_publish(tmp_path):
     assert published["all-MiniLM-L6-v2"]["Inst. Type"] == "test-cpu.local"
     assert published["all-MiniLM-L6-v2"]["Source"].startswith("collect run ")
     assert (data / "cpu" / "latency_data_encoder.csv").exists()
+
+
+def test_unwritable_out_is_one_line_before_any_measurement(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = blocker / "r.jsonl"  # its folder would be a file
+    code, err = error_of(capsys, ["run", "--model", "synthetic:1", "--out", str(out),
+                                  "--duration", "0.2"])
+    assert code == 1
+    assert err.startswith(f"error: {out}: cannot write: ") and err.count("\n") == 1
+    assert capsys.readouterr().out == ""  # nothing was measured
+
+
+def float_values(value) -> list:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for part in value for item in float_values(part)]
+    if isinstance(value, dict):
+        return float_values(list(value.values()))
+    return []
+
+
+def test_every_float_option_of_run_refuses_nan_and_inf():
+    import argparse
+    import math
+
+    subparsers = next(action for action in build_parser()._actions
+                      if isinstance(action, argparse._SubParsersAction))
+    run = subparsers.choices["run"]
+    checked = []
+    for action in run._actions:
+        if not action.option_strings or action.type is None or action.nargs == 0:
+            continue
+        for text in ("nan", "inf", "-inf", "1,nan", "ttft:inf"):
+            try:
+                parsed = action.type(text)
+            except (argparse.ArgumentTypeError, ValueError, TypeError):
+                continue
+            values = float_values(parsed)
+            assert all(math.isfinite(value) for value in values), (action.option_strings, text)
+        checked.append(action.option_strings[0])
+    assert {"--duration", "--warmup", "--timeout", "--rate", "--max-batch-delay-ms",
+            "--slo-ms", "--slo-start-rate", "--request-timeout", "--goodput"} <= set(checked)
+
+
+@pytest.mark.parametrize("option", ["--duration", "--warmup", "--timeout", "--rate",
+                                    "--slo-ms", "--max-batch-delay-ms"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_float_options_of_run_exit_2_on_nan_and_inf(option, value, capsys, tmp_path):
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--model", "synthetic:1", option, value, "--out",
+              str(tmp_path / "r.jsonl")])
+    assert done.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_generation_lengths_beyond_the_models_positions_are_refused_up_front(capsys,
+                                                                               tmp_path):
+    out = tmp_path / "r.jsonl"
+    code, err = error_of(capsys, ["run", "--model", "tiny-gpt2", "--mode", "generate",
+                                  "--backend", "cpu", "--input-length", "200",
+                                  "--output-length", "100", "--out", str(out)])
+    assert (code, err) == (1, "error: --input-length 200 + --output-length 100 = 300 exceeds "
+                              "tiny-gpt2's 256 positions (n_positions)\n")
+    assert not out.exists()
+
+
+def test_run_summarises_statuses_and_fails_on_error_only_when_asked(capsys, tmp_path):
+    out = tmp_path / "r.jsonl"
+    argv = ["run", "--model", "synthetic:3000,synthetic:1", "--backend", "cpu",
+            "--duration", "0.2", "--warmup", "0.05", "--timeout", "1", "--no-utilization",
+            "--out", str(out)]
+    assert main(argv) == 0
+    assert (f"{out}: 2 configuration(s) recorded: 1 ok, 0 oom, 0 failed, 1 timeout\n"
+            in capsys.readouterr().out)
+    assert main([*argv, "--force", "--fail-on-error"]) == 3
+    captured = capsys.readouterr()
+    assert "1 ok, 0 oom, 0 failed, 1 timeout" in captured.out
+    assert "error: 1 configuration(s) ended failed/timeout/compile_failed (--fail-on-error)" in (
+        captured.err)
+
+
+def test_oom_is_an_expected_sweep_boundary_not_an_error():
+    from collect.run.sweep import ERROR_STATUSES, status_counts
+
+    counts = status_counts([{"status": "ok"}, {"status": "oom"}, {"status": "skipped"}])
+    assert counts == {"ok": 1, "oom": 1, "failed": 0, "timeout": 0, "skipped": 1}
+    assert "oom" not in ERROR_STATUSES and "skipped" not in ERROR_STATUSES

@@ -38,13 +38,25 @@ def test_summarize_separates_warmup_and_measurement():
     entries = [(-2.0, 0.0, 0.0), (0.0, 0.5, 0.0), (0.5, 0.99, 0.0), (1.0, 1.1, 0.001),
                (1.1, 1.2, 0.001), (2.95, 3.05, 0.001)]
     fields = summarize(entries, batch_size=4, measure_start=1.0, measure_end=3.0, warmup_s=1.0)
-    assert fields["n_batches"] == 2  # the batch ending after 3.0 is left out
-    assert fields["throughput_avg"] == pytest.approx(4.0)
+    assert fields["n_batches"] == 2  # the batch ending after 3.0 is left out of the counts
+    # ... but throughput counts its half inside the interval: (4 + 4 + 2) / 2 s
+    assert fields["throughput_avg"] == pytest.approx(5.0)
     assert fields["latency_ms_p50"] == pytest.approx(100.0)
     assert fields["latency_ms_max"] == pytest.approx(100.0)
     assert fields["tokenize_ms_p50"] == pytest.approx(1.0)
     # The later warm-up batches took 0.5 s (the cold first one is ignored): 4 batch times.
     assert fields["window_s"] == 2.0
+
+
+def test_throughput_avg_of_batches_longer_than_a_window_is_exact():
+    # back-to-back 700 ms batches of 1 from t=0; a 5 s interval starting just after a
+    # batch ended holds 7.14 batches' work but only 7 completions - and starting just
+    # before one ends, 8: whole-batch counting read 2% low or 12% high
+    entries = [(0.7 * i, 0.7 * (i + 1), 0.0) for i in range(12)]
+    for start in (0.71, 0.69, 1.0):
+        fields = summarize(entries, 1, measure_start=start, measure_end=start + 5.0,
+                           warmup_s=start)
+        assert fields["throughput_avg"] == pytest.approx(1 / 0.7)
 
 
 def test_window_seconds():
@@ -74,8 +86,32 @@ def test_classify():
     assert classify(ValueError("bad\nsecond line")) == ("failed", "ValueError: bad")
 
 
+def cpu_allocation_failure() -> RuntimeError:
+    """What PyTorch's CPU allocator raises when memory runs out (a real allocation)."""
+    import torch
+
+    try:
+        torch.empty(2**50, dtype=torch.uint8)  # 1 PiB
+    except RuntimeError as error:
+        return error
+    raise AssertionError("a 1 PiB allocation succeeded")
+
+
+def test_cpu_out_of_memory_is_oom_in_every_mode():
+    from collect.run.generate import failure_record
+
+    error = cpu_allocation_failure()
+    assert "can't allocate memory" in str(error)
+    status, reason = classify(error)
+    assert status == "oom" and "DefaultCPUAllocator" in reason
+    assert failure_record(error)["status"] == "oom"  # generation cells: the same test
+    assert classify(OSError(12, "Cannot allocate memory"))[0] == "oom"
+    assert classify(RuntimeError("shape mismatch"))[0] == "failed"
+
+
 class OutOfMemoryAbove(Backend):
-    """Runs the synthetic model, but raises the error a GPU raises above a batch size."""
+    """Runs the synthetic model, but above a batch size allocates more than any host has
+    (PyTorch's CPU allocator raises a RuntimeError: "can't allocate memory")."""
 
     name = "cpu"
 
@@ -89,7 +125,10 @@ class OutOfMemoryAbove(Backend):
     def prepare(self, request: Request) -> Prepared:
         if request.batch_size > self.limit:
             def step() -> float:
-                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+                import torch
+
+                torch.empty(2**50, dtype=torch.uint8)
+                return 0.0
 
             return Prepared(steps=[step] * request.n_models)
         return CpuBackend().prepare(request)
@@ -102,7 +141,7 @@ def test_sweep_records_oom_then_skips_larger_batches(tmp_path):
     stream = io.StringIO()
     records = run_sweep(options, stream, backend=OutOfMemoryAbove(2))
     assert [r["status"] for r in records] == ["ok", "ok", "oom", "skipped"]
-    assert records[2]["reason"] == "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB"
+    assert "DefaultCPUAllocator: can't allocate memory" in records[2]["reason"]
     assert records[3]["reason"] == "batch size 4 ran out of memory"
     assert records[3]["throughput_avg"] is None
     lines = out.read_text().splitlines()
@@ -182,3 +221,12 @@ def test_a_compile_error_is_compile_failed():
     with pytest.raises(CompileFailed, match=r"^torch\.compile failed: ") as error:
         compile_module(Broken(), {"input_ids": torch.ones(1, 2)}, None)
     assert classify(error.value)[0] == "compile_failed"
+
+
+def test_offline_measurement_pauses_the_garbage_collector():
+    import gc
+
+    result = measure_offline(synthetic("2.0"), 1, 1, MeasureOptions(duration_s=0.3,
+                                                                    warmup_s=0.1))
+    assert result["gc"]["frozen_objects"] > 0 and "collect_after_ms" in result["gc"]
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from perfcore.numbers import percentile
-from perfcore.stats import latency_summary, stability, window_throughputs
+from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
 
 def test_percentile_matches_numpy_linear():
@@ -47,6 +47,15 @@ def test_windows_count_only_the_share_inside_the_measurement():
     # a warm-up batch that ends 0.5 s into the window counts half
     windows = window_throughputs([(9.5, 10.5), (10.5, 11.0)], 2, start=10.0, end=11.0)
     assert windows == pytest.approx([3.0])
+
+
+def test_inferences_between_counts_shares_of_straddling_batches():
+    batches = [(0.0, 0.7), (0.7, 1.4), (1.4, 2.1)]
+    assert inferences_between(batches, 4, 0.35, 1.75) == pytest.approx(8.0)
+    assert inferences_between(batches, 4, 5.0, 6.0) == 0.0
+    # windows and the average agree: the windows' sum is the interval's inferences
+    windows = window_throughputs(batches, 4, 0.0, 2.0, window_s=0.5)
+    assert sum(windows) * 0.5 == pytest.approx(inferences_between(batches, 4, 0.0, 2.0))
 
 
 def test_windows_of_custom_width():

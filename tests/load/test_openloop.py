@@ -110,3 +110,33 @@ def test_several_workers_share_the_queue():
     served = sum(int(size) * count for size, count in record["batch_size_histogram"].items())
     assert served == 100
     assert np.isfinite(record["request_latency_ms_p99"])
+
+
+def test_warm_up_runs_every_batch_size_the_batcher_can_form():
+    # a backend that compiles a shape on first use compiles all of them before measuring
+    from collect.run.openloop import warm_up
+
+    sizes = []
+    warm_up(sizes.append, 4, 0.0, time.perf_counter)
+    assert sizes == [1, 2, 3, 4]
+
+
+def test_the_garbage_collector_is_paused_while_measuring_and_collected_after():
+    import gc
+
+    seen = []
+
+    def infer(batch_size):
+        seen.append(gc.isenabled())
+        cycle = []
+        cycle.append(cycle)  # garbage only the collector can free
+        time.sleep(0.0005)
+
+    assert gc.isenabled()
+    record = run_poisson(infer, constant_schedule(200, 0.2), warmup_s=0.01)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert seen[-1] is False  # measured requests ran with the collector disabled
+    assert record["gc"]["policy"].startswith("collected and frozen before")
+    assert record["gc"]["collected_after"] >= 40  # the cycles made while it was off
+    closed = run_closed(infer, concurrency=1, duration_s=0.1)
+    assert closed["gc"]["collected_after"] > 0 and gc.isenabled()
