@@ -89,10 +89,15 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
     and ``slo_best_rate`` (the highest rate meeting the SLO among the search's rates so
     far: on the search's last record, its answer). The answer is also printed.
     """
-    from collect.run.slo import measured_from_records, search_max_rate, slo_met
+    from collect.run.slo import keeping, measured_from_records, search_max_rate, slo_met
 
     existing = _existing_records(options)
     records: list[dict] = []
+
+    def keep(record: dict) -> None:
+        writer.append(record)
+        records.append(record)
+
     for config in configs:
         identity = {key: value for key, value in config.fields().items()
                     if key not in ("offered_rate", "mode")}
@@ -105,16 +110,9 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
         def measure(rate: float, config: Config = config) -> dict:
             return measure_poisson_record(backend, config, rate, options, env, stream)
 
-        def on_measured(record: dict, best: list[float] = best) -> None:
-            if record["slo_met"]:
-                best.append(record["offered_rate"])
-            record["slo_best_rate"] = max(best, default=None)
-            writer.append(record)
-            records.append(record)
-
         result = search_max_rate(
             measure, options.slo_ms, options.slo_percentile, rates=options.rates,
-            start_rate=options.slo_start_rate, measured=measured, on_measured=on_measured)
+            start_rate=options.slo_start_rate, measured=measured, on_measured=keeping(best, keep))
         print(f"SLO search {config.spec.name} {config.dtype} max_batch="
               f"{config.max_batch_size}: {result.summary()}", file=sys.stdout)
     return records

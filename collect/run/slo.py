@@ -57,6 +57,17 @@ class SloResult:
         return f"P{self.percentile} <= {self.slo_ms:g} ms: {best} (tried {tried})"
 
 
+def keeping(best: list[float], keep: Callable[[dict], None]) -> Callable[[dict], None]:
+    """The ``on_measured`` of a search: each record gets the best rate so far (in ``best``,
+    which holds the met rates already on file), then ``keep`` stores it."""
+    def on_measured(record: dict) -> None:
+        if record["slo_met"]:
+            best.append(record["offered_rate"])
+        record["slo_best_rate"] = max(best, default=None)
+        keep(record)
+    return on_measured
+
+
 def nice_rate(rate: float) -> float:
     """Round to 3 significant digits so replayed searches hit the same rates."""
     return float(f"{rate:.3g}")

@@ -118,11 +118,16 @@ def goodput_judge(percentile: int) -> Any:
 def run_goodput_searches(configs: list[ServeConfig], options: SweepOptions, measure: Any,
                          writer: ResultsWriter, stream: TextIO) -> list[dict]:
     """Per model: the highest Poisson rate meeting the goodput target (resumable)."""
-    from collect.run.slo import measured_from_records, search_max_rate
+    from collect.run.slo import keeping, measured_from_records, search_max_rate
 
     existing = read_records(options.out).records if options.resume else []
     target = ", ".join(f"{key} <= {value:g} ms" for key, value in options.serve.goodput.items())
     records: list[dict] = []
+
+    def keep(record: dict) -> None:
+        writer.append(record)
+        records.append(record)
+
     for config in configs:
         identity = {key: value for key, value in config.fields().items() if key != "offered_rate"}
         measured = measured_from_records(existing, identity, mode="serve")
@@ -133,16 +138,9 @@ def run_goodput_searches(configs: list[ServeConfig], options: SweepOptions, meas
             stream.write(f"SLO search: measuring {replace(config, offered_rate=rate).label()}\n")
             return measure(replace(config, offered_rate=rate))
 
-        def on_measured(record: dict, best: list[float] = best) -> None:
-            if record["slo_met"]:
-                best.append(record["offered_rate"])
-            record["slo_best_rate"] = max(best, default=None)
-            writer.append(record)
-            records.append(record)
-
         result = search_max_rate(at_rate, None, options.slo_percentile, rates=options.rates,
                                  start_rate=options.slo_start_rate, measured=measured,
-                                 on_measured=on_measured, judge=judge)
+                                 on_measured=keeping(best, keep), judge=judge)
         tried = ", ".join(f"{p.rate:g}/s {'met' if p.met else 'missed'}" for p in result.probes)
         best_text = "no rate" if result.best_rate is None else f"{result.best_rate:g} requests/s"
         print(f"SLO search {config.model}: {options.slo_percentile}% of requests within "

@@ -137,20 +137,22 @@ def test_closed_loop(tmp_path):
 
 def test_slo_search_reports_the_rate_and_resumes(tmp_path):
     out = tmp_path / "slo.jsonl"
-    argv = ["run", "--load", "poisson", "--slo-ms", "20", "--rate", "20,40,80",
+    # P99 of 20-40 requests is their slowest: a 1 ms model meets 200 ms even on a VM that
+    # stalls for tens of ms now and then (20 ms once failed there)
+    argv = ["run", "--load", "poisson", "--slo-ms", "200", "--rate", "20,40,80",
             "--model", "synthetic:1.0", *QUICK, "--out", str(out)]
     code, stdout, _ = run_cli(argv)
     assert code == 0
     records = records_of(out)
     assert [r["offered_rate"] for r in records] == [40.0, 80.0]  # bisection of the list
-    assert all(r["slo_ms"] == 20 and r["slo_percentile"] == 99 for r in records)
+    assert all(r["slo_ms"] == 200 and r["slo_percentile"] == 99 for r in records)
     assert [r["slo_met"] for r in records] == [True, True]
     assert records[-1]["slo_best_rate"] == 80.0
-    assert "P99 <= 20 ms: 80 requests/s (tried 40/s met, 80/s met)" in stdout
+    assert "P99 <= 200 ms: 80 requests/s (tried 40/s met, 80/s met)" in stdout
     code, stdout, err = run_cli([*argv, "--resume"])
     assert code == 0 and len(records_of(out)) == 2  # nothing measured again
     assert "resume: 2 rate(s) of this search already measured" in err
-    assert "P99 <= 20 ms: 80 requests/s" in stdout
+    assert "P99 <= 200 ms: 80 requests/s" in stdout
 
 
 def test_generation_records_and_resume(generate_file):
