@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import Any, TextIO
+
+from perfcore.formats import significant
 
 BAR_WIDTH = 24
 
@@ -15,21 +17,31 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _figure(value: Any) -> str:
+    """Four significant figures of a measured value (n/a when it was not measured)."""
+    return significant(value, 4) if isinstance(value, int | float) else "n/a"
+
+
+def _token_latencies(record: dict) -> str:
+    return (f"TTFT P50 {_figure(record.get('ttft_ms_p50'))} ms, "
+            f"TPOT P50 {_figure(record.get('tpot_ms_p50'))} ms")
+
+
 def summary_line(record: dict) -> str:
     status = record.get("status")
     if status == "ok" and record.get("mode") == "generate":
-        return (f"ok {record.get('total_tokens_per_s')} tokens/s (input+output), "
-                f"TTFT P50 {record.get('ttft_ms_p50')} ms, TPOT P50 {record.get('tpot_ms_p50')} ms")
+        return (f"ok {_figure(record.get('total_tokens_per_s'))} tokens/s (input+output), "
+                + _token_latencies(record))
     if status == "ok" and record.get("mode") == "serve":
         failed = f", {record['n_failed']} failed" if record.get("n_failed") else ""
-        return (f"ok {record.get('request_throughput')} requests/s{failed}, "
-                f"{record.get('output_tokens_per_s')} output tokens/s, "
-                f"TTFT P50 {record.get('ttft_ms_p50')} ms, TPOT P50 {record.get('tpot_ms_p50')} ms")
+        return (f"ok {_figure(record.get('request_throughput'))} requests/s{failed}, "
+                f"{_figure(record.get('output_tokens_per_s'))} output tokens/s, "
+                + _token_latencies(record))
     if status == "ok" and record.get("mode") in ("poisson", "closed"):
         slo = "" if record.get("slo_met") is None else (
             " SLO met" if record["slo_met"] else " SLO missed")
-        return (f"ok achieved {record.get('achieved_rate')}/s, request P99 "
-                f"{record.get('request_latency_ms_p99')} ms{slo}")
+        return (f"ok achieved {_figure(record.get('achieved_rate'))}/s, request P99 "
+                f"{_figure(record.get('request_latency_ms_p99'))} ms{slo}")
     if status != "ok" or record.get("throughput_avg") is None:
         return f"{status}: {record.get('reason')}"
     text = f"ok {record['throughput_avg']:.2f} inf/s, P50 {record['latency_ms_p50']:.3f} ms"
