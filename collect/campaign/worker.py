@@ -121,5 +121,6 @@ def placement(unit: Unit) -> dict:
               "hostname": socket.gethostname()}
     cores = os.environ.get("NEURON_RT_VISIBLE_CORES")
     if cores is not None:
-        fields["neuron_visible_cores"] = cores
+        # what Ray granted; the backend records what the copies used (neuron_visible_cores)
+        fields["ray_neuron_cores"] = cores
     return fields

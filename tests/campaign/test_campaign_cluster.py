@@ -211,8 +211,8 @@ def test_neuron_placement_up_to_the_device(cluster, tmp_path):
     out = tmp_path / "results.jsonl"
     assert main(["campaign", str(campaign), "--out", str(out), "--address", cluster.address]) == 0
     records = {record["n_models"]: record for record in read_jsonl(out)}
-    assert records[1]["neuron_visible_cores"] == "0"
-    assert sorted(records[2]["neuron_visible_cores"].split(",")) == ["0", "1"]
+    assert records[1]["ray_neuron_cores"] == "0"
+    assert sorted(records[2]["ray_neuron_cores"].split(",")) == ["0", "1"]
     for record in records.values():
         assert record["node_id"] in cluster.node_ids("inf2.xlarge")
         assert record["status"] == "failed"
