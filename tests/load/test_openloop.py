@@ -40,12 +40,15 @@ def test_latency_counts_from_the_scheduled_arrival_not_from_submission():
 
 
 def test_below_capacity_the_offered_rate_is_achieved():
-    record = run_poisson(sleeping_model(1.0), poisson_schedule(200, 0.5, seed=3))
+    # 2 s (about 400 requests): in 0.5 s one VM stall in the last third was its P99 and
+    # made the run read as unstable
+    schedule = poisson_schedule(200, 2.0, seed=3)
+    record = run_poisson(sleeping_model(1.0), schedule)
     assert record["mode"] == "poisson"
     assert record["offered_rate"] == 200
     assert record["achieved_rate"] == pytest.approx(200, rel=0.03)
     assert record["stable"] is True
-    assert record["batch_size_histogram"] == {"1": 100}
+    assert record["batch_size_histogram"] == {"1": len(schedule)}
     assert record["schedule_lag_ms_p50"] is not None
     assert record["request_latency_ms_p50"] >= 1.0
 
