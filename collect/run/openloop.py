@@ -39,7 +39,12 @@ SUSTAINED_FRACTION = 0.98
 
 GROWTH_LIMIT = 2.0
 """Latency is called growing when the P99 of the last third of requests exceeds this
-multiple of the P99 of the first third."""
+multiple of the P99 of the first third, and by more than GROWTH_FLOOR_SERVICES median
+batch service times."""
+
+GROWTH_FLOOR_SERVICES = 10
+"""A fast model's P99 at low load is a few ms of scheduler noise: 2 ms -> 5 ms is a
+doubling but no queue. A growing queue adds many service times."""
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -360,4 +365,6 @@ def _add_stability(record: dict[str, Any], requests: list[Request], offered: flo
         "p99_last_third_ms": None if thirds is None else round(thirds[1], 4),
     }
     sustained = ratio is None or ratio >= SUSTAINED_FRACTION
-    record["stable"] = bool(sustained and (growth is None or growth <= GROWTH_LIMIT))
+    floor_ms = GROWTH_FLOOR_SERVICES * (record.get("latency_ms_p50") or 0.0)
+    growing = growth is not None and growth > GROWTH_LIMIT and thirds[1] - thirds[0] > floor_ms
+    record["stable"] = bool(sustained and not growing)
