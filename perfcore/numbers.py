@@ -17,8 +17,8 @@ _COMMA_NUMBER = re.compile(r"[+-]?[\d.]*\d,[\d,.]*")
 class AmbiguousNumberError(ValueError):
     """A number written with a comma that is not a thousands separator (``812,5``).
 
-    Readers that know the file and line raise it again as a located ``DataFileError``
-    (see :func:`check_number_text`).
+    The CSV reader (:mod:`perfcore.csvfile`) refuses such a cell at its line and column
+    first, so a number read from a data file never gets here unlocated.
     """
 
 

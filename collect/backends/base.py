@@ -106,19 +106,19 @@ def make_step(
     run: Callable[[dict], Any],
     inputs: dict | None,
     tokenize: Callable[[], dict] | None,
-    place: Callable[[dict], dict] = lambda batch: batch,
 ) -> Step:
-    """A step that optionally tokenizes (timed separately), places inputs, and runs.
+    """A step that optionally tokenizes (timed separately) and runs.
 
     One convention for every backend: a batch's inputs start in host memory, and moving
-    them to the device (``place``: cuda copies them; Neuron's traced graph takes host
-    tensors and copies them itself) is part of the batch's time, as for a served request.
+    them to the device is ``run``'s work and part of the batch's time, as for a served
+    request (cuda's runner copies them on its stream; Neuron's traced graph takes host
+    tensors and copies them itself).
     """
     if tokenize is None:
         assert inputs is not None
 
         def step() -> float:
-            run(place(inputs))
+            run(inputs)
             return 0.0
 
         return step
@@ -127,7 +127,7 @@ def make_step(
         began = time.perf_counter()
         batch = tokenize()
         tokenize_s = time.perf_counter() - began
-        run(place(batch))
+        run(batch)
         return tokenize_s
 
     return tokenizing_step

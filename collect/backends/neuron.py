@@ -176,8 +176,8 @@ class NeuronBackend(Backend):
         compile_time = time.perf_counter() - began
         with environment(VISIBLE_CORES, cores):
             copies = load_copies(torch_neuronx, traced, request.n_models)
-        # Host-to-device copies are inside each batch's time, as on cuda (make_step's
-        # place runs in the step; here the traced graph takes host tensors).
+        # Host-to-device copies are inside each batch's time, as on cuda: the traced
+        # graph takes host tensors (make_step).
         steps = [make_step(runner(copy_, names), inputs, tokenize) for copy_ in copies]
         return Prepared(
             steps=steps,

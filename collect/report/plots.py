@@ -14,6 +14,7 @@ A log axis is used only where the values span a decade or more, with ticks at 1,
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,7 @@ def _runs_of(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str
         key = (_series_key(record), str(record.get("run_id") or ""))
         config = record.get("config_id") or position
         grouped.setdefault(key, {})[config] = record
-    runs_per_series: dict[str, int] = {}
-    for name, _run in grouped:
-        runs_per_series[name] = runs_per_series.get(name, 0) + 1
+    runs_per_series = Counter(name for name, _run in grouped)
     return {(f"{name} run {run}" if runs_per_series[name] > 1 else name): list(found.values())
             for (name, run), found in grouped.items()}
 

@@ -100,12 +100,11 @@ def run_poisson(
 
 def _feed(requests: list[Request], start: float, service: _Service, clock: Clock) -> None:
     """Submit each request at ``start`` + its offset (``scheduled`` becomes absolute)."""
-    for index, request in enumerate(requests):
+    for request in requests:
         request.scheduled += start
+    for request in requests:
         _sleep_until(request.scheduled, clock)
         if service.stop.is_set():
-            for later in requests[index + 1:]:
-                later.scheduled += start
             return
         service.batcher.submit(request)
 

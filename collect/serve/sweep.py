@@ -76,8 +76,8 @@ def measure_record(config: ServeConfig, options: SweepOptions, env: dict, worklo
     with sampled(options, config) as usage:
         try:
             measured = run_coroutine(measure_async(config, serve, workload, options.duration_s,
-                                                 default_warmup_s(options),
-                                                 options.arrival_seed))
+                                                   default_warmup_s(options),
+                                                   options.arrival_seed))
         except (KeyboardInterrupt, CollectError):
             raise
         except Exception as error:  # a harness fault: recorded, the sweep goes on
