@@ -56,6 +56,8 @@ def plan_batch(arrivals: Sequence[float], head: int, free_at: float, max_batch_s
     else it closes when its oldest request has waited ``max_batch_delay_s``; a model
     that frees up later than that takes what has arrived by then, up to the maximum.
     """
+    if max_batch_size == 1:  # the common case, on the path between two batches
+        return head + 1, max(free_at, arrivals[head])
     last = min(head + max_batch_size, len(arrivals)) - 1
     close = max(free_at, min(arrivals[head] + max_batch_delay_s, arrivals[last]))
     return bisect_right(arrivals, close, head + 1, last + 1), close

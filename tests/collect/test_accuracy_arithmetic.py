@@ -2,6 +2,7 @@
 without timing anything."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
 def load_accuracy():
     spec = importlib.util.spec_from_file_location("accuracy_benchmark", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
