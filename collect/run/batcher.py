@@ -29,7 +29,8 @@ class Request:
     """One request and its timestamps (seconds on the runner's clock).
 
     ``planned`` (open loop) is when an ideal harness would have started the request's
-    batch: its close under the batching policy, or the moment the model became free.
+    batch: its close under the batching policy, or the end of the worker's previous
+    batch if that is later.
     """
 
     index: int

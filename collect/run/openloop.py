@@ -1,8 +1,8 @@
 """Open-loop (``poisson``) and closed-loop (``closed``) load runners.
 
-Both drive an ``infer(batch_size)`` callable through a :class:`DynamicBatcher`
-served by one or more worker threads, and return the record fields of the
-results schema (CONTRIBUTING.md, "open loop").
+Both drive one or more ``infer(batch_size)`` callables (one worker thread each) in
+dynamic batches (collect.run.batcher), and return the record fields of the results
+schema (CONTRIBUTING.md, "open loop").
 
 Open loop: the arrival times are known before the run, so each worker, when free,
 claims the next batch the batching policy forms from them, waits for the instant it
