@@ -61,7 +61,8 @@ def test_rows_judge_the_low_rate_by_latency_minus_service_and_loads_by_md1():
     low = accuracy.LatencyRow(2.0, "low", 20.0, 300, 0.00215, 0.00210, 0.002142, 0.00214, 0.01)
     assert low.light and low.over_service_ms == pytest.approx(0.05) and low.passed
     busy = accuracy.LatencyRow(20.0, "low", 20.0, 300, 0.0271, 0.0201, 0.0270, 0.0270, 0.01)
-    assert not busy.light and busy.passed  # rho 0.4: judged against the replay
+    assert not busy.light and not busy.by_overhead  # rho 0.4: judged against M/D/1
+    assert busy.measured_s / busy.md1_s == pytest.approx(1.0091, abs=1e-4) and busy.passed
     loaded = accuracy.LatencyRow(1.0, "rho 0.8", 800.0, 1800, 0.00310, 0.001, 0.003, 0.003,
                                  None)
     assert loaded.md1_s == pytest.approx(0.003) and loaded.passed  # 1.033
