@@ -149,7 +149,8 @@ class LatencyRow:
 
     @property
     def light(self) -> bool:
-        return self.utilisation <= LIGHT_LOAD
+        """At the nominal S: a model slowed down by a busy machine is judged the same way."""
+        return self.rate * self.service_ms / 1000 <= LIGHT_LOAD
 
     @property
     def by_overhead(self) -> bool:

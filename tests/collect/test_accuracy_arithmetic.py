@@ -60,6 +60,8 @@ def test_rows_judge_the_low_rate_by_latency_minus_service_and_loads_by_md1():
     accuracy = load_accuracy()
     low = accuracy.LatencyRow(2.0, "low", 20.0, 300, 0.00215, 0.00210, 0.002142, 0.00214, 0.01)
     assert low.light and low.over_service_ms == pytest.approx(0.05) and low.passed
+    slowed = accuracy.LatencyRow(2.0, "low", 20.0, 300, 0.0031, 0.0027, 0.0027, 0.0027, 0.4)
+    assert slowed.by_overhead and not slowed.passed  # rho 0.054 as run: still judged so
     busy = accuracy.LatencyRow(20.0, "low", 20.0, 300, 0.0271, 0.0201, 0.0270, 0.0270, 0.01)
     assert not busy.light and not busy.by_overhead  # rho 0.4: judged against M/D/1
     assert busy.measured_s / busy.md1_s == pytest.approx(1.0091, abs=1e-4) and busy.passed
