@@ -199,12 +199,14 @@ def is_published(name: str) -> bool:
 
 
 # How much a reader needs a column to answer "which configuration, how fast, at what cost"
-# (the browser keeps priority 1 in view at any width; docs/dev/interactive.rst):
+# (the browser keeps priority 1 in view at any width and hides the highest numbers first when
+# a table is wider than the page; docs/dev/interactive.rst):
 # 1 model, instance, batch size, throughput, the P99 latency a bound uses, cost;
-# 2 other latencies and columns the schema does not declare (a diff's verdict, a cost note);
-# 3 details the schema declares (framework, versions, data types, lengths, source, ...).
+# 2 columns the schema does not declare (a cost note, a diff's verdict, a sweep's series);
+# 3 other latencies (P50, TTFT/TPOT P50);
+# 4 details the schema declares (framework, versions, data types, lengths, source, ...).
 ROLE_PRIORITY = {"model": 1, "instance": 1, "batch": 1, "throughput": 1, "bound-latency": 1,
-                 "cost": 1, "latency": 2, "other": 2, "detail": 3}
+                 "cost": 1, "other": 2, "latency": 3, "detail": 4}
 _KEY_ROLES = {"model": "model", "instance_type": "instance", "batch_size": "batch"}
 _LATENCY_LABEL = re.compile(r"^(latency|ttft|tpot|itl|time per token|p\d+\b)|"
                             r"\bp\d+\b.*\((ms|s)\)$", re.IGNORECASE)
@@ -245,5 +247,5 @@ def _latency_role(name: str) -> str:
 
 
 def column_priority(label: str) -> int:
-    """1 (always in view), 2 or 3 (shown when there is room): see :data:`ROLE_PRIORITY`."""
+    """1 (always in view) to 4 (shown when there is room): see :data:`ROLE_PRIORITY`."""
     return ROLE_PRIORITY[column_role(label)]

@@ -5,11 +5,12 @@
  * Data is only ever read with textContent and written with createElement/textContent (never
  * innerHTML), so markup inside a CSV cell cannot run.
  *
- * Fitting (docs/dev/interactive.rst): header cells carry df-priority-1/2/3 (set at build from
- * the column's role, ext/column_roles.py). When the table is wider than its box, priority 3
- * columns and then priority 2 columns are hidden (a per-table stylesheet, no per-cell work);
- * each row gets a button that opens the hidden cells below it, and the toolbar a button that
- * shows every column. When even priority 1 does not fit (a phone), rows become cards.
+ * Fitting (docs/dev/interactive.rst): header cells carry df-priority-1 to 4 (set at build from
+ * the column's role, ext/column_roles.py). When the table is wider than its box, the columns
+ * of the highest priority number are hidden, then the next, down to priority 1 (classes
+ * df-hide-<n> on the table and one shared stylesheet: no per-cell work); each row gets a
+ * button that opens its hidden cells below it, and the toolbar one that shows every column.
+ * When even priority 1 does not fit (a phone), rows become cards of label/value lines.
  *
  * Large tables (more than INCREMENTAL_ROWS rows) keep only the first CHUNK rows of the
  * current order and filter in the DOM and add more as the reader scrolls; sorting sorts an
@@ -26,6 +27,7 @@
   var CELL_NUMBER = new RegExp("^([-+]?)[$\u20ac\u00a3\u00a5]?" +
                                "(\\d{1,3}(?:,\\d{3})+(?:\\.\\d*)?|\\d+(?:\\.\\d*)?|\\.\\d+)" +
                                "((?:[eE][-+]?\\d+)?)%?(?:\\s+\\D[\\s\\S]*)?$");
+  var CARD_LEVEL = 3; // cards show priorities 1 to 3: all but the schema's details
   var INCREMENTAL_ROWS = 1000;
   var CHUNK = 200;
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
@@ -217,19 +219,31 @@
     });
   }
 
-  function hiddenColumns(state) {
-    var limit = state.cards ? 2 : state.level;
-    return state.priorities.map(function (priority, i) { return priority > limit ? i : -1; })
-      .filter(function (i) { return i >= 0; });
+  /* Columns in the order they give way: highest priority number first, and within one
+   * priority from the left (a cost note or a diff's verdict, rightmost, stays longest).
+   * Priority 1 and the first column never do. */
+  function hidingOrder(priorities) {
+    return priorities.map(function (priority, i) { return i; })
+      .filter(function (i) { return i > 0 && priorities[i] > 1; })
+      .sort(function (a, b) { return priorities[b] - priorities[a] || a - b; });
   }
 
-  function setLevel(state, level, cards) {
+  function hiddenColumns(state) {
+    if (state.cards) {
+      return state.hideOrder.filter(function (i) { return state.priorities[i] > CARD_LEVEL; });
+    }
+    return state.hideOrder.slice(0, state.hiding);
+  }
+
+  /* Hide the first `count` columns of the hiding order, or show the table as cards. */
+  function setHidden(state, count, cards) {
     var table = state.table;
-    var before = hiddenColumns(state);
-    state.level = level;
+    hiddenColumns(state).forEach(function (column) {
+      table.classList.remove("df-hide-" + (column + 1));
+    });
+    state.hiding = count;
     state.cards = cards;
     var hidden = hiddenColumns(state);
-    before.forEach(function (column) { table.classList.remove("df-hide-" + (column + 1)); });
     hidden.forEach(function (column) {
       if (column + 1 <= HIDABLE_COLUMNS) table.classList.add("df-hide-" + (column + 1));
     });
@@ -249,14 +263,15 @@
     return state.box.scrollWidth > state.box.clientWidth + 1;
   }
 
-  /* The widest view that fits each table: every column, then without priority 3, then
-   * without 2, then cards. An overflowing table's columns are at their narrowest, so header
-   * widths measured once with every column shown tell which level fits; a second pass
-   * checks (the row buttons take room too). Reads stay apart from writes, so a page of many
-   * tables is laid out about twice, not once per table and level. */
+  /* The widest view that fits each table: columns give way one by one in hiding order, and
+   * when even priority 1 alone is too wide (a phone) the rows become cards. An overflowing
+   * table's columns are at their narrowest, so header widths measured once with every column
+   * shown tell how many must go; a second pass checks (the row buttons take room too).
+   * Reads stay apart from writes, so a page of many tables is laid out about twice, not once
+   * per table and column. */
   function fitAll(states) {
     states.forEach(function (state) {
-      if (state.level !== topLevel(state) || state.cards) setLevel(state, topLevel(state), false);
+      if (state.hiding || state.cards) setHidden(state, 0, false);
     });
     var measured = states.map(function (state) {
       var width = state.box.clientWidth;
@@ -270,30 +285,22 @@
       if (entry.width === 0) return; // in a hidden tab: fitted when shown (ResizeObserver)
       state.fittedWidth = entry.width;
       if (!entry.wide) return;
-      var level = topLevel(state) - 1;
-      while (level >= 1 && widthAt(state, entry.columns, level) > entry.width) level--;
-      if (level < 1) {
-        setLevel(state, 2, true);
+      var total = entry.columns.reduce(function (sum, width) { return sum + width; }, 0);
+      var count = 0;
+      while (count < state.hideOrder.length && total > entry.width) {
+        total -= entry.columns[state.hideOrder[count++]];
+      }
+      if (total > entry.width) {
+        setHidden(state, 0, true);
       } else {
-        setLevel(state, level, false);
+        setHidden(state, count, false);
         checking.push(state);
       }
     });
     checking.filter(overflows).forEach(function (state) {
-      if (state.level > 1) setLevel(state, state.level - 1, false);
-      else setLevel(state, 2, true);
+      if (state.hiding < state.hideOrder.length) setHidden(state, state.hiding + 1, false);
+      else setHidden(state, 0, true);
     });
-  }
-
-  function topLevel(state) {
-    return Math.max.apply(null, state.priorities);
-  }
-
-  /* Width of the columns shown at `level`, from widths measured with them shown. */
-  function widthAt(state, columns, level) {
-    var total = 0;
-    state.priorities.forEach(function (priority, i) { if (priority <= level) total += columns[i] || 0; });
-    return total;
   }
 
   /* Refit the tables whose box changed width (a window resize, a tab shown). A table in a
@@ -556,17 +563,17 @@
       details: new Map(),
       toggled: new Uint8Array(rows.length),
       labelled: new Uint8Array(rows.length),
-      level: 0,
+      hiding: 0,
       cards: false,
       expanded: false
     };
     state.limit = state.incremental ? CHUNK : Infinity;
-    state.level = topLevel(state);
+    state.hideOrder = hidingOrder(state.priorities);
     // furo wraps each table in div.table-wrapper (a scroll box): fit to it, toolbar above it
     var wrapped = table.parentElement && table.parentElement.classList.contains("table-wrapper");
     state.box = wrapped ? table.parentElement : table.parentElement || table;
-    state.fits = table.tBodies.length === 1 && state.priorities.some(function (p) { return p > 1; });
-        if (table.tBodies.length === 1) makeSortable(state);
+    state.fits = table.tBodies.length === 1 && headers.length > 1;
+    if (table.tBodies.length === 1) makeSortable(state);
     var anchor = wrapped ? table.parentElement : table;
     anchor.parentNode.insertBefore(makeToolbar(state), anchor);
     if (state.incremental) anchor.parentNode.insertBefore(makeMore(state), anchor.nextSibling);
