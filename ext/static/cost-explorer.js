@@ -141,9 +141,11 @@
       formatNumber(row.latency_p99_ms, 2), formatCost(row.cost_per_1m[choice.pricing], currency),
       row.source || ""
     ];
+    var labels = tbody.parentNode.tHead.rows[0].cells;
     cells.forEach(function (text, i) {
       var td = tr.insertCell();
       td.textContent = text;
+      td.setAttribute("data-label", labels[i].textContent); // card rows on phones (df-table.css)
       if (i === 0 || (i >= 3 && i <= 7)) td.className = "cost-explorer-number";
     });
     if (cheapest) {
