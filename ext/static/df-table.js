@@ -455,8 +455,9 @@
     return slug(path.replace(/\.html$/, "").split("/").slice(-2).join("-")) || "index";
   }
 
-  /* An explicit table id (a family tab: inf2-encoder-throughput-optimized), else
-   * page, section, tab and caption: cost-every-measured-configuration-bert-base.csv. */
+  /* An explicit table id (a family tab: inf2-encoder-throughput-optimized), else page,
+   * section, caption and tab, each left out when the name already says it:
+   * cost-every-measured-configuration-bert-base.csv. */
   function csvFileName(table) {
     // docutils' automatic ids (id1, id2, ...) say nothing about the table
     if (slug(table.id) && !/^id\d+$/.test(table.id)) return slug(table.id).slice(0, 120) + ".csv";
@@ -466,7 +467,7 @@
     var caption = table.caption &&
       (table.caption.querySelector(".caption-text") || table.caption);
     var name = "";
-    [pageName(), section && section.id, tab && cellText(tab), caption && cellText(caption)]
+    [pageName(), section && section.id, caption && cellText(caption), tab && cellText(tab)]
       .forEach(function (part) {
         var piece = slug(part || "");
         if (piece && ("-" + name + "-").indexOf("-" + piece + "-") === -1) {
