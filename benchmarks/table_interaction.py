@@ -114,8 +114,8 @@ def measure(browser, url: str, files: dict[str, str], repeats: int) -> dict[str,
         page.route(f"**/_static/{name}*", functools.partial(
             lambda route, body, kind: route.fulfill(body=body, content_type=kind),
             body=text, kind=kind))
-    page.goto(url + "page0.html")
-    page.wait_for_selector(".df-table-toolbar", timeout=120_000)
+    page.goto(url + "page0.html", wait_until="domcontentloaded", timeout=300_000)
+    page.wait_for_selector(".df-table-toolbar", timeout=300_000)
     column = throughput_column(page)
     times: dict[str, list[float]] = {"sort": [], "filter": [], "clear filter": []}
     for _ in range(repeats):
