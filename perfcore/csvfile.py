@@ -11,7 +11,6 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from perfcore.errors import DataFileError
 from perfcore.numbers import ambiguous_comma
@@ -28,13 +27,6 @@ class CsvText:
     lines: tuple[int, ...]
     end_lines: tuple[int, ...] = ()  # last physical line of each row (quoted newlines span)
     header_line: int = 1
-
-    def to_frame(self) -> Any:
-        """A pandas DataFrame of the text, indexed by CSV line number (for notebooks)."""
-        import pandas as pd  # the site itself does not need pandas for declarative tables
-
-        return pd.DataFrame(list(self.rows), columns=list(self.columns),
-                            index=pd.Index(self.lines, name="line"), dtype=object)
 
 
 def read_csv_text(path: str | Path, shown_as: str | None = None, *,

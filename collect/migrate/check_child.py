@@ -2,8 +2,8 @@
 
 Reads ``[{"body", "page", "first_line"}, ...]`` on stdin and writes one result per body:
 ``{"plain": {...}, "natural": {...}}``, each ``{"columns", "rows"}`` or ``{"error"}``.
-Runs the bodies with the compatibility executor (ext/compat.py), the project's one place
-that runs page code, once as plain pandas sorts and once in natural order.
+Runs the bodies with the compatibility runner (:mod:`pandas_compat.runner`), the project's
+one place that runs page code, once as plain pandas sorts and once in natural order.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 
 def run_one(body: str, page: str, first_line: int, natural: bool) -> dict[str, Any]:
-    from ext.compat import run_table_code
+    from pandas_compat.runner import run_table_code
 
     result = run_table_code(body, Path(page).parent, page, first_line, str, natural_order=natural)
     if result.error or result.table is None:
