@@ -336,6 +336,7 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--map", type=Path, default=None,
                         help="with import: the column map (default "
                              "DATA/releases/column-map.yaml)")
+    add_keep_malformed(parser, "with import: ")
     parser.set_defaults(handler=handle_release)
     return parser
 
@@ -349,15 +350,24 @@ def handle_release(args: argparse.Namespace) -> int:
             raise UsageError("release import: give SRC, the folder to import")
         if args.date or args.source_note:
             raise UsageError("release import: --date and --source-note come from SRC")
-        print(commands.run_import(args.source, args.data_dir, args.map), end="")
+        print(commands.run_import(args.source, args.data_dir, args.map, args.keep_malformed),
+              end="")
         return 0
     if args.source is not None:
         raise UsageError(f"release {args.version}: unexpected {args.source!r} (only "
                          "'release import SRC' takes a folder)")
-    if args.map is not None:
-        raise UsageError("--map goes with 'release import'")
+    if args.map is not None or args.keep_malformed:
+        raise UsageError("--map and --keep-malformed go with 'release import'")
     print(commands.run_freeze(args.version, args.date, args.data_dir, args.source_note))
     return 0
+
+
+def add_keep_malformed(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """One CSV reader policy for other people's files (migrate, release import)."""
+    parser.add_argument("--keep-malformed", action="store_true",
+                        help=f"{prefix}keep a CSV row with too few fields (or a decimal comma) "
+                             "as pandas read it, instead of leaving it out; either way it is "
+                             "reported with its file and line")
 
 
 # ----------------------------------------------------------------------- migrate

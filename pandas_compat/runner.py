@@ -2,8 +2,9 @@
 
 No Sphinx import. The body sees ``pd`` and ``np``; ``pd.read_csv`` resolves relative
 paths against the page's folder (never ``os.chdir``), records every file it reads,
-checks every row's field count first, and keeps ``None``/``NA`` as text; frames it
-returns sort by value even when a column was formatted to text. When the
+checks every row's field count first (a malformed row is an error, or with the ``keep``
+policy of :mod:`perfcore.csvfile` read as pandas reads it), and keeps ``None``/``NA`` as
+text; frames it returns sort by value even when a column was formatted to text. When the
 result is shown, an unchanged value appears exactly as the CSV wrote it
 (``2.20`` stays ``2.20``), because each column remembers the text behind each value.
 """
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfcore.csvfile import read_csv_text
+from perfcore.csvfile import RAISE, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.ordering import is_missing, sort_key
 from perfcore.tabledata import BuiltTable, Cell
@@ -80,9 +81,11 @@ class PagePandas:
     """``pd`` as the body sees it: pandas, with a page-relative, checking ``read_csv``."""
 
     def __init__(self, page_dir: Path, shown: Callable[[Path], str], result: CodeResult,
-                 texts: dict[str, dict[Any, object]], natural_order: bool = True) -> None:
+                 texts: dict[str, dict[Any, object]], natural_order: bool = True,
+                 malformed: str = RAISE) -> None:
         self._page_dir, self._shown, self._result, self._texts = page_dir, shown, result, texts
         self._frame = PageFrame if natural_order else pd.DataFrame
+        self._malformed = malformed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(pd, name)
@@ -92,7 +95,7 @@ class PagePandas:
         if not path.is_absolute():
             path = self._page_dir / path
         self._result.files_read.append(path)
-        checked = read_csv_text(path, self._shown(path))
+        checked = read_csv_text(path, self._shown(path), malformed=self._malformed)
         kwargs.setdefault("keep_default_na", False)
         kwargs.setdefault("na_values", [""])
         frame = self._frame(pd.read_csv(path, *args, **kwargs))
@@ -179,18 +182,19 @@ def _alarm(seconds: float) -> Iterator[None]:
 
 def run_table_code(
     body: str, page_dir: Path, source: str, first_line: int, shown: Callable[[Path], str],
-    timeout: float = 5.0, natural_order: bool = True,
+    timeout: float = 5.0, natural_order: bool = True, malformed: str = RAISE,
 ) -> CodeResult:
     """Run ``body`` (first line = page line ``first_line + 1``); never raises for its errors.
 
     The body runs for at most ``timeout`` seconds (``df_table_code_timeout``).
     ``natural_order=False`` sorts as plain pandas does (text by its characters), as the
-    pages that ran these bodies did; ``collect migrate`` compares both orders.
+    pages that ran these bodies did; ``collect migrate`` compares both orders, and reads
+    malformed rows as pandas did (``malformed="keep"``), since the pages were published so.
     """
     result = CodeResult()
     texts: dict[str, dict[Any, object]] = {}
-    namespace = {"pd": PagePandas(page_dir, shown, result, texts, natural_order), "np": np,
-                 "__builtins__": builtins}
+    pandas = PagePandas(page_dir, shown, result, texts, natural_order, malformed)
+    namespace = {"pd": pandas, "np": np, "__builtins__": builtins}
     tree = ast.parse(body)
     ast.increment_lineno(tree, first_line)
     try:
