@@ -25,7 +25,12 @@ from perfcore.tabledata import BuiltTable
 ROOT = Path(__file__).resolve().parents[2]
 SAME = "same rows"
 SAME_NATURAL = "same rows, natural order"
-PASSED = (SAME, SAME_NATURAL)  # the verdicts that mean "shown as the page showed it"
+
+
+def passed(verdict: str | None) -> bool:
+    """Shown as the page showed it: the same rows, or pandas' rows in natural order (also
+    where a page sorting text as plain pandas does kept other rows with ``head(n)``)."""
+    return verdict is not None and (verdict == SAME or verdict.startswith(SAME_NATURAL))
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class Table:
     @property
     def passed(self) -> bool:
         """Shown as the page showed it (checked), or translated when the check was skipped."""
-        return self.problem is None and (self.verdict is None or self.verdict in check.PASSED)
+        return self.problem is None and (self.verdict is None or check.passed(self.verdict))
 
 
 @dataclass
@@ -490,7 +490,7 @@ def _self_check(options: Options, plan: Plan) -> None:
         if table.built is not None:
             table.verdict = check.verdict(result, table.built)
         left_out = [row for row in table.malformed if not row.kept]
-        if table.verdict not in check.PASSED and left_out:
+        if not check.passed(table.verdict) and left_out:
             rows = ", ".join(f"{row.path}:{row.line}" for row in left_out)
             table.verdict += (f" ({len(left_out)} malformed row(s) left out: {rows}; "
                               f"--keep-malformed keeps what pandas kept)")
@@ -547,6 +547,9 @@ _ORDER = (check.SAME, check.SAME_NATURAL, "translated", "different", "fails unde
           "not checked", KEPT_AS_CODE)
 
 
+_SHOWN_KIND = {check.SAME_NATURAL: "same rows in natural order"}
+
+
 def summary_line(plan: Plan) -> str:
     """One line for the whole source (a release): how many tables show what pandas showed."""
     counts = dict.fromkeys(_ORDER, 0)
@@ -555,7 +558,8 @@ def summary_line(plan: Plan) -> str:
     passed = sum(1 for table in plan.tables if table.passed)
     rows = [row for rows in plan.malformed.values() for row in rows]
     kept = sum(1 for row in rows if row.kept)
-    parts = ", ".join(f"{count} {kind}" for kind, count in counts.items() if count)
+    parts = ", ".join(f"{count} {_SHOWN_KIND.get(kind, kind)}" for kind, count in counts.items()
+                      if count)
     malformed = f"; malformed rows: {len(rows) - kept} left out, {kept} kept" if rows else ""
     what = "as pandas showed them" if plan.checked else "translated (not checked)"
     return (f"summary {plan.label}: {passed} of {len(plan.tables)} tables {what}"
@@ -568,8 +572,10 @@ def _verdict_kind(table: Table) -> str:
     verdict = table.verdict
     if verdict is None:
         return "translated"
-    if verdict in (check.SAME, check.SAME_NATURAL):
+    if verdict == check.SAME:
         return verdict
+    if verdict.startswith(check.SAME_NATURAL):
+        return check.SAME_NATURAL
     if verdict.startswith("fails under pandas"):
         return "fails under pandas"
     if verdict.startswith("not checked"):
