@@ -19,7 +19,8 @@ def run_one(body: str, page: str, first_line: int, natural: bool) -> dict[str, A
     from pandas_compat.runner import run_table_code
     from perfcore.csvfile import KEEP
 
-    result = run_table_code(body, Path(page).parent, page, first_line, str,
+    # timeout=0: no per-body tracing (it slows pandas); the parent limits the whole child
+    result = run_table_code(body, Path(page).parent, page, first_line, str, timeout=0,
                             natural_order=natural, malformed=KEEP)
     if result.error or result.table is None:
         line = f" (line {result.error_line})" if result.error_line else ""
