@@ -147,3 +147,16 @@ def test_release_import_gives_the_same_file_the_same_treatment(tmp_path: Path,
     released = read_csv_text(tmp_path / "data" / "releases" / "2.0.0" / "inf2" /
                              "latency_data_encoder.csv")
     assert [row[0] for row in released.rows] == ["alpha-tiny", "beta-base"]
+
+
+def test_a_file_that_cannot_be_read_keeps_its_table_as_code_and_the_rest_migrates(
+        legacy: Path, migrate: Migrate, tmp_path: Path) -> None:
+    short_row(legacy)
+    broken = legacy / "inf2" / "throughput_data_pictures.csv"
+    broken.write_text("Model,Model\nx,y\n", encoding="utf-8")
+    status, out, _ = migrate(legacy, "--no-check")
+    lines = out.splitlines()
+    assert status == 3 and lines[0] == "2 of 4 tables translated"
+    assert ("inf2/legacy-inf2.rst:53: inf2/throughput_data_pictures.csv:1: header names column "
+            "'Model' twice (kept as code)") in lines
+    assert (tmp_path / "data" / "inf2" / "throughput_data_textmodels.csv").is_file()
