@@ -7,7 +7,8 @@ through ``args.handler(args)``. One error convention for every command:
   :class:`~perfcore.errors.UserError`: one line ``error: ...`` on stderr, exit status 1;
 - options that do not go together are usage errors (:class:`~collect.errors.UsageError`):
   argparse's usage line and ``error: ...``, exit status 2;
-- a command asked to fail on what it found (``diff --fail-on-regression``) exits with 3.
+- a command asked to fail on what it found (``diff --fail-on-regression``) exits with 3, and
+  so does ``migrate`` when a table is not shown as its page showed it (files still written).
 """
 
 from __future__ import annotations
@@ -336,6 +337,7 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--map", type=Path, default=None,
                         help="with import: the column map (default "
                              "DATA/releases/column-map.yaml)")
+    add_keep_malformed(parser, "with import: ")
     parser.set_defaults(handler=handle_release)
     return parser
 
@@ -349,15 +351,24 @@ def handle_release(args: argparse.Namespace) -> int:
             raise UsageError("release import: give SRC, the folder to import")
         if args.date or args.source_note:
             raise UsageError("release import: --date and --source-note come from SRC")
-        print(commands.run_import(args.source, args.data_dir, args.map), end="")
+        print(commands.run_import(args.source, args.data_dir, args.map, args.keep_malformed),
+              end="")
         return 0
     if args.source is not None:
         raise UsageError(f"release {args.version}: unexpected {args.source!r} (only "
                          "'release import SRC' takes a folder)")
-    if args.map is not None:
-        raise UsageError("--map goes with 'release import'")
+    if args.map is not None or args.keep_malformed:
+        raise UsageError("--map and --keep-malformed go with 'release import'")
     print(commands.run_freeze(args.version, args.date, args.data_dir, args.source_note))
     return 0
+
+
+def add_keep_malformed(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """One CSV reader policy for other people's files (migrate, release import)."""
+    parser.add_argument("--keep-malformed", action="store_true",
+                        help=f"{prefix}keep a CSV row with too few fields (or a decimal comma) "
+                             "as pandas read it, instead of leaving it out; either way it is "
+                             "reported with its file and line")
 
 
 # ----------------------------------------------------------------------- migrate
@@ -375,7 +386,8 @@ def add_migrate_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
         description="Read every page under SRC_DIR, translate each pandas df-table body into "
         "a declarative spec (never running it), write the pages under --docs-dir and the CSVs, "
         "prices and families under --data-dir (merged with what is there), and compare each "
-        "table with the original body run by pandas. See docs/migrating.rst.")
+        "table with the original body run by pandas. Exit status 3 (files still written) "
+        "when any table is not shown as the page showed it. See docs/migrating.rst.")
     parser.add_argument("src", type=Path, metavar="SRC_DIR")
     parser.add_argument("--data-dir", type=Path, required=True, metavar="DATA")
     parser.add_argument("--docs-dir", type=Path, required=True, metavar="DOCS")
@@ -389,19 +401,21 @@ def add_migrate_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
                         help="skip the self-check against pandas")
     parser.add_argument("--check-time-limit", type=positive_float, default=300.0, metavar="S",
                         help="time limit of the pandas child process (default 300 s)")
+    add_keep_malformed(parser)
     parser.set_defaults(handler=handle_migrate)
     return parser
 
 
 def handle_migrate(args: argparse.Namespace) -> int:
-    from collect.migrate.run import Options, migrate, report
+    from collect.migrate.run import Options, exit_status, migrate, report
 
     plan = migrate(Options(src=args.src, data_dir=args.data_dir, docs_dir=args.docs_dir,
                            region=args.region, price_date=args.price_date,
                            source_label=args.source_label, check=not args.no_check,
-                           time_limit_s=args.check_time_limit))
+                           time_limit_s=args.check_time_limit,
+                           keep_malformed=args.keep_malformed))
     print("\n".join(report(plan)))
-    return 0
+    return exit_status(plan)
 
 
 # --------------------------------------------------------------------------- campaign
