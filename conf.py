@@ -24,9 +24,6 @@ exclude_patterns = ["_build"]
 df_table_data_dir = str(ROOT / "data")
 smartquotes = False  # values show exactly as written (no curly quotes in table cells)
 
-# The cost explorer's rows: every published CSV under data/ with its cost under each
-# pricing model of data/prices.yaml (ext/cost_rows.py).
-cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
 # A price a rendered cost uses warns when read longer ago than this. The RI-effective rates
 # are those of the published Neuron pages (migrated from shared/neuron-pages/current): Inf2
 # and Trn1 read 2026-02-26, Inf1 2024-09-16 (the last change of that page's price table, the
