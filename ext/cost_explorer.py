@@ -52,8 +52,8 @@ logger = logging.getLogger(__name__)
 
 COST_JSON_URI = "_static/cost-explorer.json"
 REQUIRED_TEXT = ("model", "instance")
-OPTIONAL_TEXT = ("model_name", "published_as", "platform", "unit", "source", "table", "version",
-                 "older")
+OPTIONAL_TEXT = ("model_name", "published_as", "platform", "unit", "counts", "source", "table",
+                 "version", "older")
 OPTIONAL_NUMBERS = ("batch_size", "throughput", "copies")
 MAPPINGS = ("latency_ms", "cost_per_1m", "no_price", "display")
 NOSCRIPT_TEXT = (
@@ -146,6 +146,7 @@ def normalize_row(row: Mapping[str, Any], index: int, currency: str = "USD") -> 
     out["model_name"] = out["model_name"] or out["model"]
     out["published_as"] = out["published_as"] or out["model"]
     out["unit"] = out["unit"] or "inferences"
+    out["counts"] = out["counts"] or out["unit"]
     for key in OPTIONAL_NUMBERS:
         out[key] = _number_or_none(row.get(key), where, key)
     out["latency_ms"] = _latencies(row.get("latency_ms"), where)

@@ -38,7 +38,7 @@ def explorer_row(row: CostRow, currency: str) -> dict[str, Any]:
         "model": row.model_id, "model_name": row.model_name, "published_as": row.model,
         "platform": row.platform, "instance": row.instance,
         "batch_size": int(batch) if batch is not None and batch.is_integer() else batch,
-        "throughput": row.throughput, "unit": row.unit,
+        "throughput": row.throughput, "unit": row.unit, "counts": row.counts,
         "latency_ms": dict(row.latencies),
         "cost_per_1m": dict(row.costs), "no_price": dict(row.no_price),
         "version": row.version, "older": row.superseded,
