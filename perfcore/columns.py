@@ -186,13 +186,13 @@ def latency_key(measure: str, percentile: str) -> str:
 
 def latency_label(key: str) -> str:
     """``batch-p99`` -> ``P99 per batch``; ``ttft-p99`` -> ``TTFT P99``; ``token-p50`` ->
-    ``P50 per token (end to end / output tokens)``."""
+    ``P50 per token (e2e)`` (end-to-end latency / output tokens)."""
     measure, _, percentile = key.partition("-")
     short = LATENCY_MEASURES[measure][0]
     if measure in ("ttft", "tpot"):
         return f"{short} {percentile.upper()}"
     if measure == "token":
-        return f"{percentile.upper()} per token (end to end / output tokens)"
+        return f"{percentile.upper()} per token (e2e)"
     return f"{percentile.upper()} {short}"
 
 

@@ -294,7 +294,7 @@ def merge_identical(rows: Iterable[CostRow]) -> list[CostRow]:
     merged = []
     for group in groups.values():
         keep = next((row for row in group if row.current), group[0])
-        tables = tuple(dict.fromkeys(row.table for row in group))
+        tables = tuple(sorted({row.table for row in group}, key=("throughput", "latency").index))
         copies = tuple(f"{row.path}:{row.line}" for row in group if row is not keep)
         merged.append(replace(keep, tables=tables, copies=copies))
     return merged

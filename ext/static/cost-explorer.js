@@ -284,21 +284,24 @@
       best.display.cost_per_1m[choice.pricing] + " per 1M " + unit + ".";
   }
 
-  function countNote(count, text) {
-    return count ? count + " configuration" + (count === 1 ? " " : "s ") + text : null;
-  }
-
   function notesText(ranking, choice, data, name) {
     var label = data.latency_metrics[choice.latency].label;
-    var notes = [
-      countNote(ranking.over.length, "of " + name + " exceed the bound and are not shown."),
-      countNote(ranking.noMetric.length, "of " + name + " publish no " + label +
-        " latency, so this bound cannot rank them (choose another latency)."),
-      countNote(ranking.older.length, "of " + name + " are older measurements (tick " +
-        "\u201cInclude older measurements\u201d to rank them)."),
-      countNote(ranking.unpriced.length, "of " + name + " have no " + choice.pricing +
-        " price and are listed apart, not ranked.")
-    ].filter(Boolean);
+    var older = ranking.older.length;
+    var left = [];
+    if (ranking.over.length) left.push(ranking.over.length + " over the bound");
+    if (ranking.noMetric.length) {
+      left.push(ranking.noMetric.length + " without a " + label + " latency (choose another " +
+        "latency to bound)");
+    }
+    if (older) {
+      left.push(older + " older measurement" + (older === 1 ? "" : "s") + " (tick \u201cInclude " +
+        "older measurements\u201d to rank " + (older === 1 ? "it" : "them") + ")");
+    }
+    if (ranking.unpriced.length) {
+      left.push(ranking.unpriced.length + " without a " + choice.pricing + " price (listed " +
+        "apart)");
+    }
+    var notes = left.length ? ["Not ranked for " + name + ": " + left.join("; ") + "."] : [];
     var reasons = Array.from(new Set(ranking.ranked.concat(ranking.unpriced)
       .map(function (row) { return row.older; }).filter(Boolean)));
     reasons.forEach(function (reason) { notes.push("Older measurements: " + reason); });
