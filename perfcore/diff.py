@@ -509,7 +509,8 @@ def _keyed(rows: Sequence[dict[str, Any]], key_fields: Sequence[str],
 
 
 def _measured(row: dict[str, Any]) -> tuple:
-    return (row["throughput"], row["latency_p50"], row["latency_p99"], row["status"])
+    return (row["throughput"], row["latency_p50"], row["latency_p99"], row["status"],
+            row["windows"])
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -769,7 +770,7 @@ def result_table(result: DiffResult, split_key: bool = False) -> Rows:
 
 # The changes page's columns per metric: its name, and the unit its old and new values are in.
 CHANGE_COLUMNS = {"throughput": ("Throughput", ""), "latency_p50": ("P50", " (ms)"),
-                  "latency_p99": ("P99", " (ms)"), "cost_per_1m": ("Cost per 1M", " (USD)")}
+                  "latency_p99": ("P99", " (ms)"), "cost_per_1m": ("Cost per 1M", "")}
 
 
 def change_rows(result: DiffResult, unchanged: bool = False) -> Rows:
@@ -786,8 +787,10 @@ def change_rows(result: DiffResult, unchanged: bool = False) -> Rows:
         for metric in metrics:
             name, unit = CHANGE_COLUMNS[metric]
             change = by_metric[metric]
-            record[f"{name} old{unit}"] = display_number(change.old)
-            record[f"{name} new{unit}"] = display_number(change.new)
+            shown = (display_number if metric != "cost_per_1m" else
+                     lambda value: cost.cost_text(value, result.prices.currency))
+            record[f"{name} old{unit}"] = shown(change.old)
+            record[f"{name} new{unit}"] = shown(change.new)
             record[f"{name} change (%)"] = ("n/a" if change.change is None
                                            else f"{change.change * 100:+.1f}")
         status = "" if row.old_status == row.new_status == "ok" else (

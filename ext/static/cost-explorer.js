@@ -392,7 +392,7 @@
       if (control.value !== value) {
         control.value = before;
         if (control.selectedIndex < 0) control.selectedIndex = 0;
-        said.push("The " + (state.fromAddress ? "address" : "page") + " asks for the " + what +
+        said.push((state.fromAddress ? "The address" : "This page") + " asks for the " + what +
           " \u201c" + value + "\u201d, which the cost data does not have; showing \u201c" +
           control.options[control.selectedIndex].textContent + "\u201d instead.");
       }
@@ -418,11 +418,11 @@
       return;
     }
     var view = { controls: buildControls(container, data) };
+    applyState(container, view, initialState(container), data);
     view.error = element("p", "cost-explorer-error cost-explorer-bound-error");
     view.error.setAttribute("role", "alert");
     view.error.hidden = true;
     container.appendChild(view.error);
-    applyState(container, view, initialState(container), data);
     view.summary = element("p", "cost-explorer-summary");
     view.summary.setAttribute("aria-live", "polite");
     container.appendChild(view.summary);

@@ -129,7 +129,7 @@ def test_one_model_ranks_across_platforms_whatever_each_calls_it(tab) -> None:
 
 def test_older_rows_join_the_ranking_only_when_asked(tab) -> None:
     container = open_explorer(tab, "?model=bert-base&max-ms=&pricing=ri-effective")
-    assert ranked(container)[0] == ("g5.xlarge", "gpu", "8", "$0.0680")
+    assert ranked(container)[0] == ("inf2.xlarge", "inf2", "4", "$0.0610")
     assert "1 older measurement (tick \u201cInclude older measurements\u201d to rank it)" in \
         container.locator(".cost-explorer-note").text_content()
     container.locator("input[name=older]").check()

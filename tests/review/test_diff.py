@@ -132,8 +132,18 @@ def test_repeated_key_keeps_later_record_with_note(tmp_path):
     result = _compare(tmp_path, [_record("m", 1, WIDE), _record("m", 1, TIGHT)],
                       [_record("m", 1, TIGHT)])
     assert _metric(result.matched[0], "throughput").old == pytest.approx(1000.0)
-    assert (f"old: {tmp_path / 'old.jsonl'}:2 repeats the key of {tmp_path / 'old.jsonl'}:1; "
-            "the later row is used") in result.notes
+    old = tmp_path / "old.jsonl"
+    (note,) = [note for note in result.notes if note.startswith("old: ")]
+    assert note.startswith(f"old: {old}:1 and {old}:2 state the same configuration (m | ")
+    assert note.endswith(f") with different numbers; {old}:2 is compared")
+
+
+def test_a_configuration_published_twice_with_the_same_numbers_is_one_row(tmp_path):
+    """The throughput and latency tables often repeat a row: no note, one comparison."""
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 1, TIGHT)],
+                      [_record("m", 1, TIGHT)])
+    assert len(result.matched) == 1
+    assert result.notes == []
 
 
 def test_csv_snapshots_say_noise_unknown(review_data):
