@@ -135,8 +135,9 @@ class PerfChart(SphinxDirective):
 
     def _sized(self, frame: Rows) -> Rows:
         """Rows on an instance the price catalog lists as unpriced (its size not stated, not
-        a cloud instance) are left out of a Pareto chart, where they would rank beside sized
-        instances; the note under the chart names them."""
+        a cloud instance) are left out of a Pareto chart that also has priced instances,
+        where they would rank beside instances of known size; the note under the chart names
+        them. A chart of unpriced machines only (a development VM) keeps its rows."""
         try:
             path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
         except InputError:
@@ -145,6 +146,8 @@ class PerfChart(SphinxDirective):
         catalog = load_price_catalog(path)
         instance = self.options.get("instance-column", "Inst. Type")
         if instance not in frame.columns:
+            return frame
+        if not any(catalog.lookup(str(record[instance])) for record in frame.records):
             return frame
         keep = []
         for position, record in enumerate(frame.records):
