@@ -198,9 +198,10 @@
     return controls;
   }
 
-  var COLUMNS = ["Rank", "Instance", "Platform", "Batch size", "Version", "Throughput",
-                 "Latency", "Cost per 1M", "Note"];
-  var NUMERIC = [0, 3, 5, 6, 7];
+  /* The answer first (instance, cost, the bound's latency), so a phone shows it unscrolled. */
+  var COLUMNS = ["Rank", "Instance", "Cost per 1M", "Latency", "Throughput", "Batch size",
+                 "Platform", "Version", "Note"];
+  var NUMERIC = [0, 2, 3, 4, 5];
 
   function buildTable(container, className, hiddenCaption) {
     var table = element("table", "docutils cost-explorer-table " + className);
@@ -217,19 +218,20 @@
 
   function setHeaders(table, choice, data, unit) {
     var cells = table.tHead.rows[0].cells;
-    cells[5].textContent = "Throughput (" + unit + "/s)";
-    cells[6].textContent = data.latency_metrics[choice.latency].label + " (ms)";
-    cells[6].title = data.latency_metrics[choice.latency].meaning;
-    cells[7].textContent = "Cost per 1M " + unit + " (" + choice.pricing + ")";
+    cells[2].textContent = "Cost per 1M " + unit + " (" + choice.pricing + ")";
+    cells[3].textContent = data.latency_metrics[choice.latency].label + " (ms)";
+    cells[3].title = data.latency_metrics[choice.latency].meaning;
+    cells[4].textContent = "Throughput (" + unit + "/s)";
   }
 
   function addRow(tbody, row, rankText, choice, note, cheapest) {
     var tr = tbody.insertRow();
     var display = row.display;
     var cells = [
-      rankText, row.instance, row.platform || "", isNumber(row.batch_size) ?
-        String(row.batch_size) : "n/a", row.version || "not stated", display.throughput,
-      display.latency_ms[choice.latency] || "n/a", display.cost_per_1m[choice.pricing], note
+      rankText, row.instance, display.cost_per_1m[choice.pricing],
+      display.latency_ms[choice.latency] || "n/a", display.throughput,
+      isNumber(row.batch_size) ? String(row.batch_size) : "n/a", row.platform || "",
+      row.version || "not stated", note
     ];
     cells.forEach(function (text, i) {
       var td = tr.insertCell();
