@@ -6,7 +6,10 @@ CSV, the price catalog, the families and the model catalog as the site uses them
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,12 @@ Answers
    :max-ms: 10
    :pricing: ri-effective
    :models: Llama-2-13b
+
+.. cost-explorer::
+   :model: bert-base-uncased
+   :latency: p99
+   :max-ms: 10
+   :pricing: on-demand
 """
 
 
@@ -146,3 +155,37 @@ def test_every_row_shows_its_version_and_no_cell_has_more_than_four_decimals(bui
         assert "Version" in table[0]
     html = re.sub(r"<[^>]+>", " ", site.html("index"))
     assert not re.findall(r"\d\.\d{5,}", html)
+
+
+@pytest.mark.browser
+def test_the_explorer_ranks_one_model_across_inf1_and_inf2(built, browser) -> None:
+    site, _ = built
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(site.srcdir / "_build" / "html"))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_port}"
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/index.html?model=Resnet-50&max-ms=&pricing=ri-effective")
+        page.wait_for_function("document.querySelector('.cost-explorer-summary') && "
+                               "document.querySelector('.cost-explorer-summary').textContent")
+        rows = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'table.cost-explorer-ranked tbody tr')).map(r => [
+            r.cells[1].firstChild.textContent, r.cells[2].textContent,
+            r.cells[6].textContent])""")
+        summary = page.locator(".cost-explorer-summary").text_content()
+        assert page.locator("select[name=model]").input_value() == "resnet50"
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert rows[:2] == [["inf1.xlarge", "$0.0138", "inf1"], ["Inf2.xlarge", "$0.0207", "inf2"]]
+    assert summary.startswith("Cheapest for ResNet-50 (with no latency limit, ri-effective): "
+                              "inf1.xlarge, batch size 10 (Neuron 2.12.0, Tensorflow 1.15), "
+                              "$0.0138 per 1M inferences.")
+    assert [url for url in requested if not url.startswith(origin)] == []
