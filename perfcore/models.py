@@ -15,7 +15,7 @@ Format: CONTRIBUTING.md ("Model catalog").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,8 +253,3 @@ def _ambiguous(node, path: str, names: dict[str, str]) -> dict[str, Ambiguous]:
             scalar(fields["why"], path, f"ambiguous: {name}: why").strip(), line_of(name_node))
     return result
 
-
-def distinct_ids(catalog: ModelCatalog, names: Iterable[tuple[str, Mapping[str, object]]]
-                 ) -> list[str]:
-    """The ids the given ``(name, row)`` pairs resolve to, each once, in first-seen order."""
-    return list(dict.fromkeys(catalog.id_of(name, row) for name, row in names))

@@ -1,4 +1,4 @@
-"""The cost explorer's rows (perfcore/explorer.py): every published row by model id with its costs."""
+"""The cost explorer's rows (perfcore/explorer.py): every published row by model id, costed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from cost_site import ROOT, Site
 
 from ext.cost_explorer import build_cost_payload
 from perfcore.cost_rows import published_csvs
-from perfcore.explorer import explorer_payload
 from perfcore.errors import DataFileError
+from perfcore.explorer import explorer_payload
 
 DATA = ROOT / "data"
 REPO = ROOT.parents[3]

@@ -26,7 +26,9 @@ models:
     params: 25.6M
     aliases: [Resnet-50]
     source: one network
-  bert-base-uncased: {name: bert-base-uncased, family: BERT, aliases: ["BERT base (bert-base-uncased)"], source: the page names it}
+  bert-base-uncased:
+    {name: bert-base-uncased, family: BERT, aliases: ["BERT base (bert-base-uncased)"],
+     source: the page names it}
   bert-base-cased-finetuned-mrpc: {name: bert-base-cased-finetuned-mrpc, family: BERT}
 ambiguous:
   BERT base: {column: Model details, why: two checkpoints share the name}
@@ -51,7 +53,7 @@ def test_names_resolve_to_one_id_case_insensitively_and_ambiguous_by_column() ->
     (("    aliases: [Resnet-50]\n    source: one network\n", "    aliases: [Resnet-50]\n"),
      "models.yaml:7: resnet50: aliases need a source (why these names are this model)"),
     (("family: BERT}\nambiguous", "family: BERT, aliases: [Resnet-50], source: x}\nambiguous"),
-     "models.yaml:10: bert-base-cased-finetuned-mrpc: name 'Resnet-50' is already a name of "
+     "models.yaml:12: bert-base-cased-finetuned-mrpc: name 'Resnet-50' is already a name of "
      "resnet50 (line 3)"),
     (("  resnet50:\n    name: ResNet-50\n", "  resnet50:\n"),
      "models.yaml:3: resnet50: name is missing"),
@@ -59,7 +61,7 @@ def test_names_resolve_to_one_id_case_insensitively_and_ambiguous_by_column() ->
      "models.yaml:6: resnet50: unknown key 'size' (expected name, family, params, aliases, "
      "source)"),
     (("  BERT base:", "  bert-base-uncased:"),
-     "models.yaml:12: ambiguous: 'bert-base-uncased' is also the name of bert-base-uncased"),
+     "models.yaml:14: ambiguous: 'bert-base-uncased' is also the name of bert-base-uncased"),
 ])
 def test_catalog_mistakes_are_located_errors(change: tuple[str, str], message: str) -> None:
     with pytest.raises(YamlError) as caught:
