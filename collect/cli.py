@@ -254,7 +254,7 @@ exit status: 0 (also with regressions, unless --fail-on-regression), 1 bad input
 
 examples:
   collect diff data/raw/sdk-2.20.jsonl data/raw/sdk-2.21.jsonl
-  collect diff git:v2.20 git:HEAD --prices data/prices.yaml --json
+  collect diff git:v2.20 git:HEAD --prices data/prices.yaml --models data/models.yaml --json
 """
 
 
@@ -283,6 +283,9 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                         help="pricing model in the catalog (default on-demand)")
     parser.add_argument("--repo", type=Path, default=None,
                         help="git repository for git:<rev> sides (default: current directory)")
+    parser.add_argument("--models", type=Path, default=None,
+                        help="model catalog (data/models.yaml): rows match by model id, "
+                        "whatever name each side uses")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit with status 3 when a regression is flagged")
@@ -293,10 +296,12 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def handle_diff(args: argparse.Namespace) -> int:
     """Run the comparison the parsed arguments describe; returns the exit status."""
     from perfcore import diff
+    from perfcore.models import load_model_catalog
     from perfcore.prices import load_price_catalog
 
-    old = diff.load_snapshot(args.old, args.repo)
-    new = diff.load_snapshot(args.new, args.repo)
+    models = load_model_catalog(args.models) if args.models else None
+    old = diff.load_snapshot(args.old, args.repo, models)
+    new = diff.load_snapshot(args.new, args.repo, models)
     prices = load_price_catalog(args.prices) if args.prices else None
     result = diff.compare(old, new, args.threshold, args.alpha, prices, args.pricing_model)
     if args.json:

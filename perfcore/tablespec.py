@@ -32,7 +32,12 @@ SPEC_KEYS = {
     "peak": "column whose highest value is emphasised (bold cell, row class df-peak)",
     "caption": "table caption",
 }
-FAMILY_ONLY_KEYS = {"title": "family title", "notes": "reST notes shown under each table"}
+FAMILY_ONLY_KEYS = {
+    "title": "family title",
+    "notes": "reST notes shown under each table",
+    "superseded": "why the family's rows are not current (shown marked, kept out of cost "
+                  "rankings unless older rows are asked for)",
+}
 FILTER_OPS = ("==", "!=", "<=", ">=", "<", ">")
 _CODE_HINT = re.compile(r"\bpd\.|\bdf\b|^\s*(import|from)\s", re.MULTILINE)
 _FILTER = re.compile(r"^(?P<column>.+?)\s+(?P<op>==|!=|<=|>=|<|>)\s+(?P<value>.+)$")
@@ -83,6 +88,7 @@ class TableSpec:
     caption: str | None = None
     title: str | None = None
     notes: tuple[str, ...] = ()
+    superseded: str | None = None
     key_lines: dict[str, int] = field(default_factory=dict)
 
     def with_data(self, data: str) -> TableSpec:
