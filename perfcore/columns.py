@@ -262,14 +262,16 @@ def is_published(name: str) -> bool:
 # a table is wider than the page; docs/dev/interactive.rst):
 # 1 model, instance, batch size, throughput, the P99 latency a bound uses, cost;
 # 2 columns the schema does not declare (a cost note, a diff's verdict, a sweep's series);
-# 3 other latencies (P50, TTFT/TPOT P50);
+# 3 other latencies (P50, TTFT/TPOT P50) and a comparison's old values;
 # 4 details the schema declares (framework, versions, data types, lengths, source, ...).
 ROLE_PRIORITY = {"model": 1, "instance": 1, "batch": 1, "throughput": 1, "bound-latency": 1,
-                 "cost": 1, "other": 2, "latency": 3, "detail": 4}
+                 "cost": 1, "other": 2, "latency": 3, "previous": 3, "detail": 4}
 _KEY_ROLES = {"model": "model", "instance_type": "instance", "batch_size": "batch"}
 _LATENCY_LABEL = re.compile(r"^(latency|ttft|tpot|itl|time per token|p\d+\b)|"
                             r"\bp\d+\b.*\((ms|s)\)$", re.IGNORECASE)
 _BOUND_PERCENTILE = re.compile(r"\bp99\b", re.IGNORECASE)
+# A comparison's columns (perf-diff): ``Throughput old``, ``P99 new (ms)``, ``P50 change (%)``.
+_COMPARED = re.compile(r"^(?P<metric>.+?) (?P<side>old|new|change)(?P<unit> \(.*\))?$")
 
 
 def column_role(label: str) -> str:
@@ -278,17 +280,26 @@ def column_role(label: str) -> str:
     Declared columns (today's or legacy names) take their role from the schema (key, metric,
     unit); the site's derived headers (``Cost per 1M tokens (on-demand)``, ``Instance``,
     ``Throughput (tokens/s)``, ``P99 (ms)``) from their words. A latency at P99 is the one a
-    cost bound uses (``bound-latency``).
+    cost bound uses (``bound-latency``). Of a comparison's columns, the new value and the
+    change have their metric's role and the old value is ``previous``.
     """
     name = published_name(" ".join(label.split()))
+    compared = _COMPARED.match(name)
+    if compared:  # the old value is context; the new one and the change are the metric's
+        if compared["side"] == "old":
+            return "previous"
+        unit = compared["unit"] if compared["side"] == "new" else ""
+        return column_role(compared["metric"] + (unit or ""))
     declared = BY_NAME.get(name)
     if declared is not None:
         if declared.key in _KEY_ROLES:
             return _KEY_ROLES[declared.key]
         if declared.metric == "throughput":
             return "throughput"
+        if declared.latency:
+            return "bound-latency" if declared.percentile == "p99" else "latency"
         if declared.unit in ("ms", "s"):
-            return _latency_role(name)
+            return "latency"
         return "detail"
     if name.startswith("Cost"):
         return "cost"

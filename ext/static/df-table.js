@@ -28,6 +28,7 @@
                                "(\\d{1,3}(?:,\\d{3})+(?:\\.\\d*)?|\\d+(?:\\.\\d*)?|\\.\\d+)" +
                                "((?:[eE][-+]?\\d+)?)%?(?:\\s+\\D[\\s\\S]*)?$");
   var CARD_LEVEL = 3; // cards show priorities 1 to 3: all but the schema's details
+  var CARD_MAX_WIDTH = 640; // px of the table's box: cards on a phone, never on a desktop
   var INCREMENTAL_ROWS = 1000;
   var CHUNK = 200;
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
@@ -264,7 +265,8 @@
   }
 
   /* The widest view that fits each table: columns give way one by one in hiding order, and
-   * when even priority 1 alone is too wide (a phone) the rows become cards. An overflowing
+   * when even priority 1 alone is too wide for a box narrower than CARD_MAX_WIDTH (a phone)
+   * the rows become cards. An overflowing
    * table's columns are at their narrowest, so header widths measured once with every column
    * shown tell how many must go; a second pass checks (the row buttons take room too).
    * Reads stay apart from writes, so a page of many tables is laid out about twice, not once
@@ -290,16 +292,16 @@
       while (count < state.hideOrder.length && total > entry.width) {
         total -= entry.columns[state.hideOrder[count++]];
       }
-      if (total > entry.width) {
+      if (total > entry.width && entry.width < CARD_MAX_WIDTH) {
         setHidden(state, 0, true);
-      } else {
+      } else { // on a wide page, a table still too wide scrolls in its box, first column fixed
         setHidden(state, count, false);
         checking.push(state);
       }
     });
     checking.filter(overflows).forEach(function (state) {
       if (state.hiding < state.hideOrder.length) setHidden(state, state.hiding + 1, false);
-      else setHidden(state, 0, true);
+      else if (state.fittedWidth < CARD_MAX_WIDTH) setHidden(state, 0, true);
     });
   }
 
@@ -317,8 +319,8 @@
   }
 
   /* At the next frame, before it is painted: after a resize (ResizeObserver; never within
-   * its callback, so fitting cannot loop in it) or a click on a tab (its panel shows in the
-   * same frame, already fitted). */
+   * its callback, so fitting cannot loop in it) or a click on a tab or a <summary> (the
+   * panel or details shows in the same frame, already fitted). */
   function scheduleRefit() {
     if (refitPending) return;
     refitPending = true;
@@ -332,7 +334,7 @@
       states.forEach(function (state) { observer.observe(state.box); });
     }
     document.addEventListener("click", function (event) {
-      if (event.target.closest && event.target.closest(".sd-tab-set")) scheduleRefit();
+      if (event.target.closest && event.target.closest(".sd-tab-set, summary")) scheduleRefit();
     });
   }
 

@@ -5,7 +5,8 @@ Builds ``docs/`` with the repository's ``conf.py`` into a temporary folder once 
 ``make html`` is the strict gate), serves it on 127.0.0.1 and reads every page that has a
 ``df-table``. "Essential" columns are named here independently of the site's own column roles
 (``perfcore.columns.column_role``), from what a reviewer needs in view: model, instance, batch
-size, throughput, the P99 latency a bound uses, and cost.
+size, throughput, the P99 latency a bound uses, and cost (of a comparison, the new values and
+the changes).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-ESSENTIAL = r"^(Model|Instance|Inst\. Type|Batch Size)$|Throughput|P99|^Cost"
-COST = r"^Cost"
+# a comparison's old values (``Throughput old``) are context, its new values and changes count
+ESSENTIAL = (r"^(?!.* old( \(|$))"
+             r"(?:(?:Model|Instance|Inst\. Type|Batch Size)$|.*Throughput|.*P99|Cost)")
+COST = r"^Cost(?!.* old( \(|$))"
 # Opens a table's tab when it is in a hidden one and waits until the page has fitted it.
 SHOW_TABLE = """async table => {
   const panel = table.closest('.sd-tab-content');
