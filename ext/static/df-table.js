@@ -30,7 +30,7 @@
   var CARD_LEVEL = 3; // cards show priorities 1 to 3: all but the schema's details
   var CARD_MAX_WIDTH = 640; // px of the table's box: cards on a phone, never on a desktop
   var INCREMENTAL_ROWS = 1000;
-  var CHUNK = 200;
+  var CHUNK = 100;
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
   function cellText(cell) {
@@ -92,7 +92,7 @@
         values[row] = rank;
       });
     }
-    state.keys[column] = { missing: missing, values: values, numeric: numeric && present.length > 0 };
+    state.keys[column] = { missing: missing, values: values };
     return state.keys[column];
   }
 
