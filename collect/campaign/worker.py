@@ -92,7 +92,7 @@ def measure(unit: Unit, options: SweepOptions) -> dict:
 def measure_generation(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """One generation cell (model built for this configuration alone), as
     :func:`collect.run.loadrun.run_generation` measures it; failures come back as a status."""
-    from collect.run.generate import build_random_model, generation_sweep
+    from collect.generate.measure import build_random_model, generation_sweep
 
     device = "cuda" if backend.name == "cuda" else "cpu"
 

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from collect.errors import CollectError
+from collect.models import SYNTHETIC_PATTERN, registry
 from collect.publish.token_columns import token_columns
-from collect.run.models import SYNTHETIC_PATTERN, registry
 from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
 from perfcore.records import read_records
@@ -162,8 +162,8 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
 
 
 def served_qualifying(items: list[Located], notes: list[str]) -> list[Located]:
-    """Served records that may go in a table (see collect.serve.published)."""
-    from collect.serve.published import unpublishable
+    """Served records that may go in a table (see collect.publish.served)."""
+    from collect.publish.served import unpublishable
 
     kept = []
     for item in items:
@@ -269,7 +269,7 @@ def source_of(item: Located) -> str:
     if source == "collect run":
         served = ""
         if item.record.get("mode") == "serve":
-            from collect.serve.published import source_suffix
+            from collect.publish.served import source_suffix
 
             served = source_suffix(item.record)
         return f"collect run {item.record.get('run_id')} ({item.path.as_posix()}){served}"
@@ -336,7 +336,7 @@ def to_token_row(item: Located, instance: str, application_type: str,
     row = to_row(item, instance, application_type)
     row.update(token_columns(item.record, decoder=family == "decoder"))
     if item.record.get("mode") == "serve":
-        from collect.serve.published import served_cells
+        from collect.publish.served import served_cells
 
         row.update(served_cells(item.record))
     if family != "decoder":

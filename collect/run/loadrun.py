@@ -5,11 +5,11 @@ utilisation sampling every configuration gets.
 
 * ``poisson`` / ``closed``: one configuration per rate (or concurrency), measured by
   :func:`measure_poisson` / :func:`measure_closed` through the dynamic batcher, one
-  worker thread per model copy (:class:`collect.run.infer.CopyInfers`).
+  worker thread per model copy (:class:`collect.openloop.infer.CopyInfers`).
 * an SLO search (``--slo-ms``): :func:`run_slo_searches`, one search per group; each
   measured rate is appended as soon as it ends, rates already in the file are reused.
 * ``generate``: :func:`run_generation`, one record per (dtype, batch size) cell from
-  :func:`collect.run.generate.generation_sweep`, appended as each cell ends.
+  :func:`collect.generate.measure.generation_sweep`, appended as each cell ends.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from collect.engine.progress import Progress
 from collect.errors import CollectError
-from collect.run.progress import Progress
 from collect.run.sweep import (
     Config,
     SweepOptions,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 def _copies(backend: Backend, config: Config) -> Any:
-    from collect.run.infer import CopyInfers
+    from collect.openloop.infer import CopyInfers
 
     return CopyInfers(backend, config.spec, config.sequence_length, config.dtype,
                       config.compiled, config.n_models)
@@ -44,8 +44,8 @@ def _copies(backend: Backend, config: Config) -> Any:
 
 def measure_poisson(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """One offered rate through the dynamic batcher (latency from scheduled arrival)."""
-    from collect.run.openloop import run_poisson
-    from collect.run.schedule import poisson_schedule
+    from collect.engine.schedule import poisson_schedule
+    from collect.openloop.runner import run_poisson
 
     try:
         schedule = poisson_schedule(config.offered_rate, options.duration_s,
@@ -63,7 +63,7 @@ def measure_poisson(backend: Backend, config: Config, options: SweepOptions) -> 
 
 def measure_closed(backend: Backend, config: Config, options: SweepOptions) -> dict:
     """``concurrency`` clients in a send-wait loop for ``--duration`` seconds."""
-    from collect.run.openloop import run_closed
+    from collect.openloop.runner import run_closed
 
     copies = _copies(backend, config)
     try:
@@ -89,7 +89,7 @@ def run_slo_searches(configs: list[Config], backend: Backend, options: SweepOpti
     and ``slo_best_rate`` (the highest rate meeting the SLO among the search's rates so
     far: on the search's last record, its answer). The answer is also printed.
     """
-    from collect.run.slo import keeping, measured_from_records, search_max_rate, slo_met
+    from collect.engine.slo import keeping, measured_from_records, search_max_rate, slo_met
 
     existing = _existing_records(options)
     records: list[dict] = []
@@ -122,7 +122,7 @@ def run_generation(configs: list[Config], backend: Backend, options: SweepOption
                    env: dict, writer: ResultsWriter, stream: TextIO) -> list[dict]:
     """Generation cells not yet in the file, per (model, dtype), appended as each ends."""
     from collect.env.envinfo import utc_now
-    from collect.run.generate import build_random_model, generation_sweep
+    from collect.generate.measure import build_random_model, generation_sweep
 
     todo = [config for config in configs if config_id(config.fields()) not in writer.done]
     if len(todo) < len(configs):

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from collect.backends import BACKEND_NAMES, detect_backend
+from collect.engine.slo import SLO_PERCENTILES
 from collect.errors import UsageError
-from collect.run.slo import SLO_PERCENTILES
 from collect.serve.workload import Length, parse_length
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ import sys
 from typing import TextIO
 
 from collect.backends import Backend, Request, get_backend
+from collect.engine.progress import Progress
 from collect.env.envinfo import collect_env, new_run_id
 from collect.errors import CollectError
+from collect.offline.measure import MeasureOptions, measure_offline
 from collect.run.loadrun import measure_closed, measure_poisson, run_generation, run_slo_searches
-from collect.run.measure import MeasureOptions, measure_offline
-from collect.run.progress import Progress
 from collect.run.sweep import Config, Measurement, SweepOptions, plan, run_one
 from perfcore.records import ResultsWriter, config_id
 

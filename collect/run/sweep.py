@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from collect.backends import Backend
 from collect.env.envinfo import utc_now
 from collect.errors import CollectError, CompileFailed, is_out_of_memory
-from collect.run.measure import MeasureTimeout
-from collect.run.models import ModelSpec, check_generation_lengths, resolve
+from collect.models import ModelSpec, check_generation_lengths, resolve
+from collect.offline.measure import MeasureTimeout
 from perfcore.errors import UserError
 from perfcore.records import OFFLINE_FIELDS, SCHEMA_VERSION, config_id
 

@@ -5,7 +5,7 @@
 * :mod:`collect.serve.metrics`: TTFT, TPOT, ITL, E2E, throughput and goodput from timelines.
 * :mod:`collect.serve.runner`: open-loop (Poisson) and closed-loop driving, one record each.
 * :mod:`collect.serve.sweep`: the configurations of ``collect run``, and the goodput search.
-* :mod:`collect.serve.published` / :mod:`collect.serve.report`: token-table cells for
+* :mod:`collect.publish.served` / :mod:`collect.report.served`: token-table cells for
   ``collect publish``, tables and plots for ``collect report``.
 
 Metric definitions follow ``vllm bench serve``; docs/serving.rst has them side by side

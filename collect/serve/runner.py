@@ -2,7 +2,7 @@
 concurrency (closed loop), measured as request timelines and summarised into a record.
 
 Open loop (``--load poisson``): requests are sent at the precomputed Poisson schedule
-(:mod:`collect.run.schedule`) and every latency is measured from the request's *scheduled*
+(:mod:`collect.engine.schedule`) and every latency is measured from the request's *scheduled*
 send time, so a server (or a ``--max-concurrency`` cap) that falls behind shows as
 latency, not as fewer requests (no coordinated omission). Closed loop (``--load closed
 --concurrency N``): N clients send, wait for the whole response, send again.
@@ -206,7 +206,7 @@ class Driven:
 async def drive_poisson(client: StreamClient, config: ServeConfig, serve: ServeOptions,
                         workload: Workload, duration_s: float, warmup_s: float,
                         seed: int) -> Driven:
-    from collect.run.schedule import poisson_schedule
+    from collect.engine.schedule import poisson_schedule
 
     try:
         schedule = poisson_schedule(config.offered_rate, duration_s, seed=seed)

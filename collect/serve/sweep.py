@@ -8,9 +8,9 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
+from collect.engine.progress import Progress
 from collect.env.envinfo import utc_now
 from collect.errors import CollectError
-from collect.run.progress import Progress
 from collect.serve.client import run_coroutine
 from collect.serve.runner import (
     ServeConfig,
@@ -118,7 +118,7 @@ def goodput_judge(percentile: int) -> Any:
 def run_goodput_searches(configs: list[ServeConfig], options: SweepOptions, measure: Any,
                          writer: ResultsWriter, stream: TextIO) -> list[dict]:
     """Per model: the highest Poisson rate meeting the goodput target (resumable)."""
-    from collect.run.slo import keeping, measured_from_records, search_max_rate
+    from collect.engine.slo import keeping, measured_from_records, search_max_rate
 
     existing = read_records(options.out).records if options.resume else []
     target = ", ".join(f"{key} <= {value:g} ms" for key, value in options.serve.goodput.items())

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from collect.cli import build_parser, main
-from collect.run.models import known_names
+from collect.models import known_names
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ import pytest
 
 from collect.backends.base import Backend, Prepared, Request
 from collect.backends.cpu import CpuBackend, split_cores
-from collect.run.measure import MeasureOptions, measure_offline, summarize, window_seconds
-from collect.run.models import resolve
+from collect.models import resolve
+from collect.offline.measure import MeasureOptions, measure_offline, summarize, window_seconds
 from collect.run.runner import run_sweep
 from collect.run.sweep import SweepOptions, classify, plan
 
@@ -98,7 +98,7 @@ def cpu_allocation_failure() -> RuntimeError:
 
 
 def test_cpu_out_of_memory_is_oom_in_every_mode():
-    from collect.run.generate import failure_record
+    from collect.generate.measure import failure_record
 
     error = cpu_allocation_failure()
     assert "can't allocate memory" in str(error)
@@ -182,7 +182,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_and_lines_otherwise():
-    from collect.run.progress import Progress, format_seconds
+    from collect.engine.progress import Progress, format_seconds
 
     record = {"status": "ok", "throughput_avg": 12.5, "latency_ms_p50": 80.0, "stable": True}
     terminal = Terminal()

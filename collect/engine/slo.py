@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collect.run.openloop import SUSTAINED_FRACTION
+from collect.openloop.runner import SUSTAINED_FRACTION
 
 SLO_PERCENTILES = (50, 90, 95, 99)
 

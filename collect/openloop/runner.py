@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from collect.run.batcher import Clock, DynamicBatcher, Request
-from collect.run.gcpause import gc_paused
-from collect.run.schedule import Schedule
+from collect.engine.gcpause import gc_paused
+from collect.engine.schedule import Schedule
+from collect.openloop.batcher import Clock, DynamicBatcher, Request
 from perfcore.numbers import percentile_fields
 
 InferFn = Callable[[int], None]
@@ -76,7 +76,7 @@ def run_poisson(
 ) -> dict[str, Any]:
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
     # Set-up stays out of the measured interval: the requests are built (with arrival
-    # offsets) before the start is taken, and the collector is paused (collect.run.gcpause).
+    # offsets) before the start is taken, and the collector is paused (collect.engine.gcpause).
     requests = [Request(i, float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
     service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
     with gc_paused() as gc_info:

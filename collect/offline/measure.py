@@ -16,7 +16,7 @@ tokenize_s)`` per batch. The timeline:
 3. the workers are told to stop and finish their current batch.
 
 Python's garbage collector is collected and frozen before the workers start, disabled
-until they have stopped, and collected after (:mod:`collect.run.gcpause`; the record's
+until they have stopped, and collected after (:mod:`collect.engine.gcpause`; the record's
 ``gc`` field).
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
-from collect.run.gcpause import gc_paused
+from collect.engine.gcpause import gc_paused
 from perfcore.numbers import percentile
 from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
