@@ -85,8 +85,8 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 
 def handle_run(args: argparse.Namespace) -> int:
+    from collect.engine.outcome import ERROR_STATUSES, status_counts
     from collect.run.runner import run_sweep
-    from collect.run.sweep import ERROR_STATUSES, status_counts
 
     settings = load_settings(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -178,8 +178,8 @@ def add_env_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 
 def handle_env(args: argparse.Namespace) -> int:
-    from collect.backends.neuron import neuron_present
     from collect.env.envinfo import collect_env
+    from collect.env.neuron import neuron_present
 
     env = collect_env(args.instance_type)
     env.pop("run_id")

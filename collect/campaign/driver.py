@@ -24,10 +24,11 @@ from typing import Any, TextIO
 from collect.campaign.progress import CampaignProgress, Tally
 from collect.campaign.spec import Campaign, Target, load_campaign
 from collect.campaign.worker import Outcome, Unit, run_unit
+from collect.engine.outcome import Configuration, make_record
 from collect.env.envinfo import new_run_id, utc_now
 from collect.env.utilization import write_timeseries
 from collect.errors import CollectError
-from collect.run.sweep import Config, make_record, plan
+from collect.run.modes import plan
 from perfcore.records import ResultsWriter, config_id, read_records
 
 LOCAL_OBJECT_STORE_BYTES = 200 * 1024 * 1024  # records are small; Ray's default is 30% of RAM
@@ -52,7 +53,7 @@ class Planned:
     """A unit of work and what the driver needs to record it without the node."""
 
     unit: Unit
-    config: Config
+    config: Configuration
     target: Target
 
     @property
@@ -74,12 +75,12 @@ class Plan:
     already_done: int = 0
 
 
-def unit_resources(target: Target, config: Config) -> dict[str, float]:
+def unit_resources(target: Target, config: Configuration) -> dict[str, float]:
     """The Ray resources one configuration asks for: its target's slot, and on Neuron one
     NeuronCore per model copy (the backend places copy i on visible core i)."""
     resources = {target.slot: 1.0}
     if target.backend == "neuron":
-        resources["neuron_cores"] = float(config.n_models)
+        resources["neuron_cores"] = float(config.fields()["n_models"])
     return resources
 
 

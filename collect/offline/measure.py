@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
 from collect.engine.gcpause import gc_paused
+from collect.engine.options import Timing
+from collect.errors import MeasureTimeout
 from perfcore.numbers import percentile
 from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
@@ -43,21 +45,11 @@ MIN_MEASURED_BATCHES = 3
 POLL_S = 0.005
 
 
-class MeasureTimeout(Exception):
-    """The configuration did not finish within its timeout."""
-
-
 @dataclass(frozen=True)
-class MeasureOptions:
-    duration_s: float
-    warmup_s: float | None = None
-    timeout_s: float = 600.0
-    min_warmup_batches: int = MIN_WARMUP_BATCHES
+class MeasureOptions(Timing):
+    """The sweep's timing, and how many batches every worker runs before measuring."""
 
-    def effective_warmup_s(self) -> float:
-        if self.warmup_s is not None:
-            return self.warmup_s
-        return min(max(0.5, 0.1 * self.duration_s), 5.0)
+    min_warmup_batches: int = MIN_WARMUP_BATCHES
 
 
 @dataclass

@@ -29,13 +29,11 @@ import numpy as np
 
 from collect.engine.gcpause import gc_paused
 from collect.engine.schedule import Schedule
+from collect.engine.slo import SUSTAINED_FRACTION
 from collect.openloop.batcher import Clock, DynamicBatcher, Request
-from perfcore.numbers import percentile_fields
+from perfcore.numbers import PERCENTILES, percentile_fields
 
 InferFn = Callable[[int], None]
-
-SUSTAINED_FRACTION = 0.98
-"""A rate is sustained when the achieved rate is at least this fraction of the offered one."""
 
 GROWTH_LIMIT = 2.0
 """Latency is called growing when the P99 of the last third of requests exceeds this
@@ -45,8 +43,6 @@ batch service times."""
 GROWTH_FLOOR_SERVICES = 10
 """A fast model's P99 at low load is a few ms of scheduler noise: 2 ms -> 5 ms is a
 doubling but no queue. A growing queue adds many service times."""
-
-PERCENTILES = (50, 90, 95, 99)
 
 LEAD_S = 0.002
 """The first arrival is this long after the start is taken, so that it is not already late."""

@@ -15,7 +15,7 @@ from campaign_helpers import read_jsonl, start_driver, write_campaign
 from collect.campaign.driver import unit_resources
 from collect.campaign.spec import Target, load_campaign
 from collect.cli import main
-from collect.run.sweep import plan
+from collect.run.modes import plan
 from perfcore.records import config_id
 
 TWO_TYPES = """\
