@@ -31,14 +31,16 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from collect.engine.metrics import Distribution, Summary
 from collect.engine.outcome import OomSkips, attempt
 from collect.errors import is_out_of_memory
-from perfcore.numbers import percentile_fields
+from perfcore.numbers import PERCENTILES
 
 DTYPES: dict[str, torch.dtype] = {
     "fp32": torch.float32,
@@ -47,6 +49,7 @@ DTYPES: dict[str, torch.dtype] = {
 }
 
 Clock = Callable[[], float]
+DIGITS = 4  # of the recorded latencies (ms)
 LoadModel = Callable[[str], torch.nn.Module]
 
 
@@ -186,29 +189,44 @@ def measure_generation(
                       output_length, warmup_s)
 
 
+@dataclass(frozen=True)
+class GenerationMetrics(Summary):
+    """What one generation cell measured; :meth:`record_fields` are the record's fields."""
+
+    status: str
+    reason: str | None
+    mode: str
+    batch_size: int
+    input_length: int
+    output_length: int
+    duration_s: float
+    warmup_s: float
+    n_batches: int
+    n_inferences: int
+    ttft_ms: Distribution
+    tpot_ms: Distribution
+    e2e_ms: Distribution
+    latency_per_token_ms: Distribution
+    output_tokens_per_s: float
+    total_tokens_per_s: float
+
+
 def _summarise(ttft_ms, e2e_ms, batch_size, input_length, output_length, warmup_s):
     busy_s = float(e2e_ms.sum()) / 1000
     tpot_ms = (e2e_ms - ttft_ms) / (output_length - 1) if output_length > 1 else np.array([])
-    return {
-        "status": "ok",
-        "reason": None,
-        "mode": "generate",
-        "batch_size": batch_size,
-        "input_length": input_length,
-        "output_length": output_length,
-        "duration_s": round(busy_s, 6),
-        "warmup_s": round(warmup_s, 6),
-        "n_batches": int(e2e_ms.size),
-        "n_inferences": int(e2e_ms.size) * batch_size,
-        **percentile_fields(ttft_ms, "ttft_ms", (50, 99)),
-        **percentile_fields(tpot_ms, "tpot_ms", (50, 99)),
-        **percentile_fields(e2e_ms, "e2e_ms", (50, 90, 95, 99)),
-        **percentile_fields(e2e_ms / output_length, "latency_per_token_ms", (50, 99)),
-        "output_tokens_per_s": round(batch_size * output_length * e2e_ms.size / busy_s, 4),
-        "total_tokens_per_s": round(
-            batch_size * (input_length + output_length) * e2e_ms.size / busy_s, 4
-        ),
-    }
+    return GenerationMetrics(
+        status="ok", reason=None, mode="generate", batch_size=batch_size,
+        input_length=input_length, output_length=output_length,
+        duration_s=round(busy_s, 6), warmup_s=round(warmup_s, 6),
+        n_batches=int(e2e_ms.size), n_inferences=int(e2e_ms.size) * batch_size,
+        ttft_ms=Distribution.of(ttft_ms, (50, 99), digits=DIGITS),
+        tpot_ms=Distribution.of(tpot_ms, (50, 99), digits=DIGITS),
+        e2e_ms=Distribution.of(e2e_ms, PERCENTILES, digits=DIGITS),
+        latency_per_token_ms=Distribution.of(e2e_ms / output_length, (50, 99), digits=DIGITS),
+        output_tokens_per_s=round(batch_size * output_length * e2e_ms.size / busy_s, 4),
+        total_tokens_per_s=round(
+            batch_size * (input_length + output_length) * e2e_ms.size / busy_s, 4),
+    ).record_fields()
 
 
 def failure_record(exc: BaseException) -> dict[str, Any]:

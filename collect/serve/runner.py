@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collect.engine.schedule import poisson_schedule
 from collect.errors import CollectError
 from collect.serve.client import StreamClient, Timeline, api_url, run_coroutine, server_info
 from collect.serve.metrics import summarize
@@ -148,8 +149,6 @@ class Driven:
 async def drive_poisson(client: StreamClient, config: ServeConfig, serve: ServeOptions,
                         workload: Workload, duration_s: float, warmup_s: float,
                         seed: int) -> Driven:
-    from collect.engine.schedule import poisson_schedule
-
     try:
         schedule = poisson_schedule(config.offered_rate, duration_s, seed=seed)
     except ValueError as error:
