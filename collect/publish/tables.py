@@ -40,7 +40,7 @@ from collect.publish.token_columns import token_columns
 from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
 from perfcore.families import family_csv
-from perfcore.records import read_records
+from perfcore.records import Located, read_located
 
 COLUMNS = columns.INFERENCE_TABLE
 KEY_COLUMNS = columns.upsert_key(COLUMNS)
@@ -64,19 +64,6 @@ class PublishOptions:
     instance_type: str | None = None
 
 
-@dataclass(frozen=True)
-class Located:
-    """A record and where it came from (for messages and the Source column)."""
-
-    record: dict
-    path: Path
-    line: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
 @dataclass
 class PublishReport:
     lines: list[str] = field(default_factory=list)
@@ -93,16 +80,12 @@ def format_value(value: float | None, decimals: int) -> str:
 
 
 def load_located(paths: list[Path], notes: list[str]) -> list[Located]:
-    located = []
-    for path in paths:
-        if not path.is_file():
-            raise CollectError(f"{path}: results file not found")
-        result = read_records(path)
-        if result.torn_line is not None:
-            notes.append(f"{path}:{result.torn_line}: ignored a torn last line")
-        located += [Located(record, path, line)
-                    for record, line in zip(result.records, result.line_numbers, strict=True)]
-    return located
+    missing = next((path for path in paths if not path.is_file()), None)
+    if missing is not None:
+        raise CollectError(f"{missing}: results file not found")
+    results = read_located(paths)
+    notes += [f"{path}:{line}: ignored a torn last line" for path, line in results.torn]
+    return results.records
 
 
 def latest_per_config(located: list[Located]) -> list[Located]:
