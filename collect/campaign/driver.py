@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,9 @@ LOCAL_OBJECT_STORE_BYTES = 200 * 1024 * 1024  # records are small; Ray's default
 WAIT_TICK_S = 1.0  # ray.wait returns this often, so Ctrl-C is seen at once
 # Shipped to the nodes with each campaign (Ray ``py_modules``): the code a node runs.
 PACKAGES_FOR_NODES = ("collect", "perfcore")
+RAY_LOOPBACK = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""``0``: Ray binds its nodes to 127.0.0.1 (the default off Windows and macOS is the machine's
+address, reachable from other machines)."""
 
 
 @dataclass(frozen=True)
@@ -158,11 +162,16 @@ def run_campaign(options: CampaignOptions, stream: TextIO) -> dict[str, Tally]:
 
 @contextlib.contextmanager
 def ray_connection(options: CampaignOptions, targets: list[Target]) -> Iterator[Any]:
-    """Ray connected to ``--address``, or a local instance holding the one target's slot.
+    """Ray connected to ``--address``, or a local instance holding the one target's slot and
+    listening on loopback only.
 
     The ``collect`` package travels to the nodes with the job (``py_modules``); the nodes
     need the same Python packages as this machine (torch, and the backend's SDK).
     """
+    if options.address is None:
+        # This machine alone: every Ray process listens on loopback, not on the machine's
+        # interface address (Ray reads this when it is imported).
+        os.environ[RAY_LOOPBACK] = "0"
     import ray
 
     common: dict[str, Any] = {
