@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from collect.backends import detect_backend
+from collect.engine.values import positive_float
 from collect.errors import UsageError
 from collect.run.options import (
     add_load_arguments,
@@ -28,7 +29,6 @@ from collect.run.options import (
     add_output_arguments,
     add_timing_arguments,
     load_settings,
-    positive_float,
     sweep_options,
 )
 from perfcore.errors import UserError

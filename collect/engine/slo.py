@@ -1,6 +1,8 @@
-"""SLO search: the highest offered rate whose latency percentile stays under an SLO.
+"""Rate search: the highest offered rate meeting a target, for every mode that asks for one
+(:meth:`collect.engine.mode.Mode.rate_search`). The target is a latency SLO unless the mode
+passes its own ``judge`` (served endpoints: a goodput target).
 
-A rate *meets* the SLO when its run finished ``ok``, the chosen request-latency
+A rate *meets* a latency SLO when its run finished ``ok``, the chosen request-latency
 percentile (measured from scheduled arrival) is at most ``slo_ms``, and the
 system kept up (achieved rate at least 98% of offered; an overloaded system
 whose queue has not yet grown past the SLO in a short run does not pass).
