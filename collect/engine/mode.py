@@ -9,6 +9,7 @@ appending, and the rate search (:mod:`collect.engine.slo`) when the mode asks fo
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -64,6 +65,10 @@ class RateSearch:
 
 class Mode(Protocol):
     name: str
+
+    def settings(self, args: argparse.Namespace) -> Any:
+        """The mode's own options (:attr:`SweepOptions.settings`) from ``collect run``'s
+        checked arguments (a campaign job's too), or None."""
 
     def plan(self, options: SweepOptions) -> list[Configuration]:
         """Every configuration of the sweep, in order (a rate search: one per search, without

@@ -5,6 +5,7 @@ when a session opens."""
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,9 @@ class GenerateSession(BackendSession):
 
 class GenerateMode:
     name = "generate"
+
+    def settings(self, args: argparse.Namespace) -> GenerateSettings:
+        return GenerateSettings(args.input_length.low, args.output_length.low)
 
     def plan(self, options: SweepOptions) -> list[Config]:
         settings = options.settings or GenerateSettings()

@@ -3,6 +3,7 @@ for throughput and per-batch latency (:mod:`collect.offline.measure`)."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from collect.backends import Request, get_backend
@@ -32,6 +33,9 @@ class OfflineSession(BackendSession):
 
 class OfflineMode:
     name = "offline"
+
+    def settings(self, args: argparse.Namespace) -> None:
+        return None
 
     def plan(self, options: SweepOptions) -> list[Config]:
         return expand(options, batch_sizes=options.batch_sizes)

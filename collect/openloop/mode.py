@@ -8,6 +8,7 @@ group and the engine searches the highest rate meeting the latency SLO
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,9 @@ class OpenLoopMode:
     def __init__(self, name: str, session: type[BackendSession]) -> None:
         self.name = name
         self._session = session
+
+    def settings(self, args: argparse.Namespace) -> OpenLoopSettings:
+        return OpenLoopSettings(args.max_batch_size, args.max_batch_delay_ms, args.slo_ms)
 
     def plan(self, options: SweepOptions) -> list[Config]:
         settings = settings_of(options)

@@ -34,12 +34,8 @@ from collect.engine.values import (
 )
 from collect.errors import UsageError
 from collect.offline.measure import MIN_WARMUP_BATCHES
-from collect.serve.options import (
-    add_serve_arguments,
-    length,
-    serve_options,
-    validate_serve_arguments,
-)
+from collect.run.modes import mode_for
+from collect.serve.options import add_serve_arguments, length, validate_serve_arguments
 from collect.serve.workload import Length
 
 
@@ -202,22 +198,5 @@ def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
         sample_utilization=not args.no_utilization, rates=args.rate,
         concurrency=args.concurrency, arrival_seed=args.arrival_seed,
         slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
-        settings=mode_settings(args, settings),
+        settings=mode_for(settings["mode"]).settings(args),
     )
-
-
-def mode_settings(args: argparse.Namespace, settings: dict) -> Any:
-    """The mode's own options (:attr:`SweepOptions.settings`)."""
-    mode = settings["mode"]
-    if mode in ("poisson", "closed"):
-        from collect.openloop.mode import OpenLoopSettings
-
-        return OpenLoopSettings(settings["max_batch_size"], settings["max_batch_delay_ms"],
-                                args.slo_ms)
-    if mode == "generate":
-        from collect.generate.mode import GenerateSettings
-
-        return GenerateSettings(settings["input_length"], settings["output_length"])
-    if mode == "serve":
-        return serve_options(args)
-    return None

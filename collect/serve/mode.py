@@ -5,6 +5,7 @@ engine's rate search with a goodput judge)."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,7 +13,7 @@ from collect.engine.mode import RateSearch
 from collect.engine.options import SweepOptions
 from collect.engine.slo import SloResult
 from collect.serve.client import run_coroutine
-from collect.serve.options import ServeConfig, ServeOptions, plan_serve
+from collect.serve.options import ServeConfig, ServeOptions, plan_serve, serve_options
 from collect.serve.runner import (
     Workload,
     fetch_server_info,
@@ -77,6 +78,9 @@ def goodput_judge(percentile: int) -> Callable[[Mapping[str, Any]], bool]:
 
 class ServeMode:
     name = "serve"
+
+    def settings(self, args: argparse.Namespace) -> ServeOptions:
+        return serve_options(args)
 
     def plan(self, options: SweepOptions) -> list[ServeConfig]:
         return plan_serve(options)
