@@ -31,7 +31,7 @@ from collect.engine.gcpause import gc_paused
 from collect.engine.schedule import Schedule
 from collect.engine.slo import SUSTAINED_FRACTION
 from collect.openloop.batcher import Clock, DynamicBatcher, Request
-from perfcore.numbers import PERCENTILES, percentile_fields
+from perfcore.numbers import PERCENTILES, percentile, percentile_fields
 
 InferFn = Callable[[int], None]
 
@@ -340,8 +340,8 @@ def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:
     third = requests_latency_ms.size // 3
     if third < 1:
         return None
-    first = float(np.percentile(requests_latency_ms[:third], 99))
-    last = float(np.percentile(requests_latency_ms[-third:], 99))
+    first = percentile(requests_latency_ms[:third].tolist(), 99)
+    last = percentile(requests_latency_ms[-third:].tolist(), 99)
     return first, last
 
 
