@@ -13,6 +13,7 @@ those of the tables (:mod:`perfcore.csvfile`, :mod:`perfcore.tabledata`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from perfcore.columns import columns_with, unit_from_column
 from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
-from perfcore.families import FamilyCatalog, family_csv_parts, load_families
+from perfcore.families import FamilyCatalog, load_families
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog, load_price_catalog, rate_basis
@@ -30,6 +31,7 @@ from perfcore.tabledata import Rows, throughput_values
 from perfcore.tablespec import TableSpec
 
 NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
+_PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_P50 = columns_with("latency_p50")
 LATENCY_P99 = columns_with("latency_p99")
 TTFT = {"ttft-p50": "TTFT P50 (ms)", "ttft-p99": "TTFT P99 (ms)"}  # decoder tables
@@ -91,7 +93,7 @@ def published_csvs(data_dir: str | Path) -> list[Path]:
         if not folder.is_dir() or folder.name in NOT_PLATFORMS or hidden:
             continue
         found += [path for path in sorted(folder.iterdir())
-                  if path.is_file() and family_csv_parts(path.name)]
+                  if path.is_file() and _PUBLISHED.match(path.name)]
     return found
 
 
@@ -105,16 +107,15 @@ def load_cost_rows(
     data = CostData()
     for path in published_csvs(data_dir):
         data.files.append(path)
-        parts = family_csv_parts(path.name)
-        assert parts is not None  # published_csvs only returns matching names
-        table, family = parts
+        match = _PUBLISHED.match(path.name)
+        assert match is not None  # published_csvs only returns matching names
         csv = read(path)
         if not csv.rows:
             continue
-        spec = _family_spec(families, family, path.parent.name)
+        spec = _family_spec(families, match["family"], path.parent.name)
         throughput = _throughput_column(csv, spec)
         unit = _unit(throughput, spec)
-        rows = _rows(csv, path.parent.name, table, throughput, unit, catalog)
+        rows = _rows(csv, path.parent.name, match["table"], throughput, unit, catalog)
         data.rows += rows
         for row in rows:
             if (catalog.lookup(row.instance) is None and catalog.unpriced_reason(row.instance)
