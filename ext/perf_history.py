@@ -28,7 +28,14 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ext.chart_directive import perf_chart
-from ext.release_diff import InputError, PerfDiff, add_data_dir_config, error_node, find_input
+from ext.release_diff import (
+    InputError,
+    PerfDiff,
+    add_data_dir_config,
+    error_node,
+    find_input,
+    model_catalog,
+)
 from perfcore import diff, history, releases
 from perfcore.errors import UserError
 
@@ -90,7 +97,8 @@ class PerfHistory(SphinxDirective):
         found = history.load_history(folder, self.options["table"].strip(),
                                      self.options["model"].strip(),
                                      self.options["instance"].strip(),
-                                     self.options["metric"].strip(), where)
+                                     self.options["metric"].strip(), where,
+                                     models=model_catalog(self))
         for path in found.files:
             self.env.note_dependency(str(path))
         return found
@@ -113,6 +121,7 @@ class PerfReleaseChanges(PerfDiff):
     option_spec: ClassVar[dict[str, Any]] = {
         "releases": directives.unchanged_required,
         "threshold": directives.unchanged_required,
+        "unchanged": directives.unchanged,
         "class": directives.class_option,
     }
 

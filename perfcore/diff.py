@@ -42,6 +42,8 @@ from perfcore import cost
 from perfcore.columns import SCHEMA, key_columns, published_name, record_fields_of
 from perfcore.csvfile import parse_csv_text
 from perfcore.errors import DataFileError, UserError
+from perfcore.formats import display_number
+from perfcore.models import ModelCatalog
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import PriceCatalog
@@ -62,6 +64,10 @@ OPTIONAL_KEY_FIELDS = (
     "input_length",
     "output_length",
     "image_size",
+    # published CSVs: the table (``throughput_data_vision_cnn``), so each table's row is compared
+    # with the same table's row: not a superseded table's with its successor's, nor a
+    # throughput-optimized row with a latency-optimized one of the same configuration
+    "table",
     # open-loop runs: one row per offered rate / concurrency / batcher setting
     "offered_rate",
     "concurrency",
@@ -288,7 +294,7 @@ def _rows_frame(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     return tuple({name: row.get(name) for name in RECORD_COLUMNS} for row in rows)
 
 
-def read_results_jsonl(path: Path | str) -> Snapshot:
+def read_results_jsonl(path: Path | str, models: ModelCatalog | None = None) -> Snapshot:
     """Normalised rows of one results file, or of several (``a.jsonl,b.jsonl``): a
     configuration's records of one run (resume) count once, the later one; records of other
     runs are repeated runs (see :func:`compare`)."""
@@ -301,17 +307,19 @@ def read_results_jsonl(path: Path | str) -> Snapshot:
         read = read_records(one)
         if read.torn_line:
             notes.append(f"{one}:{read.torn_line}: ignored a torn last line (unfinished write)")
-        rows += [_normalise_record(record, one, number)
+        rows += [_normalise_record(record, one, number, models or ModelCatalog.none())
                  for record, number in zip(read.records, read.line_numbers, strict=True)]
     return Snapshot(str(path), "results", _rows_frame(rows), tuple(notes), tuple(paths))
 
 
-def _normalise_record(record: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+def _normalise_record(record: dict[str, Any], path: Path, number: int,
+                      models: ModelCatalog) -> dict[str, Any]:
     if not record.get("model"):
         raise DiffError(f"{path}:{number}: record has no 'model'")
     env = record.get("env") if isinstance(record.get("env"), dict) else {}
     row: dict[str, Any] = {name: normalise_key(name, record.get(name))
                            for name in (*KEY_FIELDS, *OPTIONAL_KEY_FIELDS)}
+    row["model"] = normalise_key("model", models.id_of(str(record["model"])))
     row["mode"] = normalise_key("mode", record.get("mode") or "offline")
     row["instance_type"] = normalise_key(
         "instance_type", env.get("instance_type") or record.get("instance_type"))
@@ -330,7 +338,8 @@ def _normalise_record(record: dict[str, Any], path: Path, number: int) -> dict[s
     return row
 
 
-def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | None]:
+def _read_csv_text(text: str, origin: str, models: ModelCatalog | None = None
+                   ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows of one published CSV, or a note saying why the file is not a results table."""
     if not text.strip():
         return [], f"{origin}: skipped (empty file)"
@@ -340,15 +349,20 @@ def _read_csv_text(text: str, origin: str) -> tuple[list[dict[str, Any]], str | 
     if "Model" not in columns or "Inst. Type" not in columns or throughput_column is None:
         return [], f"{origin}: skipped (no Model, Inst. Type and throughput columns)"
     rows = [_normalise_csv_row(dict(zip(columns, cells, strict=True)), throughput_column,
-                               f"{origin}:{line}")
+                               f"{origin}:{line}", models or ModelCatalog.none())
             for cells, line in zip(table.rows, table.lines, strict=True)]
+    name = Path(origin).stem  # "<rev>:data/inf2/x.csv" (git) too
+    for row in rows:
+        row["table"] = name
     return rows, None
 
 
-def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: str) -> dict:
+def _normalise_csv_row(cells: dict[str, str], throughput_column: str, origin: str,
+                       models: ModelCatalog) -> dict:
     row: dict[str, Any] = {
         name: normalise_key(name, cells.get(column)) for name, column in CSV_KEY_COLUMNS.items()
     }
+    row["model"] = normalise_key("model", models.id_of(cells.get("Model", ""), cells))
     # published CSVs have no open-loop columns: those keys are not stated
     row.update({name: "" for name in OPTIONAL_KEY_FIELDS if name not in CSV_KEY_COLUMNS})
     row["mode"] = TABLE_MODE.get(CSV_THROUGHPUT_COLUMNS[throughput_column], "offline")
@@ -368,7 +382,12 @@ def _in_release_history(relative: str) -> bool:
     return HISTORY_DIR in Path(relative).parts[:-1]
 
 
-def read_csv_snapshot(directory: Path) -> Snapshot:
+def _is_price_table(name: str) -> bool:
+    """An imported release's ``prices.csv``: prices, not results (read by the price code)."""
+    return Path(name).name == "prices.csv"
+
+
+def read_csv_snapshot(directory: Path, models: ModelCatalog | None = None) -> Snapshot:
     """Rows of every published results CSV under ``directory`` (recursively, sorted).
 
     The release history under ``releases/`` is left out: name a release's folder to read it.
@@ -379,11 +398,12 @@ def read_csv_snapshot(directory: Path) -> Snapshot:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     files = sorted(path for path in directory.rglob("*.csv")
-                   if not _in_release_history(path.relative_to(directory).as_posix()))
+                   if not _in_release_history(path.relative_to(directory).as_posix())
+                   and not _is_price_table(path.name))
     if not files:
         raise DiffError(f"{directory}: no CSV files found")
     for path in files:
-        file_rows, note = _read_csv_text(path.read_text(encoding="utf-8-sig"), str(path))
+        file_rows, note = _read_csv_text(path.read_text(encoding="utf-8-sig"), str(path), models)
         rows.extend(file_rows)
         if note:
             notes.append(note)
@@ -403,7 +423,7 @@ def _git(repo: Path, *args: str) -> str:
     return completed.stdout
 
 
-def read_git_snapshot(spec: str, repo: Path) -> Snapshot:
+def read_git_snapshot(spec: str, repo: Path, models: ModelCatalog | None = None) -> Snapshot:
     """Rows of the published CSVs at ``git:<rev>[:<path>]`` (path defaults to ``data``)."""
     _, _, rest = spec.partition(":")
     rev, _, subpath = rest.partition(":")
@@ -412,35 +432,41 @@ def read_git_snapshot(spec: str, repo: Path) -> Snapshot:
     subpath = (subpath or "data").strip("/")
     listing = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", subpath)
     files = sorted(name for name in listing.splitlines() if name.endswith(".csv")
-                   and not _in_release_history(name[len(subpath):]))
+                   and not _in_release_history(name[len(subpath):])
+                   and not _is_price_table(name))
     if not files:
         raise DiffError(f"{spec}: no CSV files under {subpath}/ at revision {rev} in {repo}")
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for name in files:
         text = _git(repo, "show", f"{rev}:{name}")
-        file_rows, note = _read_csv_text(text, f"{rev}:{name}")
+        file_rows, note = _read_csv_text(text, f"{rev}:{name}", models)
         rows.extend(file_rows)
         if note:
             notes.append(note)
     return Snapshot(spec, "git", _rows_frame(rows), tuple(notes))
 
 
-def load_snapshot(spec: str, repo: Path | None = None) -> Snapshot:
-    """Read one side: a results JSONL file, a CSV directory or ``git:<rev>[:<path>]``."""
+def load_snapshot(spec: str, repo: Path | None = None,
+                  models: ModelCatalog | None = None) -> Snapshot:
+    """Read one side: a results JSONL file, a CSV directory or ``git:<rev>[:<path>]``.
+
+    With a model catalog (:mod:`perfcore.models`), each row's model is its catalog id, so
+    one model matches whatever either side calls it.
+    """
     if spec.startswith("git:"):
-        return read_git_snapshot(spec, Path(repo) if repo else Path.cwd())
+        return read_git_snapshot(spec, Path(repo) if repo else Path.cwd(), models)
     if "," in spec and not Path(spec).exists():  # several results files: repeated runs
-        return read_results_jsonl(spec)
+        return read_results_jsonl(spec, models)
     path = Path(spec)
     if path.is_dir():
-        return read_csv_snapshot(path)
+        return read_csv_snapshot(path, models)
     if not path.exists():
         raise DiffError(f"{spec}: no such file or directory (expected a results JSONL file, "
                         "a directory of published CSVs or git:<rev>)")
     if path.suffix == ".csv":
         raise DiffError(f"{spec}: expected a directory of published CSVs, not a single CSV file")
-    return read_results_jsonl(path)
+    return read_results_jsonl(path, models)
 
 
 # --------------------------------------------------------------------------- comparing
@@ -463,8 +489,9 @@ def _key_fields(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]]) ->
 
 def _keyed(rows: Sequence[dict[str, Any]], key_fields: Sequence[str],
            side: str) -> tuple[dict, list[str]]:
-    """Rows by key. A key repeated within one run (or one CSV snapshot) keeps the later row
-    and leaves a note; records of the same key from different runs are repeated runs and
+    """Rows by key. A configuration published twice with the same numbers (in the throughput
+    and the latency table) is one row; one published twice with different numbers keeps the
+    later and says so; records of the same key from different runs are repeated runs and
     become one row (:func:`_combine_runs`)."""
     runs: dict[tuple[str, ...], dict[object, dict[str, Any]]] = {}
     notes = []
@@ -472,11 +499,18 @@ def _keyed(rows: Sequence[dict[str, Any]], key_fields: Sequence[str],
         key = tuple(str(row[name]).lower() if name == "instance_type" else str(row[name])
                     for name in key_fields)
         of_key = runs.setdefault(key, {})
-        if row["run"] in of_key:
-            notes.append(f"{side}: {row['origin']} repeats the key of "
-                         f"{of_key[row['run']]['origin']}; the later row is used")
+        earlier = of_key.get(row["run"])
+        if earlier is not None and _measured(earlier) != _measured(row):
+            notes.append(f"{side}: {earlier['origin']} and {row['origin']} state the same "
+                         f"configuration ({format_key(_key_dict(row))}) with different "
+                         f"numbers; {row['origin']} is compared")
         of_key[row["run"]] = row
     return {key: _combine_runs(list(of_key.values())) for key, of_key in runs.items()}, notes
+
+
+def _measured(row: dict[str, Any]) -> tuple:
+    return (row["throughput"], row["latency_p50"], row["latency_p99"], row["status"],
+            row["windows"])
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -653,7 +687,7 @@ def format_key(key: dict[str, str]) -> str:
         ("run_mode", ""),
         ("n_models", "copies"), ("workers_per_model", "workers"), ("tp_degree", "tp"),
         ("dp_degree", "dp"), ("input_length", "in"), ("output_length", "out"),
-        ("offered_rate", "rate"), ("concurrency", "concurrency"),
+        ("table", "table"), ("offered_rate", "rate"), ("concurrency", "concurrency"),
         ("max_batch_size", "max batch"), ("max_batch_delay_ms", "delay ms"),
     )
     for name, label in labelled:
@@ -705,7 +739,7 @@ KEY_LABELS = {
     "n_models": "Model Copies",
     "workers_per_model": "Workers per Model", "tp_degree": "TP Degree", "dp_degree": "DP Degree",
     "input_length": "Input Length", "output_length": "Output Length", "image_size": "Image Size",
-    "offered_rate": "Offered Rate (/s)", "concurrency": "Concurrency",
+    "table": "Table", "offered_rate": "Offered Rate (/s)", "concurrency": "Concurrency",
     "max_batch_size": "Max Batch Size", "max_batch_delay_ms": "Max Batch Delay (ms)",
 }
 
@@ -731,6 +765,43 @@ def result_table(result: DiffResult, split_key: bool = False) -> Rows:
         record["Verdict"] = row.verdict + status
         records.append(record)
     columns = (*key_columns, *(METRIC_LABELS[m] for m in metrics), "Verdict")
+    return Rows("", columns, tuple(records), tuple(range(len(records))))
+
+
+# The changes page's columns per metric: its name, and the unit its old and new values are in.
+CHANGE_COLUMNS = {"throughput": ("Throughput", ""), "latency_p50": ("P50", " (ms)"),
+                  "latency_p99": ("P99", " (ms)"), "cost_per_1m": ("Cost per 1M", "")}
+
+
+def change_rows(result: DiffResult, unchanged: bool = False) -> Rows:
+    """The matched rows whose verdict is (``unchanged``: is not) ``unchanged``, one column per
+    key field and, per metric, ``old``, ``new`` and ``change (%)`` as plain numbers in display
+    rounding (:func:`perfcore.formats.display_number`), so a browser sorts them as numbers."""
+    metrics = [m for m in METRICS if m != "cost_per_1m" or result.prices is not None]
+    records = []
+    for row in result.matched:
+        if (row.verdict == "unchanged") != unchanged:
+            continue
+        record: dict[str, object] = {KEY_LABELS[k]: row.key.get(k, "") for k in result.key_fields}
+        by_metric = {m.metric: m for m in row.metrics}
+        for metric in metrics:
+            name, unit = CHANGE_COLUMNS[metric]
+            change = by_metric[metric]
+            shown = (display_number if metric != "cost_per_1m" else
+                     lambda value: cost.cost_text(value, result.prices.currency))
+            record[f"{name} old{unit}"] = shown(change.old)
+            record[f"{name} new{unit}"] = shown(change.new)
+            record[f"{name} change (%)"] = ("n/a" if change.change is None
+                                           else f"{change.change * 100:+.1f}")
+        status = "" if row.old_status == row.new_status == "ok" else (
+            f" (status {row.old_status} -> {row.new_status})")
+        record["Verdict"] = row.verdict + status
+        records.append(record)
+    columns = (*(KEY_LABELS[k] for k in result.key_fields),
+               *(f"{CHANGE_COLUMNS[m][0]} {part}" for m in metrics
+                 for part in (f"old{CHANGE_COLUMNS[m][1]}", f"new{CHANGE_COLUMNS[m][1]}",
+                              "change (%)")),
+               "Verdict")
     return Rows("", columns, tuple(records), tuple(range(len(records))))
 
 

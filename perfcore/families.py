@@ -37,6 +37,7 @@ class FamilyCatalog:
         return self.per_platform.get(name, {}).get(platform or "", self.families[name])
 
 
+_SWEEP_CSV = re.compile(r"^sweep_(?P<name>.+)\.csv$")
 _FAMILY_CSV = re.compile(r"^(?P<variant>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 
 
@@ -56,6 +57,12 @@ def family_csv_parts(file_name: str) -> tuple[str, str] | None:
 def sweep_csv(platform: str, name: str) -> str:
     """A sweep CSV (``collect publish-sweep``), relative to the data directory."""
     return f"{platform}/sweep_{name}.csv"
+
+
+def sweep_csv_name(file_name: str) -> str | None:
+    """The sweep's name of a sweep CSV's file name (``sweep_bloom.csv`` -> ``bloom``), or None."""
+    match = _SWEEP_CSV.match(file_name)
+    return match["name"] if match else None
 
 
 def load_families(path: str | Path) -> FamilyCatalog:

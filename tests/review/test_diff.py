@@ -132,8 +132,18 @@ def test_repeated_key_keeps_later_record_with_note(tmp_path):
     result = _compare(tmp_path, [_record("m", 1, WIDE), _record("m", 1, TIGHT)],
                       [_record("m", 1, TIGHT)])
     assert _metric(result.matched[0], "throughput").old == pytest.approx(1000.0)
-    assert (f"old: {tmp_path / 'old.jsonl'}:2 repeats the key of {tmp_path / 'old.jsonl'}:1; "
-            "the later row is used") in result.notes
+    old = tmp_path / "old.jsonl"
+    (note,) = [note for note in result.notes if note.startswith("old: ")]
+    assert note.startswith(f"old: {old}:1 and {old}:2 state the same configuration (m | ")
+    assert note.endswith(f") with different numbers; {old}:2 is compared")
+
+
+def test_a_configuration_published_twice_with_the_same_numbers_is_one_row(tmp_path):
+    """The throughput and latency tables often repeat a row: no note, one comparison."""
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 1, TIGHT)],
+                      [_record("m", 1, TIGHT)])
+    assert len(result.matched) == 1
+    assert result.notes == []
 
 
 def test_csv_snapshots_say_noise_unknown(review_data):
@@ -364,3 +374,36 @@ def test_a_decimal_comma_in_a_published_csv_is_a_located_error(tmp_path):
     (tmp_path / "t.csv").write_text('Model,Inst. Type,Throughput (inference/sec)\nm,x,"812,5"\n')
     with pytest.raises(UserError, match=rf"^{tmp_path / 't.csv'}:2: column"):
         diff.read_csv_snapshot(tmp_path)
+
+
+def test_rows_match_by_model_id_whatever_each_side_calls_it(tmp_path):
+    from perfcore.models import parse_model_catalog
+
+    header = "Model,Inst. Type,Throughput (inference/sec),Latency P99 (ms),Batch Size\n"
+    for side, name in (("old", "Resnet-50"), ("new", "resnet50")):
+        (tmp_path / side / "inf2").mkdir(parents=True)
+        (tmp_path / side / "inf2" / "throughput_data_cnn.csv").write_text(
+            header + f"{name},inf2.xlarge,100,5,1\n", encoding="utf-8")
+        (tmp_path / side / "inf2" / "prices.csv").write_text(
+            "Inst. Type,Pricing Model,Rate (USD/hour)\ninf2.xlarge,ri-effective,0.3\n",
+            encoding="utf-8")
+    models = parse_model_catalog("schema_version: 1\nmodels:\n  resnet50: {name: ResNet-50, "
+                                 "family: ResNet, aliases: [Resnet-50], source: one network}\n",
+                                 "models.yaml")
+    apart = diff.compare(diff.load_snapshot(str(tmp_path / "old")),
+                         diff.load_snapshot(str(tmp_path / "new")))
+    assert (len(apart.matched), len(apart.added), len(apart.removed)) == (0, 1, 1)
+    together = diff.compare(diff.load_snapshot(str(tmp_path / "old"), models=models),
+                            diff.load_snapshot(str(tmp_path / "new"), models=models))
+    assert [row.key["model"] for row in together.matched] == ["resnet50"]
+    assert together.notes == []  # an imported release's prices.csv is no table to note
+
+
+def test_change_rows_are_numbers_and_unchanged_rows_apart(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 2, TIGHT)],
+                      [_record("m", 1, [v * 0.9 for v in TIGHT]), _record("m", 2, TIGHT)])
+    changed = diff.change_rows(result)
+    (row,) = changed.records
+    assert (row["Throughput old"], row["Throughput new"], row["Throughput change (%)"]) == (
+        "1,000", "900", "-10.0")
+    assert [r["Batch Size"] for r in diff.change_rows(result, unchanged=True).records] == ["2"]
