@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore.columns import (
+    BY_NAME,
     COMPARISON_KEYS,
     SCHEMA,
     UNPUBLISHED_METRIC_FIELDS,
@@ -104,7 +105,11 @@ def _record_key(name: str, record: dict[str, Any]) -> Any:
     if name == "mode":
         return record.get("mode") or "offline"
     if name in KEY_COLUMNS:
-        return record_value(KEY_COLUMNS[name], record)
+        # a field that is a key of its own (n_models) is compared under that key only, also
+        # where another key's column publishes it (DP Degree: a token table's copies)
+        fields = [field for field in BY_NAME[KEY_COLUMNS[name]].record_fields
+                  if field == name or field not in ALL_KEY_FIELDS]
+        return record_value(KEY_COLUMNS[name], {field: record.get(field) for field in fields})
     field = UNPUBLISHED_KEY_FIELDS[name]
     return record.get(field) if field else None
 
