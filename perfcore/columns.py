@@ -218,6 +218,76 @@ def published_name(column: str) -> str:
     return LEGACY_NAMES.get(column, column)
 
 
+@dataclass(frozen=True)
+class ComparisonKey:
+    """A field ``collect diff`` and ``perf-diff`` match two snapshots' rows by (perfcore.diff).
+
+    ``name`` is a column's ``key`` (that column's name is its label; its cells and its
+    ``record_fields`` state it), or a field no column publishes: then ``label`` is its header
+    and ``record_field`` the results-record field stating it (None: records do not).
+    ``always``: in every comparison's key, stated or not (the others count where both sides
+    state them). ``short``: the word before its value in a row's one-line label (``seq 128``;
+    ``""``: the value alone; None: not in that label).
+    """
+
+    name: str
+    always: bool = False
+    short: str | None = ""
+    label: str | None = None
+    record_field: str | None = None
+
+
+# In this order rows sort and a row's one-line label reads; the ``always`` keys come first.
+COMPARISON_KEYS: tuple[ComparisonKey, ...] = (
+    ComparisonKey("model", always=True),
+    ComparisonKey("instance_type", always=True),
+    ComparisonKey("sequence_length", always=True, short="seq"),
+    ComparisonKey("dtype", always=True),
+    ComparisonKey("batch_size", always=True, short="batch"),
+    # a record's mode; a published table's kind (token tables hold generation)
+    ComparisonKey("mode", always=True, label="Mode", record_field="mode"),
+    ComparisonKey("run_mode"),
+    ComparisonKey("n_models", short="copies"),
+    ComparisonKey("workers_per_model", short="workers"),
+    ComparisonKey("tp_degree", short="tp"),
+    ComparisonKey("dp_degree", short="dp"),
+    ComparisonKey("input_length", short="in"),
+    ComparisonKey("output_length", short="out"),
+    ComparisonKey("image_size", short=None),
+    # the published CSV (``throughput_data_vision_cnn``), so each table's row is compared with
+    # the same table's row: not a superseded table's with its successor's, nor a
+    # throughput-optimized row with a latency-optimized one of the same configuration
+    ComparisonKey("table", short="table", label="Table"),
+    # open-loop runs: one row per offered rate / concurrency / batcher setting
+    ComparisonKey("offered_rate", short="rate", label="Offered Rate (/s)",
+                  record_field="offered_rate"),
+    ComparisonKey("concurrency", short="concurrency", label="Concurrency",
+                  record_field="concurrency"),
+    ComparisonKey("max_batch_size", short="max batch", label="Max Batch Size",
+                  record_field="max_batch_size"),
+    ComparisonKey("max_batch_delay_ms", short="delay ms", label="Max Batch Delay (ms)",
+                  record_field="max_batch_delay_ms"),
+)
+# Compared metrics an open-loop record states in fields no column publishes; read after the
+# fields of the metric's columns.
+UNPUBLISHED_METRIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "throughput": ("achieved_rate",),
+    "latency_p50": ("request_latency_ms_p50",),
+    "latency_p99": ("request_latency_ms_p99",),
+}
+
+
+def comparison_label(name: str) -> str:
+    """The header of comparison key ``name``: its column's name, else its declared label."""
+    column = next((column.name for column in SCHEMA if column.key == name), None)
+    if column is not None:
+        return column
+    declared = next(key for key in COMPARISON_KEYS if key.name == name)
+    if declared.label is None:
+        raise KeyError(f"comparison key {name!r} has neither a column nor a label")
+    return declared.label
+
+
 def record_fields_of(metric: str) -> tuple[str, ...]:
     """Results-record fields published as ``metric``, in the order columns are declared."""
     return tuple(field for column in SCHEMA if column.metric == metric
