@@ -64,9 +64,14 @@ def request_metrics(timeline: Timeline, count_tokens: CountTokens | None = None)
     return RequestMetrics(ttft, e2e, tpot, itls, n_in, n_out, source)
 
 
-def summary(values_s: Sequence[float]) -> Distribution:
+def distribution(values_s: Sequence[float]) -> Distribution:
     """P50/P90/P95/P99 and mean, in ms, of values given in seconds."""
     return Distribution.of((value * 1000 for value in values_s), with_mean=True)
+
+
+def summary(name: str, values_s: Sequence[float]) -> dict[str, float | None]:
+    """``<name>_ms_p50/p90/p95/p99/mean`` of values given in seconds."""
+    return distribution(values_s).fields(f"{name}_ms")
 
 
 def is_good(metrics: RequestMetrics, slo_ms: Mapping[str, float]) -> bool:
@@ -137,12 +142,12 @@ def served_metrics(timelines: Sequence[Timeline], duration_s: float,
         input_tokens_known=all(m.input_tokens is not None for m in done),
         request_throughput=len(done) / duration_s, output_tokens_per_s=n_out / duration_s,
         total_tokens_per_s=(n_in + n_out) / duration_s,
-        ttft_ms=summary([m.ttft_s for m in done]),
-        tpot_ms=summary([m.tpot_s for m in done if m.tpot_s is not None]),
-        itl_ms=summary([gap for m in done for gap in m.itls_s]),
-        e2e_ms=summary([m.e2e_s for m in done]),
-        latency_per_token_ms=summary([m.e2e_s / m.output_tokens for m in done
-                                      if m.output_tokens]),
+        ttft_ms=distribution([m.ttft_s for m in done]),
+        tpot_ms=distribution([m.tpot_s for m in done if m.tpot_s is not None]),
+        itl_ms=distribution([gap for m in done for gap in m.itls_s]),
+        e2e_ms=distribution([m.e2e_s for m in done]),
+        latency_per_token_ms=distribution([m.e2e_s / m.output_tokens for m in done
+                                           if m.output_tokens]),
         goodput=goodput,
     )
 
