@@ -7,6 +7,9 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+PERCENTILES = (50, 90, 95, 99)
+"""The percentiles the collector records and an SLO may name (``*_p50`` ... ``*_p99``)."""
+
 _NUMBER_JUNK = str.maketrans("", "", "$_ ")
 # A comma inside a number is a thousands separator only in groups of exactly three digits
 # (``1,650``, ``1,650.25``); any other comma between digits (``812,5``, ``1,65``,
