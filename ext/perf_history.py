@@ -38,6 +38,7 @@ from ext.release_diff import (
 )
 from perfcore import diff, history, releases
 from perfcore.errors import UserError
+from perfcore.prices import PriceCatalog
 
 REQUIRED = ("table", "model", "instance", "metric")
 
@@ -137,7 +138,7 @@ class PerfReleaseChanges(PerfDiff):
         self.options["new"] = f"{base}/{self._pair[1].version}"
         return super()._compare()
 
-    def _prices(self) -> diff.PriceRates | None:
+    def _prices(self) -> PriceCatalog | None:
         return None  # a release's prices are its own; today's catalog would misstate them
 
     def _intro(self, result: diff.DiffResult) -> str:

@@ -35,8 +35,8 @@ def test_review_page_renders_diff_tables_and_charts(app, warning):
     # old, new and change are cells of their own, plain numbers a browser sorts as numbers
     assert "<td><p>1,000</p></td>\n<td><p>940</p></td>\n<td><p>-6.0</p></td>" in html
     assert "<td><p>$0.211</p></td>\n<td><p>$0.224</p></td>\n<td><p>+6.4</p></td>" in html
-    assert ("Every changed row has Sequence Length 128, Data Type bf16, Mode offline, Model "
-            "Copies 1, Workers per Model 1.") in html
+    assert ("Every changed row has Sequence Length 128, Model Data Type bf16, Mode offline, "
+            "Model Copies 1, Workers per Model 1.") in html
     # only changes are listed; unchanged rows are counted
     assert html.count("1 matched row is unchanged (every metric within 5%): counted, "
                       "not listed.") == 2
