@@ -27,6 +27,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from ext.image_sizes import svg_size
 from ext.release_diff import (
     InputError,
     add_data_dir_config,
@@ -306,10 +307,12 @@ def visit_perf_chart_html(self, node: perf_chart) -> None:
                  skip_if_unchanged=True)
     source = f"{self.builder.imgpath}/{node['filename']}"
     classes = " ".join(node["classes"])
+    size = svg_size(node["svg"])
+    dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
     self.body.append(
         f'<figure class="{html.escape(classes)}">'
-        f'<img src="{html.escape(source)}" alt="{html.escape(node["alt"])}" loading="lazy">'
-        "</figure>\n"
+        f'<img src="{html.escape(source)}" alt="{html.escape(node["alt"])}"{dimensions} '
+        'loading="lazy"></figure>\n'
     )
     raise nodes.SkipNode
 

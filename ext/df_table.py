@@ -21,7 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 from ext.filecache import FileCache
 from ext.missing_files import note_missing_file
 from ext.price_age import note_prices_used
-from ext.render import error_box, shown_path, table_nodes, unsafe_target
+from ext.render import error_box, set_table_id, shown_path, table_nodes, unsafe_target
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
@@ -220,6 +220,11 @@ class DfTable(DataDirective):
             self.check_platform(self.options["platform"])
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         result = self.render_spec(spec.with_data(data), family=self.options["family"])
+        tables = [node for node in result if isinstance(node, nodes.table)]
+        if tables:
+            set_table_id(self.state.document, tables[0], "-".join((
+                self.options["platform"], self.options["family"],
+                VARIANTS[self.options["variant"]])))
         for note in spec.notes:
             result.append(self._note_box(note, spec))
         return result

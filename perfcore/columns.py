@@ -329,3 +329,67 @@ def key_default(name: str) -> str:
 def is_published(name: str) -> bool:
     """A declared column, or the cost column the site computes from one."""
     return name in BY_NAME or name in LEGACY_NAMES or name.startswith("Cost per 1M ")
+
+
+# How much a reader needs a column to answer "which configuration, how fast, at what cost"
+# (the browser keeps priority 1 in view at any width and hides the highest numbers first when
+# a table is wider than the page; docs/dev/interactive.rst):
+# 1 model, instance, batch size, throughput, the P99 latency a bound uses, cost;
+# 2 columns the schema does not declare (a cost note, a diff's verdict, a sweep's series);
+# 3 other latencies (P50, TTFT/TPOT P50) and a comparison's old values;
+# 4 details the schema declares (framework, versions, data types, lengths, source, ...).
+ROLE_PRIORITY = {"model": 1, "instance": 1, "batch": 1, "throughput": 1, "bound-latency": 1,
+                 "cost": 1, "other": 2, "latency": 3, "previous": 3, "detail": 4}
+_KEY_ROLES = {"model": "model", "instance_type": "instance", "batch_size": "batch"}
+_LATENCY_LABEL = re.compile(r"^(latency|ttft|tpot|itl|time per token|p\d+\b)|"
+                            r"\bp\d+\b.*\((ms|s)\)$", re.IGNORECASE)
+_BOUND_PERCENTILE = re.compile(r"\bp99\b", re.IGNORECASE)
+# A comparison's columns (perf-diff): ``Throughput old``, ``P99 new (ms)``, ``P50 change (%)``.
+_COMPARED = re.compile(r"^(?P<metric>.+?) (?P<side>old|new|change)(?P<unit> \(.*\))?$")
+
+
+def column_role(label: str) -> str:
+    """What a table column is for, from its header: a key of :data:`ROLE_PRIORITY`.
+
+    Declared columns (today's or legacy names) take their role from the schema (key, metric,
+    unit); the site's derived headers (``Cost per 1M tokens (on-demand)``, ``Instance``,
+    ``Throughput (tokens/s)``, ``P99 (ms)``) from their words. A latency at P99 is the one a
+    cost bound uses (``bound-latency``). Of a comparison's columns, the new value and the
+    change have their metric's role and the old value is ``previous``.
+    """
+    name = published_name(" ".join(label.split()))
+    compared = _COMPARED.match(name)
+    if compared:  # the old value is context; the new one and the change are the metric's
+        if compared["side"] == "old":
+            return "previous"
+        unit = compared["unit"] if compared["side"] == "new" else ""
+        return column_role(compared["metric"] + (unit or ""))
+    declared = BY_NAME.get(name)
+    if declared is not None:
+        if declared.key in _KEY_ROLES:
+            return _KEY_ROLES[declared.key]
+        if declared.metric == "throughput":
+            return "throughput"
+        if declared.latency:
+            return "bound-latency" if declared.percentile == "p99" else "latency"
+        if declared.unit in ("ms", "s"):
+            return "latency"
+        return "detail"
+    if name.startswith("Cost"):
+        return "cost"
+    if name == "Instance":
+        return "instance"
+    if "Throughput" in name:
+        return "throughput"
+    if _LATENCY_LABEL.search(name):
+        return _latency_role(name)
+    return "other"
+
+
+def _latency_role(name: str) -> str:
+    return "bound-latency" if _BOUND_PERCENTILE.search(name) else "latency"
+
+
+def column_priority(label: str) -> int:
+    """1 (always in view) to 4 (shown when there is room): see :data:`ROLE_PRIORITY`."""
+    return ROLE_PRIORITY[column_role(label)]

@@ -233,9 +233,11 @@
       isNumber(row.batch_size) ? String(row.batch_size) : "n/a", row.platform || "",
       row.version || "not stated", note
     ];
+    var labels = tbody.parentNode.tHead.rows[0].cells;
     cells.forEach(function (text, i) {
       var td = tr.insertCell();
       td.textContent = text;
+      td.setAttribute("data-label", labels[i].textContent); // card rows on phones (df-table.css)
       if (NUMERIC.indexOf(i) >= 0) td.className = "cost-explorer-number";
     });
     tr.dataset.model = row.model;

@@ -88,8 +88,9 @@ def test_state_round_trips_through_the_address(tab) -> None:
     tab.goto("about:blank")
     tab.goto(link)  # a reviewer pastes the link
     again = tab.locator("div.cost-explorer")
-    tab.wait_for_function(
-        "document.querySelector('div.cost-explorer .cost-explorer-summary').textContent !== ''")
+    tab.wait_for_function(  # the summary may not exist yet right after the navigation
+        "(document.querySelector('div.cost-explorer .cost-explorer-summary') || {})"
+        ".textContent > ''")
     assert again.locator("input[name=max-ms]").input_value() == "20"
     assert again.locator("input[name=older]").is_checked()
     assert ranked(again) == answer

@@ -41,7 +41,8 @@ def test_review_page_renders_diff_tables_and_charts(app, warning):
     assert html.count("1 matched row is unchanged (every metric within 5%): counted, "
                       "not listed.") == 2
     assert "repeats the key" not in html
-    assert "<th class=\"head\"><p>Batch Size</p></th>" in html
+    # header cells carry their column's role and priority (ext/column_roles.py)
+    assert '<th class="head df-role-batch df-priority-1"><p>Batch Size</p></th>' in html
     assert "Cost uses on-demand rates (USD/hour) from prices.yaml, read 2026-11-22." in html
     images = sorted((app.outdir / "_images").glob("perf-chart-*.svg"))
     assert len(images) == 3
