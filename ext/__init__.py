@@ -12,12 +12,17 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from ext.chart_directive import setup_chart_directive
+from ext.column_roles import setup_column_roles
 from ext.cost_explorer import setup_cost_explorer
 from ext.cost_review import setup_cost_review
+from ext.details import setup_details
 from ext.df_table import setup_df_table
 from ext.filecache import FileCache
+from ext.image_sizes import setup_image_sizes
 from ext.interactive import setup_interactive
+from ext.mathml import setup_mathml
 from ext.missing_files import setup_missing_files
+from ext.models import setup_models
 from ext.perf_family import setup_perf_family
 from ext.perf_history import setup_perf_history
 from ext.perf_sweep import setup_perf_sweep
@@ -36,8 +41,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_perf_sweep(app, cache)
     setup_cost_review(app, cache)
     setup_price_age(app, cache)
+    setup_models(app, cache)
     setup_missing_files(app)
+    setup_details(app)
     setup_interactive(app)
+    setup_column_roles(app)
+    setup_image_sizes(app)
+    setup_mathml(app)
     setup_cost_explorer(app)
     setup_release_diff(app)
     setup_chart_directive(app)

@@ -1,8 +1,9 @@
 """Interactive performance tables: ships ``df-table.js`` / ``df-table.css``.
 
 The script enhances every ``table.df-table`` on a page (sortable headers, a
-filter box with a row count, a "Download CSV" link). The HTML written by
-Sphinx is left untouched, so without JavaScript the tables read as before.
+filter box with a row count, a "Download CSV" link) and fits it to the page's
+width by the column priorities ``ext/column_roles.py`` writes. The HTML written
+by Sphinx is left whole, so without JavaScript the tables read as before.
 """
 
 from __future__ import annotations

@@ -144,6 +144,17 @@ def note_nodes(table: BuiltTable) -> list[nodes.Node]:
     return notes
 
 
+def set_table_id(document: nodes.document, table: nodes.table, name: str) -> None:
+    """Give ``table`` the id ``name`` (made unique on the page): df-table.js names the
+    table's CSV download after it (``inf2-encoder-throughput-optimized.csv``)."""
+    base = nodes.make_id(name)
+    candidate, number = base, 2
+    while candidate in document.ids:
+        candidate, number = f"{base}-{number}", number + 1
+    table["ids"].insert(0, candidate)
+    document.ids[candidate] = table
+
+
 def error_box(message: str) -> nodes.Node:
     """A visible error admonition where the table would have been."""
     box = nodes.error(classes=["df-table-error"])

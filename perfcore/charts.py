@@ -198,7 +198,6 @@ def pareto_chart_svg(rows: Rows, throughput_column: str, latency_column: str,
 
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
-        label_points = len(points) <= MAX_LABELLED_POINTS and label_columns
         for index, group in enumerate(groups):
             members, front = fronts[group]
             color = COLORS[index % len(COLORS)]
@@ -206,10 +205,6 @@ def pareto_chart_svg(rows: Rows, throughput_column: str, latency_column: str,
                          facecolors="none", edgecolors=color, label=group)
             axes.plot([p.lat for p in front], [p.thr for p in front], "-o", color=color,
                       markersize=6, drawstyle="default")
-            if label_points:
-                for point in front:
-                    axes.annotate(_label(point.record, label_columns), (point.lat, point.thr),
-                                  textcoords="offset points", xytext=(4, 4), fontsize=7)
         axes.plot([], [], "-o", color="black", label="Pareto front (filled, joined)")
         if _log_scale_fits([p.lat for p in points]):
             axes.set_xscale("log")
@@ -219,8 +214,59 @@ def pareto_chart_svg(rows: Rows, throughput_column: str, latency_column: str,
         axes.set_ylabel(_axis_label(throughput_column, "higher is better"))
         axes.set_title(title)
         axes.legend(fontsize=7, loc="best")
+        if len(points) <= MAX_LABELLED_POINTS and label_columns:
+            labels = [(_label(point.record, label_columns), point.lat, point.thr,
+                       COLORS[index % len(COLORS)])
+                      for index, group in enumerate(groups) for point in fronts[group][1]]
+            place_labels(figure, axes, labels, [(p.lat, p.thr) for p in points])
 
     return _render(draw, 7.0, 4.8, title, description)
+
+
+# Where a point's label may go, in order: (x, y offset in points, alignment).
+_LABEL_CORNERS = ((4, 4, "left", "bottom"), (4, -4, "left", "top"),
+                  (-4, 4, "right", "bottom"), (-4, -4, "right", "top"))
+_MARKER_HALF_PX = 3.0  # the front's markers are 6 points wide (72 dpi: points are pixels)
+
+
+def _overlap(one, other) -> bool:
+    """Boxes that share area (touching edges do not count)."""
+    return (one.x0 < other.x1 and other.x0 < one.x1 and one.y0 < other.y1
+            and other.y0 < one.y1)
+
+
+def place_labels(figure: Figure, axes, labels: Sequence[tuple[str, float, float, str]],
+                 markers: Sequence[tuple[float, float]]) -> None:
+    """Annotate points (text, x, y, colour) so that no label overlaps another label, a marker
+    or the legend.
+
+    Each label takes the first corner of its point that is free and inside the axes; a label
+    with no free corner (a point crowded by others, or the same text at the same place) is
+    left out: the chart's description lists every point.
+    """
+    figure.draw_without_rendering()  # lays the figure out, so display boxes are final
+    frame = axes.get_window_extent()
+    taken = []
+    legend = axes.get_legend()
+    if legend is not None:
+        taken.append(legend.get_window_extent())
+    from matplotlib.transforms import Bbox
+
+    for x, y in axes.transData.transform(markers):
+        taken.append(Bbox.from_extents(x - _MARKER_HALF_PX, y - _MARKER_HALF_PX,
+                                       x + _MARKER_HALF_PX, y + _MARKER_HALF_PX))
+    for text, x, y, color in labels:
+        for dx, dy, horizontal, vertical in _LABEL_CORNERS:
+            note = axes.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy),
+                                 fontsize=7, ha=horizontal, va=vertical, color=color)
+            note.set_in_layout(False)  # labels never move the axes once placed
+            box = note.get_window_extent()
+            inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                      and box.y1 <= frame.y1)
+            if inside and not any(_overlap(box, other) for other in taken):
+                taken.append(box)
+                break
+            note.remove()
 
 
 class _Point:

@@ -1,10 +1,14 @@
-"""Numbers: the one parser of a cell's number and the one percentile. No Sphinx import."""
+"""Numbers: the one parser of a cell's number, the one mean and the one percentile. No Sphinx
+import."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Iterable, Sequence
+
+PERCENTILES = (50, 90, 95, 99)
+"""The percentiles the collector records and an SLO may name (``*_p50`` ... ``*_p99``)."""
 
 _NUMBER_JUNK = str.maketrans("", "", "$_ ")
 # A comma inside a number is a thousands separator only in groups of exactly three digits
@@ -55,6 +59,13 @@ def parse_number(text: object) -> float | None:
         except ValueError:
             return None
     return value if math.isfinite(value) else None
+
+
+def mean(values: Sequence[float]) -> float:
+    """The arithmetic mean, ``sum / n``."""
+    if not values:
+        raise ValueError("mean of an empty sequence")
+    return sum(values) / len(values)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -39,3 +39,27 @@ def sort_key(text: object) -> tuple:
 
 def is_missing(text: object) -> bool:
     return sort_key(text) == (1,)
+
+
+# A displayed cell's number (df-table.js ``cellNumber`` is the twin; a browser test compares):
+# an optional sign and currency sign, digits (commas only as thousands groups), decimals, an
+# exponent, an optional ``%``, then nothing or a space and words (``859 tokens/s``, ``2,120
+# (+0.0%)``). In ``OLD -> NEW`` only ``NEW`` counts.
+_ARROW = re.compile(r"->|\u2192")
+_CELL_NUMBER = re.compile(r"([-+]?)[$\u20ac\u00a3\u00a5]?"
+                          r"(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
+                          r"((?:[eE][-+]?\d+)?)%?(?:\s+\D.*)?", re.DOTALL)
+
+
+def cell_number(text: str) -> float | None:
+    """The number a rendered cell sorts by in the browser, or None for text and no-values.
+
+    ``$0.0669`` -> 0.0669, ``12.3%`` -> 12.3, ``1,234.5 tokens/s`` -> 1234.5,
+    ``2,120 -> 2,164 (+2.1%)`` -> 2164.0; ``812,5`` (a decimal comma), ``n/a`` -> None.
+    """
+    words = _ARROW.split(str(text))[-1].strip()
+    match = _CELL_NUMBER.fullmatch(words)
+    if match is None:
+        return None
+    value = float(match[1] + match[2].replace(",", "") + match[3])
+    return value if math.isfinite(value) else None

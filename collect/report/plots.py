@@ -22,7 +22,13 @@ from typing import Any
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter, NullLocator, ScalarFormatter
+from matplotlib.ticker import (
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+    ScalarFormatter,
+)
 
 from collect.report.data import OPEN_LOOP_MODES, TIMESERIES_COLUMNS, headline
 from perfcore.atomic import write_atomic
@@ -168,10 +174,14 @@ def sweep_figure(records: Sequence[Mapping[str, Any]]) -> Figure | None:
                               xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
                               color="tab:gray", va="bottom", ha="center")
         sizes = sorted({r["batch_size"] for r in found})
-        axes.set_xscale("log", base=2)
-        axes.set_xlim(sizes[0] / 1.4, sizes[-1] * 1.4)
-        axes.set_xticks(sizes, [str(size) for size in sizes])
-        axes.xaxis.set_minor_locator(NullLocator())
+        if len(sizes) > 1:
+            axes.set_xscale("log", base=2)
+            axes.set_xlim(sizes[0] / 1.4, sizes[-1] * 1.4)
+            axes.set_xticks(sizes, [str(size) for size in sizes])
+            axes.xaxis.set_minor_locator(NullLocator())
+        else:  # one batch size: a linear axis around it with integer ticks, not a lone log tick
+            axes.set_xlim(sizes[0] / 2, sizes[0] * 1.5)
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("batch size")
         axes.set_ylabel(headline(found[0])["unit"])
         axes.set_title(_plain(name), fontsize="small")

@@ -25,7 +25,16 @@ def column(table, index: int) -> list[str]:
 
 
 def sort_by(table, index: int) -> None:
-    table.locator("thead th").nth(index).locator("button.df-table-sort").click()
+    button = table.locator("thead th").nth(index).locator("button.df-table-sort")
+    if not button.is_visible():  # the table's fit moved this column into the row details
+        show_all_columns(table)
+    button.click()
+
+
+def show_all_columns(table) -> None:
+    """Press the toolbar's "Show all N columns" above ``table``."""
+    table.evaluate("t => (t.closest('.table-wrapper') || t).previousElementSibling"
+                   ".querySelector('button.df-table-columns').click()")
 
 
 def aria_sort(table, index: int) -> str | None:
@@ -96,7 +105,8 @@ def download_csv(page, toolbar_index: int = 0) -> tuple[str, str]:
 
 def test_download_link_gives_the_table_as_quoted_csv(page, site_dir):
     name, text = download_csv(page)
-    assert name == "encoder-models-throughput-optimized.csv"
+    # page, section, caption (the tab's words are in the caption already)
+    assert name == "index-fixture-performance-page-encoder-models-throughput-optimized.csv"
     source = (site_dir.parent.parent / "src" / "throughput.csv").read_text(encoding="utf-8")
     assert list(csv.reader(io.StringIO(text))) == list(csv.reader(io.StringIO(source)))
     assert '"quoted, with comma"' in text
@@ -112,14 +122,14 @@ def test_download_follows_the_current_sort_and_filter(page):
     assert [row[MODEL] for row in rows] == ["Model", "resnet18", "resnet34", "resnet101"]
 
 
-def test_uncaptioned_table_is_named_after_its_section_and_oom_sorts_last(page):
+def test_uncaptioned_table_is_named_after_its_page_and_section_and_oom_sorts_last(page):
     sweep = page.locator("table.df-table").nth(2)
     sort_by(sweep, 2)
     sort_by(sweep, 2)
     assert column(sweep, 2) == ["950.0", "180.2", "oom"]
     assert column(sweep, 1) == ["oom", "100.5", "oom"]
     name, text = download_csv(page, toolbar_index=2)
-    assert name == "sweep-table-3.csv"
+    assert name == "index-sweep.csv"
     assert text.splitlines()[1] == "8,oom,950.0"
 
 
@@ -155,3 +165,20 @@ def test_without_javascript_the_table_reads_as_written(browser, site_url, site_d
         assert "needs JavaScript" in noscript
     finally:
         context.close()
+
+
+CELLS = ["$0.0669", "12.3%", "1,234.5 tokens/s", "2,120 -> 2,164 (+2.1%)", "994.7", "966",
+         "812,5", "1,65", "n/a", "n/a -> n/a", "-1", "+2.5%", "1e6", ".5", "5.", "3D-UNet",
+         "resnet50", "$1.81 per 1M tokens", "1e999", "  7  ", "9.8 ms", "2 vCPU AMD EPYC VM",
+         "0.9086 \u2192 0.91", "\u20ac3", "-$5", "", "oom", "12.5 (est.)", "1 2"]
+
+
+def test_the_browser_reads_a_cells_number_as_perfcore_does(page):
+    """df-table.js ``cellNumber`` is the twin of perfcore.ordering.cell_number."""
+    from perfcore.ordering import cell_number
+
+    browser_numbers = page.evaluate(
+        "cells => cells.map(c => { const n = window.dfTable.cellNumber(c); "
+        "return Number.isNaN(n) ? null : n; })", CELLS)
+    assert browser_numbers == [cell_number(cell) for cell in CELLS]
+    assert cell_number("2,120 -> 2,164 (+2.1%)") == 2164.0

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from collect.run.batcher import DynamicBatcher, Request, plan_batch
+from collect.openloop.batcher import DynamicBatcher, Request, plan_batch
 
 
 def _submit(batcher, count, start_index=0):

@@ -213,6 +213,20 @@ def test_a_latency_axis_always_labels_at_least_two_ticks(two_runs):
     assert len(_labelled_ticks(axes)) >= 2
 
 
+def test_a_sweep_of_one_batch_size_has_a_linear_axis_with_several_ticks(two_runs):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from collect.report.plots import sweep_figure
+
+    one = [r for r in _records(two_runs[:1]) if r["batch_size"] == 2]
+    axes = sweep_figure(one).axes[0]
+    FigureCanvasAgg(axes.figure).draw()
+    low, high = axes.get_xlim()
+    ticks = [value for value in axes.get_xticks() if low <= value <= high]
+    assert axes.get_xscale() == "linear" and len(ticks) >= 2
+    assert all(float(value).is_integer() for value in ticks) and 2 in ticks
+
+
 def test_report_files_are_0644_whatever_the_umask(two_runs, tmp_path):
     previous = os.umask(0o077)  # a bare temp file or savefig would then be 0600
     try:

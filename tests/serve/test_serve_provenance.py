@@ -5,8 +5,8 @@ from __future__ import annotations
 import http.server
 import json
 
+from collect.publish.served import served_cells, source_suffix, unpublishable
 from collect.serve.client import run_coroutine, server_info
-from collect.serve.published import served_cells, source_suffix, unpublishable
 from tests.serve.conftest import http_server
 
 

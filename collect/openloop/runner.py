@@ -1,7 +1,7 @@
 """Open-loop (``poisson``) and closed-loop (``closed``) load runners.
 
 Both drive one or more ``infer(batch_size)`` callables (one worker thread each) in
-dynamic batches (collect.run.batcher), and return the record fields of the results
+dynamic batches (collect.openloop.batcher), and return the record fields of the results
 schema (CONTRIBUTING.md, "open loop").
 
 Open loop: the arrival times are known before the run, so each worker, when free,
@@ -29,15 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from collect.run.batcher import Clock, DynamicBatcher, Request, plan_batch
-from collect.run.gcpause import gc_paused
-from collect.run.schedule import Schedule
-from perfcore.numbers import percentile_fields
+from collect.engine.gcpause import gc_paused
+from collect.engine.schedule import Schedule
+from collect.engine.slo import SUSTAINED_FRACTION
+from collect.openloop.batcher import Clock, DynamicBatcher, Request, plan_batch
+from perfcore.numbers import PERCENTILES, percentile, percentile_fields
 
 InferFn = Callable[[int], None]
-
-SUSTAINED_FRACTION = 0.98
-"""A rate is sustained when the achieved rate is at least this fraction of the offered one."""
 
 GROWTH_LIMIT = 2.0
 """Latency is called growing when the P99 of the last third of requests exceeds this
@@ -47,8 +45,6 @@ batch service times."""
 GROWTH_FLOOR_SERVICES = 10
 """A fast model's P99 at low load is a few ms of scheduler noise: 2 ms -> 5 ms is a
 doubling but no queue. A growing queue adds many service times."""
-
-PERCENTILES = (50, 90, 95, 99)
 
 LEAD_S = 0.005
 """Arrival offsets count from this long after the start is taken, so that the workers,
@@ -85,7 +81,7 @@ def run_poisson(
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
     workers = _as_workers(infer)
     # Set-up stays out of the measured interval: the schedule is read and the threads
-    # built before the start is taken, and the collector is paused (collect.run.gcpause).
+    # built before the start is taken, and the collector is paused (collect.engine.gcpause).
     loop = _OpenLoop(schedule.arrivals_s.tolist(), max_batch_size,
                      max_batch_delay_ms / 1000.0, len(workers), clock)
     if warmup_s > 0:
@@ -121,7 +117,7 @@ class _OpenLoop:
     """The schedule the workers dispatch from, without a feeder or a queue.
 
     A free worker claims the next batch that the batching policy forms from the known
-    arrivals (:func:`collect.run.batcher.plan_batch`), waits for the instant it closes
+    arrivals (:func:`collect.openloop.batcher.plan_batch`), waits for the instant it closes
     (sleeping until ``SPIN_S`` before, then spinning) and runs it on its own thread. No
     thread hands a request to another: a handoff costs a wake-up (tens to hundreds of
     microseconds, more on a busy machine), which a 1 ms model would read as latency.
@@ -483,8 +479,8 @@ def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:
     third = requests_latency_ms.size // 3
     if third < 1:
         return None
-    first = float(np.percentile(requests_latency_ms[:third], 99))
-    last = float(np.percentile(requests_latency_ms[-third:], 99))
+    first = percentile(requests_latency_ms[:third].tolist(), 99)
+    last = percentile(requests_latency_ms[-third:].tolist(), 99)
     return first, last
 
 
