@@ -5,6 +5,10 @@ oldest request in it has waited ``max_batch_delay_ms`` since it was enqueued,
 whichever comes first (the policy of Triton's and TorchServe's dynamic
 batchers). A worker that was busy for longer than the delay takes what is
 already queued, up to the maximum, without waiting further.
+
+:class:`DynamicBatcher` applies the policy to requests submitted as they come (the
+closed loop); :func:`plan_batch` applies it to a precomputed arrival schedule (the open
+loop), where the batch and the instant it goes to the model are known in advance.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Clock = Callable[[], float]
@@ -21,11 +26,17 @@ Clock = Callable[[], float]
 
 @dataclass(slots=True)
 class Request:
-    """One request and its timestamps (seconds on the runner's clock)."""
+    """One request and its timestamps (seconds on the runner's clock).
+
+    ``planned`` (open loop) is when an ideal harness would have started the request's
+    batch: its close under the batching policy, or the end of the worker's previous
+    batch if that is later.
+    """
 
     index: int
     scheduled: float
     enqueued: float = math.nan
+    planned: float = math.nan
     started: float = math.nan
     done: float = math.nan
     batch_size: int = 0
@@ -34,6 +45,23 @@ class Request:
 
 
 _CLOSED = object()
+
+
+def plan_batch(arrivals: Sequence[float], head: int, free_at: float, max_batch_size: int,
+               max_batch_delay_s: float) -> tuple[int, float]:
+    """The next batch of a precomputed schedule: ``(end, close)``.
+
+    The batch is requests ``head`` to ``end - 1`` (``arrivals`` sorted ascending) and
+    goes to the model at ``close``, for a model free from ``free_at`` (same clock). It
+    is complete when it holds ``max_batch_size`` requests or the schedule has no more,
+    else it closes when its oldest request has waited ``max_batch_delay_s``; a model
+    that frees up later than that takes what has arrived by then, up to the maximum.
+    """
+    if max_batch_size == 1:  # the common case, on the path between two batches
+        return head + 1, max(free_at, arrivals[head])
+    last = min(head + max_batch_size, len(arrivals)) - 1
+    close = max(free_at, min(arrivals[head] + max_batch_delay_s, arrivals[last]))
+    return bisect_right(arrivals, close, head + 1, last + 1), close
 
 
 class DynamicBatcher:

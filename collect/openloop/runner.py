@@ -1,15 +1,16 @@
 """Open-loop (``poisson``) and closed-loop (``closed``) load runners.
 
-Both drive an ``infer(batch_size)`` callable through a :class:`DynamicBatcher`
-served by one or more worker threads, and return the record fields of the
-results schema (CONTRIBUTING.md, "open loop").
+Both drive one or more ``infer(batch_size)`` callables (one worker thread each) in
+dynamic batches (collect.openloop.batcher), and return the record fields of the results
+schema (CONTRIBUTING.md, "open loop").
 
-Open loop: a feeder submits each request at its precomputed arrival time.
-Request latency is measured from the *scheduled* arrival, not from when the
-feeder managed to submit it, so neither a late feeder nor a saturated worker can
-hide queueing (coordinated omission). ``schedule_lag`` is how late the feeder
-submitted (a health figure of the harness itself), ``queue_wait`` is scheduled
-arrival to the start of the request's batch.
+Open loop: the arrival times are known before the run, so each worker, when free,
+claims the next batch the batching policy forms from them, waits for the instant it
+is due and runs it itself (no feeder thread, no queue, no wake-up between threads).
+Request latency is measured from the *scheduled* arrival, so neither a late harness
+nor a saturated worker can hide queueing (coordinated omission). ``schedule_lag`` is
+how late a batch started against an ideal harness (a health figure of the harness
+itself), ``queue_wait`` is scheduled arrival to the start of the request's batch.
 
 Closed loop: ``concurrency`` clients each send one request and wait for its
 answer before sending the next; latency is measured from the submission.
@@ -18,6 +19,7 @@ answer before sending the next; latency is measured from the submission.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections import Counter
@@ -30,7 +32,7 @@ import numpy as np
 from collect.engine.gcpause import gc_paused
 from collect.engine.schedule import Schedule
 from collect.engine.slo import SUSTAINED_FRACTION
-from collect.openloop.batcher import Clock, DynamicBatcher, Request
+from collect.openloop.batcher import Clock, DynamicBatcher, Request, plan_batch
 from perfcore.numbers import PERCENTILES, percentile, percentile_fields
 
 InferFn = Callable[[int], None]
@@ -44,8 +46,14 @@ GROWTH_FLOOR_SERVICES = 10
 """A fast model's P99 at low load is a few ms of scheduler noise: 2 ms -> 5 ms is a
 doubling but no queue. A growing queue adds many service times."""
 
-LEAD_S = 0.002
-"""The first arrival is this long after the start is taken, so that it is not already late."""
+LEAD_S = 0.005
+"""Arrival offsets count from this long after the start is taken, so that the workers,
+woken to begin, are waiting before the first arrival."""
+
+SPIN_S = 0.001
+"""A worker sleeps until this long before a batch is due, then spins: a sleep wakes
+60-100 microseconds late on an idle Linux machine (timer slack, wake-up), a spin within
+a microsecond."""
 
 
 def warm_up(infer: InferFn, max_batch_size: int, seconds: float, clock: Clock) -> None:
@@ -71,15 +79,26 @@ def run_poisson(
     clock: Clock = time.perf_counter,
 ) -> dict[str, Any]:
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
-    # Set-up stays out of the measured interval: the requests are built (with arrival
-    # offsets) before the start is taken, and the collector is paused (collect.engine.gcpause).
-    requests = [Request(i, float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
-    service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
+    workers = _as_workers(infer)
+    # Set-up stays out of the measured interval: the schedule is read and the threads
+    # built before the start is taken, and the collector is paused (collect.engine.gcpause).
+    loop = _OpenLoop(schedule.arrivals_s.tolist(), max_batch_size,
+                     max_batch_delay_ms / 1000.0, len(workers), clock)
+    if warmup_s > 0:
+        for worker in workers:
+            warm_up(worker, max_batch_size, warmup_s, clock)
+    threads = [threading.Thread(target=loop.serve, args=(worker,), daemon=True)
+               for worker in workers]
     with gc_paused() as gc_info:
-        start = clock() + LEAD_S
-        _feed(requests, start, service, clock)
-        service.finish()
-    record = _summarise(requests, start, schedule.duration_s)
+        for thread in threads:
+            thread.start()
+        loop.begin(clock() + LEAD_S)
+        for thread in threads:
+            thread.join()
+    if loop.failures:
+        raise loop.failures[0]
+    requests = loop.requests()
+    record = _summarise(requests, loop.start, schedule.duration_s)
     record.update(
         gc=gc_info,
         mode="poisson",
@@ -94,15 +113,139 @@ def run_poisson(
     return record
 
 
-def _feed(requests: list[Request], start: float, service: _Service, clock: Clock) -> None:
-    """Submit each request at ``start`` + its offset (``scheduled`` becomes absolute)."""
-    for request in requests:
-        request.scheduled += start
-    for request in requests:
-        _sleep_until(request.scheduled, clock)
-        if service.stop.is_set():
-            return
-        service.batcher.submit(request)
+class _OpenLoop:
+    """The schedule the workers dispatch from, without a feeder or a queue.
+
+    A free worker claims the next batch that the batching policy forms from the known
+    arrivals (:func:`collect.openloop.batcher.plan_batch`), waits for the instant it closes
+    (sleeping until ``SPIN_S`` before, then spinning) and runs it on its own thread. No
+    thread hands a request to another: a handoff costs a wake-up (tens to hundreds of
+    microseconds, more on a busy machine), which a 1 ms model would read as latency.
+    """
+
+    def __init__(self, offsets: list[float], max_batch_size: int, max_batch_delay_s: float,
+                 n_workers: int, clock: Clock) -> None:
+        if max_batch_size < 1:
+            raise ValueError(f"max batch size must be at least 1, got {max_batch_size}")
+        if not max_batch_delay_s >= 0:
+            raise ValueError(f"max batch delay must be >= 0 ms, got {max_batch_delay_s * 1000}")
+        self.offsets = offsets
+        self.max_batch_size = max_batch_size
+        self.max_batch_delay_s = max_batch_delay_s
+        self.n_workers = n_workers
+        self.clock = clock
+        self.start = math.nan
+        self.failures: list[BaseException] = []
+        # (head, end, planned, started, done) per batch, absolute times
+        self.batches: list[tuple[int, int, float, float, float]] = []
+        self._cursor = 0
+        self._lock = threading.Lock()
+        self._begun = threading.Event()
+        self._stop = threading.Event()
+
+    def begin(self, start: float) -> None:
+        """Arrival offsets count from ``start``; the workers begin claiming."""
+        self.start = start
+        self._begun.set()
+
+    def serve(self, infer: InferFn) -> None:
+        """One worker: claim a batch, wait until it is due, run it; until none is left.
+
+        The time from the end of a batch to the start of the next queued one is the
+        harness's own, and near saturation queueing multiplies it (at rho 0.8 each
+        microsecond per batch adds 13 to the M/D/1 mean: dW/dS). So the loops run over
+        local names, and a worker alone takes no lock and checks no stop flag (on the
+        development VM each of those, and the call of plan_batch, cost 1-2 microseconds
+        there: 10 in all against 3-4 without).
+        """
+        self._begun.wait()
+        if self.n_workers == 1:
+            self._serve_alone(infer)
+        else:
+            self._serve_shared(infer)
+
+    def _serve_alone(self, infer: InferFn) -> None:
+        clock, start, stop = self.clock, self.start, self._stop
+        arrivals, size, delay = self.offsets, self.max_batch_size, self.max_batch_delay_s
+        keep = self.batches.append
+        head, done = 0, start
+        while head < len(arrivals):
+            if size == 1:  # plan_batch for batches of one, without the call
+                free, arrival = done - start, arrivals[head]
+                end, close = head + 1, (free if free > arrival else arrival)
+            else:
+                end, close = plan_batch(arrivals, head, done - start, size, delay)
+            due = start + close
+            if due > done:  # not yet due when the model freed up: wait (else go at once)
+                _wait_until(due, clock, stop, alone=True)
+            began = clock()
+            try:
+                infer(end - head)
+            except BaseException as exc:  # re-raised by run_poisson on its own thread
+                self.failures.append(exc)
+                return
+            done = clock()
+            keep((head, end, due, began, done))
+            head = end
+
+    def _serve_shared(self, infer: InferFn) -> None:
+        clock, start, lock, stop = self.clock, self.start, self._lock, self._stop
+        arrivals, size, delay = self.offsets, self.max_batch_size, self.max_batch_delay_s
+        keep = self.batches.append
+        done = start
+        while True:
+            with lock:  # claim: the next batch for a model free since ``done``
+                head = self._cursor
+                if head == len(arrivals) or stop.is_set():
+                    return
+                end, close = plan_batch(arrivals, head, done - start, size, delay)
+                self._cursor = end
+            due = start + close
+            if due > done and _wait_until(due, clock, stop, alone=False):
+                return
+            began = clock()
+            try:
+                infer(end - head)
+            except BaseException as exc:  # re-raised by run_poisson on its own thread
+                self.failures.append(exc)
+                stop.set()
+                return
+            done = clock()
+            keep((head, end, due, began, done))
+
+    def requests(self) -> list[Request]:
+        """Every request with its absolute times (unserved ones keep NaN)."""
+        requests = [Request(index, self.start + offset)
+                    for index, offset in enumerate(self.offsets)]
+        for batch_id, (head, end, planned, started, done) in enumerate(
+                sorted(self.batches, key=lambda batch: batch[0])):
+            for request in requests[head:end]:
+                request.planned = planned
+                request.started = started
+                request.done = done
+                request.batch_size = end - head
+                request.batch_id = batch_id
+        return requests
+
+
+def _wait_until(deadline: float, clock: Clock, stop: threading.Event, alone: bool) -> bool:
+    """Return at ``deadline``; True when stopped meanwhile.
+
+    Sleeps until ``SPIN_S`` before, then spins. A spin holds the GIL: a worker ``alone``
+    spins on the clock, but beside other workers, whose models return into Python and
+    would wait for the GIL (up to the 5 ms switch interval), it spins on ``sleep(0)``,
+    which lets them take it (a wake-up, some tens of microseconds, of precision lost).
+    """
+    remaining = deadline - clock()
+    if remaining > SPIN_S and stop.wait(remaining - SPIN_S):
+        return True
+    if alone:
+        while clock() < deadline:
+            pass
+    else:
+        while clock() < deadline:
+            time.sleep(0)
+    return False
 
 
 def run_closed(
@@ -261,12 +404,6 @@ def _client(
         mine.append(request)
 
 
-def _sleep_until(deadline: float, clock: Clock) -> None:
-    remaining = deadline - clock()
-    if remaining > 0:
-        time.sleep(remaining)
-
-
 def _summarise(requests: list[Request], start: float, min_span: float) -> dict[str, Any]:
     """Record fields from the requests' timestamps.
 
@@ -277,7 +414,8 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
     scheduled = np.array([r.scheduled for r in done])
     finished = np.array([r.done for r in done])
     began = np.array([r.started for r in done])
-    enqueued = np.array([r.enqueued for r in done])
+    lag_ms = np.array([r.started - r.planned for r in done]) * 1000.0
+    lag_ms = lag_ms[np.isfinite(lag_ms)]  # the closed loop plans nothing
     span = max(min_span, float(finished.max() - start)) if done else 0.0
     batches = {r.batch_id: (r.started, r.done, r.batch_size) for r in done}
     batch_ms = np.array([(end - begin) * 1000.0 for begin, end, _ in batches.values()])
@@ -295,7 +433,8 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
         "request_latency_ms_mean": round(float(latency_ms.mean()), 4) if done else None,
         "request_latency_ms_max": round(float(latency_ms.max()), 4) if done else None,
         **_p50_p99((began - scheduled) * 1000.0, "queue_wait_ms"),
-        **_p50_p99((enqueued - scheduled) * 1000.0, "schedule_lag_ms"),
+        **_p50_p99(lag_ms, "schedule_lag_ms"),
+        "schedule_lag_ms_mean": round(float(lag_ms.mean()), 4) if lag_ms.size else None,
         "batch_size_histogram": {str(size): histogram[size] for size in sorted(histogram)},
         **_batch_latency(batch_ms),
         **_windows(finished - start, latency_ms, span),

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from collect.openloop.batcher import DynamicBatcher, Request
+from collect.openloop.batcher import DynamicBatcher, Request, plan_batch
 
 
 def _submit(batcher, count, start_index=0):
@@ -73,3 +73,38 @@ def test_an_overdue_oldest_request_is_dispatched_without_waiting():
 def test_invalid_settings_are_rejected(size, delay):
     with pytest.raises(ValueError, match="max batch"):
         DynamicBatcher(size, delay)
+
+
+ARRIVALS = [0.0, 0.001, 0.002, 0.010, 0.011, 0.030]
+
+
+def test_a_plan_of_one_starts_at_the_arrival_or_when_the_model_frees_up():
+    assert plan_batch(ARRIVALS, 3, 0.0, 1, 0.0) == (4, 0.010)
+    assert plan_batch(ARRIVALS, 3, 0.025, 1, 0.005) == (4, 0.025)  # busy: queued request
+
+
+def test_a_plan_closes_when_full_or_when_its_oldest_has_waited_the_delay():
+    assert plan_batch(ARRIVALS, 0, 0.0, 3, 0.005) == (3, 0.002)  # full at the third arrival
+    assert plan_batch(ARRIVALS, 0, 0.0, 8, 0.005) == (3, 0.005)  # delay: 0, 1 and 2 joined
+    assert plan_batch(ARRIVALS, 0, 0.0, 8, 0.0) == (1, 0.0)  # no delay: what has arrived
+
+
+def test_a_busy_model_takes_what_has_arrived_up_to_the_maximum_without_waiting():
+    assert plan_batch(ARRIVALS, 0, 0.0105, 8, 0.005) == (4, 0.0105)
+    assert plan_batch(ARRIVALS, 0, 0.0105, 2, 0.005) == (2, 0.0105)
+
+
+def test_the_last_requests_of_the_schedule_go_at_the_last_arrival():
+    # nothing else will come: the batch does not wait out the delay (the closed queue's rule)
+    assert plan_batch(ARRIVALS, 3, 0.0, 8, 0.050) == (6, 0.030)
+
+
+def test_plans_of_one_replay_an_ideal_fifo_server():
+    # Lindley's recursion: each request starts at its arrival or when the previous ends
+    service = 0.004
+    free, starts, head = 0.0, [], 0
+    while head < len(ARRIVALS):
+        head, close = plan_batch(ARRIVALS, head, free, 1, 0.0)
+        starts.append(close)
+        free = close + service
+    assert starts == pytest.approx([0.0, 0.004, 0.008, 0.012, 0.016, 0.030])

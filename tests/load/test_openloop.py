@@ -143,3 +143,12 @@ def test_the_garbage_collector_is_paused_while_measuring_and_collected_after():
     assert record["gc"]["collected_after"] >= 40  # the cycles made while it was off
     closed = run_closed(infer, concurrency=1, duration_s=0.1)
     assert closed["gc"]["collected_after"] > 0 and gc.isenabled()
+
+
+def test_batches_are_the_ones_the_policy_forms_from_the_schedule():
+    # 1000/s evenly for 0.1 s, batches of up to 8 with a long delay: full batches of 8
+    # whenever the model starts them, and the last 4 at the last arrival
+    record = run_poisson(sleeping_model(0.1), constant_schedule(1000, 0.1), max_batch_size=8,
+                         max_batch_delay_ms=100.0)
+    assert record["batch_size_histogram"] == {"4": 1, "8": 12}
+    assert record["queue_wait_ms_p50"] >= 0 and record["schedule_lag_ms_p50"] >= 0
