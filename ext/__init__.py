@@ -45,7 +45,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
     setup_cost_review(app, cache)
-    setup_cost_explorer(app)
+    setup_cost_explorer(app, cache)
     setup_release_diff(app)
     setup_chart_directive(app)
     setup_perf_history(app)
