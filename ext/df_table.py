@@ -18,12 +18,10 @@ from ext.base import FAMILIES, DataDirective, DirectiveError, add_data_directive
 from ext.filecache import FileCache
 from ext.price_age import note_prices_used
 from ext.render import set_table_id, table_nodes, unsafe_target
-from ext.tables import NO_RESULTS, no_results  # noqa: F401 (moving to ext.tables)
+from ext.tables import no_results
 from perfcore.families import VARIANTS, family_csv
 from perfcore.tabledata import Rows, SpecMismatch, apply_filters, build_table
 from perfcore.tablespec import SpecError, TableSpec, code_problem, looks_like_code, parse_spec
-
-TableError = DirectiveError  # the name the directives not yet on ext.base use
 
 
 class DfTable(DataDirective):

@@ -13,8 +13,8 @@ from docutils.parsers.rst.states import RSTState
 from docutils.statemachine import StringList
 from sphinx.util.docutils import switch_source_input
 
-from ext.base import error_box, log_warning, shown_path  # noqa: F401 (moving to ext.base)
-from ext.tables import TABLE_CLASS, table_cell, table_node, table_row  # noqa: F401
+from ext.base import log_warning
+from ext.tables import table_cell, table_node, table_row
 from perfcore.tabledata import BuiltTable, Cell
 
 # Text without any of these cannot contain inline markup, so it skips the parser.
