@@ -14,13 +14,15 @@ draws one metric across the releases of ``releases/index.csv`` (line chart, gaps
 with a table of the values as written. ``perf-release-changes`` compares the last two
 releases of the index with :mod:`perfcore.diff` (the ``perf-diff`` directive's engine and
 rendering). The logic is :mod:`perfcore.history` and :mod:`perfcore.releases`; an option
-that names nothing is an error box on the page and a located warning.
+that names nothing is an error box on the page and a located error. The history and
+comparison engines are imported where they are used, so a Sphinx start whose pages show no
+history does not load them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -31,8 +33,11 @@ from ext.chart_directive import perf_chart
 from ext.filecache import FileCache
 from ext.release_diff import PerfDiff
 from ext.tables import table_node, table_row
-from perfcore import diff, history, releases
 from perfcore.prices import PriceCatalog
+
+if TYPE_CHECKING:
+    from perfcore.diff import DiffResult
+    from perfcore.history import History
 
 REQUIRED = ("table", "model", "instance", "metric")
 
@@ -62,11 +67,15 @@ class PerfHistory(DataDirective):
     user_errors = (ValueError,)  # a :where: that is not Column=value
 
     def build(self) -> list[nodes.Node]:
+        from perfcore import history
+
         found = self._history()
         svg = history.history_chart_svg(found, self.options.get("title"))
         return self._render(found, svg)
 
-    def _history(self) -> history.History:
+    def _history(self) -> History:
+        from perfcore import history, releases
+
         missing = [name for name in REQUIRED if not self.options.get(name, "").strip()]
         if missing:
             raise DirectiveError("missing option(s) " + ", ".join(f":{m}:" for m in missing))
@@ -82,7 +91,9 @@ class PerfHistory(DataDirective):
             self.depend(path)
         return found
 
-    def _render(self, found: history.History, svg: str) -> list[nodes.Node]:
+    def _render(self, found: History, svg: str) -> list[nodes.Node]:
+        from perfcore import history
+
         container = nodes.container(classes=["perf-history", *self.options.get("class", [])],
                                     support_smartquotes=False)
         digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:20]
@@ -104,7 +115,9 @@ class PerfReleaseChanges(PerfDiff):
         "class": directives.class_option,
     }
 
-    def _compare(self) -> diff.DiffResult:
+    def _compare(self) -> DiffResult:
+        from perfcore import releases
+
         folder = self.find_input("releases", self.options.get("releases", "releases").strip())
         self.depend(releases.index_path(folder))
         self._pair = releases.previous_and_last(releases.read_index(folder))
@@ -116,10 +129,12 @@ class PerfReleaseChanges(PerfDiff):
     def _prices(self) -> PriceCatalog | None:
         return None  # a release's prices are its own; today's catalog would misstate them
 
-    def _intro(self, result: diff.DiffResult) -> str:
+    def _intro(self, result: DiffResult) -> str:
+        from perfcore.diff import summary_line
+
         old, new = self._pair
         return (f"Release {new.version} ({new.date}) compared with release {old.version} "
-                f"({old.date}): {diff.summary_line(result)}. The published CSVs carry no "
+                f"({old.date}): {summary_line(result)}. The published CSVs carry no "
                 "spread, so a change beyond the threshold is only a possible regression or "
                 "improvement.")
 

@@ -10,13 +10,14 @@
 ``:old:`` / ``:new:`` are results JSONL files, directories of published CSVs, or
 ``git:<rev>[:<path>]`` (read from the repository holding ``conf.py``). Paths are looked
 up in ``df_table_data_dir`` first, then relative to the page. The comparison itself is
-:mod:`perfcore.diff` (no Sphinx there); this module only renders it.
+:mod:`perfcore.diff` (no Sphinx there); this module only renders it. It is imported where
+it is used, so a Sphinx start whose pages compare nothing does not load it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -26,10 +27,12 @@ from ext.base import PRICES, DataDirective, DirectiveError, add_data_directive
 from ext.details import make_collapsible
 from ext.filecache import FileCache
 from ext.tables import table_node, table_row
-from perfcore import diff
 from perfcore.numbers import parse_fraction, parse_probability
 from perfcore.prices import PriceCatalog
 from perfcore.tabledata import Rows
+
+if TYPE_CHECKING:
+    from perfcore.diff import DiffResult, Snapshot
 
 VERDICT_CLASSES = {
     "regression": "perf-regression",
@@ -54,16 +57,20 @@ def diff_table(table: Rows, classes: list[str], verdict_column: str | None = Non
 def _row_list(rows: list[dict[str, str]], empty: str) -> nodes.Node:
     if not rows:
         return nodes.paragraph(text=empty)
+    from perfcore.diff import format_key
+
     bullets = nodes.bullet_list()
     for row in rows:
         status = "" if row["status"] == "ok" else f" [{row['status']}]"
-        bullets += nodes.list_item("", nodes.paragraph(text=diff.format_key(row) + status))
+        bullets += nodes.list_item("", nodes.paragraph(text=format_key(row) + status))
     return bullets
 
 
-def _hoist_constant_keys(table: Rows, result: diff.DiffResult) -> tuple[Rows, str]:
+def _hoist_constant_keys(table: Rows, result: DiffResult) -> tuple[Rows, str]:
     """The table without key columns that are equal in every row, and those as a sentence."""
-    key_columns = [diff.KEY_LABELS[k] for k in result.key_fields if k not in ("model",
+    from perfcore.diff import KEY_LABELS
+
+    key_columns = [KEY_LABELS[k] for k in result.key_fields if k not in ("model",
                                                                              "instance_type")]
     constant = [c for c in key_columns
                 if len(table.records) > 1 and len(set(table.values(c))) == 1]
@@ -95,35 +102,39 @@ class PerfDiff(DataDirective):
         self._warn_missing_prices(result)
         return self._render(result)
 
-    def _compare(self) -> diff.DiffResult:
+    def _compare(self) -> DiffResult:
+        from perfcore.diff import DEFAULT_ALPHA, DEFAULT_THRESHOLD, compare
+
         self.require_values()
         if self.options.get("unchanged", "count").strip() not in ("count", "list"):
             raise DirectiveError(f":unchanged: must be count or list, got "
-                             f"{self.options['unchanged']!r}")
+                                 f"{self.options['unchanged']!r}")
         for required in ("old", "new"):
             if not self.options.get(required):
                 raise DirectiveError(f"missing option :{required}: (a results JSONL file, a "
-                                 "directory of published CSVs or git:<rev>)")
+                                     "directory of published CSVs or git:<rev>)")
         try:
-            threshold = parse_fraction(self.options.get("threshold", str(diff.DEFAULT_THRESHOLD)))
+            threshold = parse_fraction(self.options.get("threshold", str(DEFAULT_THRESHOLD)))
         except ValueError as exc:
             raise DirectiveError(f":threshold: {exc}") from exc
         try:
-            alpha = parse_probability(self.options.get("alpha", str(diff.DEFAULT_ALPHA)))
+            alpha = parse_probability(self.options.get("alpha", str(DEFAULT_ALPHA)))
         except ValueError as exc:
             raise DirectiveError(f":alpha: {exc}") from exc
         old = self._snapshot("old")
         new = self._snapshot("new")
-        return diff.compare(old, new, threshold, alpha, self._prices(),
-                            self.options.get("pricing-model", "on-demand"))
+        return compare(old, new, threshold, alpha, self._prices(),
+                       self.options.get("pricing-model", "on-demand"))
 
-    def _snapshot(self, option: str) -> diff.Snapshot:
+    def _snapshot(self, option: str) -> Snapshot:
+        from perfcore.diff import load_snapshot
+
         value = self.options[option].strip()
         if value.startswith("git:"):
             self.env.note_reread()
-            return diff.load_snapshot(value, Path(self.env.srcdir), self.model_catalog())
+            return load_snapshot(value, Path(self.env.srcdir), self.model_catalog())
         path = self.find_input(option, value)
-        snapshot = diff.load_snapshot(str(path), models=self.model_catalog())
+        snapshot = load_snapshot(str(path), models=self.model_catalog())
         # a directory is no dependency (Sphinx would re-read the page on every build);
         # its CSV files are
         for dependency in snapshot.dependencies:
@@ -139,12 +150,14 @@ class PerfDiff(DataDirective):
         except DirectiveError:
             return None
 
-    def _warn_missing_prices(self, result: diff.DiffResult) -> None:
+    def _warn_missing_prices(self, result: DiffResult) -> None:
         for note in result.notes:
             if note.startswith("no ") and note.endswith(": cost n/a"):
                 self.warn(note, "price")
 
-    def _render(self, result: diff.DiffResult) -> list[nodes.Node]:
+    def _render(self, result: DiffResult) -> list[nodes.Node]:
+        from perfcore.diff import tests_used
+
         container = nodes.container(classes=["perf-diff", *self.options.get("class", [])],
                                     support_smartquotes=False)
         container += nodes.paragraph(text=self._intro(result))
@@ -156,7 +169,7 @@ class PerfDiff(DataDirective):
         container += _row_list(result.added, "None.")
         container += nodes.rubric(text=f"Removed rows ({len(result.removed)})")
         container += _row_list(result.removed, "None.")
-        tests = diff.tests_used(result)
+        tests = tests_used(result)
         container += nodes.paragraph(text="Tests: " + ("; ".join(tests) if tests else "none") + ".")
         if result.notes:
             notes = nodes.bullet_list(classes=["perf-diff-notes"])
@@ -167,12 +180,14 @@ class PerfDiff(DataDirective):
         self.set_source_info(container)
         return [container]
 
-    def _changes(self, result: diff.DiffResult) -> list[nodes.Node]:
+    def _changes(self, result: DiffResult) -> list[nodes.Node]:
         """The changed rows as a table of numbers; unchanged rows counted (listed, closed,
         with ``:unchanged: list``)."""
+        from perfcore.diff import change_rows
+
         found: list[nodes.Node] = []
-        changed = diff.change_rows(result)
-        same = diff.change_rows(result, unchanged=True)
+        changed = change_rows(result)
+        same = change_rows(result, unchanged=True)
         if changed.records:
             table, shared = _hoist_constant_keys(changed, result)
             if shared:
@@ -192,11 +207,13 @@ class PerfDiff(DataDirective):
                         table, ["perf-diff-table", "perf-diff-unchanged"])]))
         return found
 
-    def _intro(self, result: diff.DiffResult) -> str:
+    def _intro(self, result: DiffResult) -> str:
+        from perfcore.diff import price_statement, summary_line
+
         cost = "" if result.prices is None else \
-            f" {diff.price_statement(result.prices, result.pricing_model)}."
+            f" {price_statement(result.prices, result.pricing_model)}."
         return (f"Comparing {self.options['old'].strip()} (old) with "
-                f"{self.options['new'].strip()} (new): {diff.summary_line(result)}. "
+                f"{self.options['new'].strip()} (new): {summary_line(result)}. "
                 "A change is flagged only when it exceeds the threshold and the measured "
                 f"noise.{cost}")
 
