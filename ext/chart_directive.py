@@ -57,7 +57,7 @@ def _first_present(table: Rows, names: Sequence[str], option: str) -> str:
         if name in table.columns:
             return name
     raise DirectiveError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
-                     f":{option}: (columns: {', '.join(table.columns)})")
+                         f":{option}: (columns: {', '.join(table.columns)})")
 
 
 def _first_starting(table: Rows, prefix: str, option: str,
@@ -67,7 +67,7 @@ def _first_starting(table: Rows, prefix: str, option: str,
             return name
     if required:
         raise DirectiveError(f"no {prefix} column; name one with :{option}: "
-                         f"(columns: {', '.join(table.columns)})")
+                             f"(columns: {', '.join(table.columns)})")
     return None
 
 
@@ -233,8 +233,8 @@ class PerfChart(DataDirective):
         if len(frames) == 1 and all(c in frames[0].columns for c in LONG_SWEEP_COLUMNS):
             return self._long_sweep(self._paths[0], frames[0])
         if len(frames) > 2:
-            raise DirectiveError(":data: a sweep takes one throughput CSV and optionally one "
-                             f"latency CSV, got {len(frames)} files")
+            raise DirectiveError(":data: a sweep takes one throughput CSV and optionally "
+                                 f"one latency CSV, got {len(frames)} files")
         throughput = frames[0]
         x_column = self.options.get("x-column") or str(throughput.columns[0])
         series = _comma_list(self.options.get("columns", ""))

@@ -450,7 +450,7 @@ class ExplorerPages(EnvironmentCollector):
 def _add_page_script(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    if doctree is not None and next(doctree.findall(cost_explorer), None) is not None:
+    if doctree is not None and pagename in ExplorerPages.pages(app.env):
         app.add_js_file("cost-explorer.js", loading_method="defer")
 
 

@@ -117,8 +117,8 @@ class CostReviewDirective(DataDirective):
         chosen = _names(self.options.get("pricing", "")) or (known if many else known[:1])
         for name in chosen:
             if name not in known:
-                raise DirectiveError(f":pricing: {name!r} is not a pricing model of {catalog.path} "
-                                 f"(it has: {', '.join(known)})")
+                raise DirectiveError(f":pricing: {name!r} is not a pricing model of "
+                                     f"{catalog.path} (it has: {', '.join(known)})")
         if not many and len(chosen) != 1:
             raise DirectiveError(f":pricing: takes one pricing model, got {', '.join(chosen)}")
         if not chosen:
@@ -135,7 +135,7 @@ class CostReviewDirective(DataDirective):
             model_id = catalog.id_of(name)
             if model_id not in present:
                 raise DirectiveError(f":models: no published row is model {name!r} "
-                                 f"(models: {', '.join(present)})")
+                                     f"(models: {', '.join(present)})")
             chosen.append(model_id)
         return chosen or present
 
