@@ -39,8 +39,8 @@ class PerfFamily(DataDirective):
 
     def _has_rows(self, platform: str, family: str, variant: str) -> bool:
         path = self.data_path(family_csv(platform, family, variant))
-        self.depend_if_present(path)
         if not path.is_file():
+            self.depend_if_present(path)  # re-read the page once it appears
             return False
         try:
             return bool(self.read_csv(path).rows)
