@@ -164,7 +164,8 @@ class DataDirective(SphinxDirective):
 
     def find_input(self, option: str, value: str) -> Path:
         """``value`` in the data folder, else relative to the page (``/x``: to the source
-        folder); a file found is a page dependency (a folder's files are the caller's)."""
+        folder); a file found is a page dependency (a folder's files are the caller's), and
+        one not found re-reads the page when it appears."""
         candidates = [] if value.startswith("/") else [self.data_path(value)]
         candidates.append(Path(self.env.relfn2path(value, self.env.docname)[1]))
         for candidate in candidates:
@@ -172,6 +173,8 @@ class DataDirective(SphinxDirective):
                 if candidate.is_file():
                     self.depend(candidate)
                 return candidate
+        for candidate in candidates:  # the page is read again once one appears
+            note_missing_file(self.env, candidate)
         looked = " and ".join(str(c) for c in candidates)
         raise DirectiveError(f":{option}: {value!r} not found (looked in {looked})")
 
