@@ -10,7 +10,16 @@ Builds two throw-away sites in a temporary folder:
 Each run is a fresh ``sphinx-build`` process into an empty output folder (so import
 time counts, as in ``make html``); runs alternate df, csv, df, csv, ... and the
 script prints both medians and their ratio, for wall time and for CPU time (user +
-system of the build process; steadier on a shared machine). Target: ratio <= 1.15.
+system of the build process; steadier on a shared machine), and the ratio of the fastest
+runs (the least disturbed by other work). Target: ratio <= 1.15.
+
+Python's bytecode is cached for the builds (in the temporary folder; the warm-up builds
+fill it), as on any machine that keeps ``__pycache__``: Sphinx's modules were compiled when
+pip installed them, so without a cache only the project's own modules (``ext``,
+``perfcore``) would be compiled from source in every build, a cost of the environment
+(``PYTHONDONTWRITEBYTECODE``) and not of the tables. ``--no-bytecode-cache`` measures that
+way instead (the environment as it is). ``--profile FILE`` writes a cProfile of one more
+df-table build (``python -m pstats FILE``) and prints its costliest project functions.
 
 The CSV rows are synthetic benchmark inputs written to the temporary folder only.
 
@@ -29,6 +38,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import pstats
 import resource
 import shutil
 import statistics
@@ -178,28 +189,54 @@ def _csv_twin(df_site: Path, csv_site: Path, spec, catalog) -> list[str]:
     return [".. csv-table::", f"   :file: data/{spec.data}", "   :header-rows: 1"]
 
 
-def build_seconds(site: Path, strict: bool = True) -> tuple[float, float]:
+def build_environment(bytecode: Path | None) -> dict[str, str]:
+    """The builds' environment; with ``bytecode``, compiled modules are written and reused
+    there (every module's, Sphinx's too, so both sites start alike)."""
+    env = dict(os.environ)
+    if bytecode is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    return env
+
+
+def build_seconds(site: Path, env: dict[str, str], strict: bool = True,
+                  profile: Path | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system of the build process) of a clean build."""
     out = site / "_build"
     shutil.rmtree(out, ignore_errors=True)
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sphinx", "-q", *(["-W"] if strict else []),
-                    "-b", "html", str(site), str(out / "html")], check=True,
-                   stderr=None if strict else subprocess.DEVNULL)
+    subprocess.run([sys.executable, *profiler, "-m", "sphinx", "-q",
+                    *(["-W"] if strict else []), "-b", "html", str(site), str(out / "html")],
+                   check=True, env=env, stderr=None if strict else subprocess.DEVNULL)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def extension_import_cost() -> str:
+def extension_import_cost(env: dict[str, str]) -> str:
     """CPU seconds of ``import ext`` beyond Sphinx itself, and whether it pulls in pandas."""
     code = ("import sys, time; import sphinx.application, sphinx_design; "
             "t = time.process_time(); import ext; "
             "print(f'{time.process_time() - t:.3f}', 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True).stdout.split()
-    return f"import ext: {out[0]} s CPU (pandas imported: {out[1]})"
+                         text=True, check=True, env=env).stdout.split()
+    return f"{out[0]} s CPU (pandas imported: {out[1]})"
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """The project's functions by cumulative time in a build's cProfile."""
+    stats = pstats.Stats(str(path))
+    packages = ("ext", "perfcore", "pandas_compat")
+    rows = sorted(((cumulative, calls, f"{Path(file).relative_to(REPO)}:{line}({name})")
+                   for (file, line, name), (_, calls, _, cumulative, _) in stats.stats.items()
+                   if Path(file).is_relative_to(REPO)
+                   and Path(file).relative_to(REPO).parts[0] in packages), reverse=True)
+    print(f"profile of one df-table build ({stats.total_tt:.2f} s under cProfile) in {path}; "
+          "project functions by cumulative time:")
+    for cumulative, calls, where in rows[:top]:
+        print(f"  {cumulative:7.3f} s {calls:7d} calls  {where}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", default="furo", help="html_theme of both sites")
     parser.add_argument("--migrated", type=Path, metavar="SRC_DIR",
                         help="measure the pages collect migrate makes of SRC_DIR instead")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="build in the environment as it is (with PYTHONDONTWRITEBYTECODE "
+                             "set, the project's modules are compiled in every build)")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="also write a cProfile of one df-table build to FILE")
     args = parser.parse_args(argv)
     strict = args.migrated is None
     target = 1.15 if strict else 1.10
@@ -220,13 +262,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             df_site, csv_site = make_migrated_sites(Path(tmp), args.migrated, args.theme)
             what = f"the migrated pages of {args.migrated} (not strict)"
-        build_seconds(df_site, strict), build_seconds(csv_site, strict)  # warm the file cache
+        env = build_environment(None if args.no_bytecode_cache else Path(tmp, "bytecode"))
+        for site in (df_site, csv_site):  # warm the file cache (and fill the bytecode cache)
+            build_seconds(site, env, strict)
         df_runs, csv_runs = [], []
         for _ in range(args.repeats):
-            df_runs.append(build_seconds(df_site, strict))
-            csv_runs.append(build_seconds(csv_site, strict))
-    print(f"{what}, theme {args.theme}, "
-          f"{args.repeats} alternating clean builds each (fresh sphinx-build processes)")
+            df_runs.append(build_seconds(df_site, env, strict))
+            csv_runs.append(build_seconds(csv_site, env, strict))
+        if args.profile:
+            build_seconds(df_site, env, strict, profile=args.profile.resolve())
+        import_cost = extension_import_cost(env)
+    bytecode = "not cached (as the environment has it)" if args.no_bytecode_cache else "cached"
+    print(f"{what}, theme {args.theme}, {args.repeats} alternating clean builds each "
+          f"(fresh sphinx-build processes; Python bytecode {bytecode})")
     for measure, index in (("wall", 0), ("cpu", 1)):
         df_median = statistics.median(run[index] for run in df_runs)
         csv_median = statistics.median(run[index] for run in csv_runs)
@@ -235,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
             listed = ", ".join(f"{run[index]:.2f}" for run in runs)
             print(f"{measure:4} {name} median {median:.3f} s  (runs: {listed})")
         print(f"{measure:4} ratio df-table / csv-table: {df_median / csv_median:.3f} "
-              f"(target <= {target})")
-    print(extension_import_cost(), "(a fixed cost of the df-table site; it weighs on small N)")
+              f"(target <= {target}); fastest runs: "
+              f"{min(r[index] for r in df_runs) / min(r[index] for r in csv_runs):.3f}")
+    print(f"import ext: {import_cost} (a fixed cost of the df-table site; it weighs on "
+          "small N)")
+    if args.profile:
+        print_profile(args.profile.resolve())
     return 0
 
 

@@ -1,8 +1,11 @@
 """Sphinx extension for the inference performance site.
 
-One module per concern, each with a ``setup_<x>(app)``; ``setup`` wires them up.
-Table logic (load, join prices, compute, sort, format) lives in modules that do
-not import Sphinx, so it is unit-tested without a build.
+One module per concern, each with a ``setup_<x>(app)``; ``setup`` wires them up. Every data
+directive is an :class:`ext.base.DataDirective` (the data folder, inputs and dependencies,
+the error box, the ``df_table`` messages) and builds its tables with :mod:`ext.tables`;
+what a page noted while it was read is kept by environment collectors
+(:mod:`ext.page_facts`). Table logic (load, join prices, compute, sort, format) lives in
+``perfcore``, which does not import Sphinx, so it is unit-tested without a build.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ext.base import setup_base
 from ext.chart_directive import setup_chart_directive
 from ext.column_roles import setup_column_roles
 from ext.cost_explorer import setup_cost_explorer
@@ -35,11 +39,16 @@ __version__ = "0.1.0"
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")  # the tab-sets that perf-family emits are its nodes
-    cache = FileCache()  # parsed inputs, shared by the table directives of this application
-    setup_df_table(app, cache)  # first: it registers df_table_data_dir for the others
+    setup_base(app)  # df_table_data_dir and the display root, for every directive
+    cache = FileCache()  # parsed inputs, shared by the data directives of this application
+    setup_df_table(app, cache)
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
     setup_cost_review(app, cache)
+    setup_cost_explorer(app, cache)
+    setup_release_diff(app, cache)
+    setup_chart_directive(app, cache)
+    setup_perf_history(app, cache)
     setup_price_age(app, cache)
     setup_models(app, cache)
     setup_missing_files(app)
@@ -48,13 +57,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_column_roles(app)
     setup_image_sizes(app)
     setup_mathml(app)
-    setup_cost_explorer(app)
-    setup_release_diff(app)
-    setup_chart_directive(app)
-    setup_perf_history(app)
     setup_run_reports(app)
-    # Table directives build nodes and note dependencies (merged by Sphinx); their one piece
-    # of environment data, missing files per page, is purged and merged in missing_files.
+    # Directives build nodes and note dependencies (merged by Sphinx); what a page noted
+    # (missing files, prices used, CSV listings, explorers) is kept by environment
+    # collectors, which clear re-read pages and merge parallel readers' notes.
     return {
         "version": __version__,
         "parallel_read_safe": True,

@@ -24,26 +24,16 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
+from ext.base import PRICES, DataDirective, DirectiveError, add_data_directive
+from ext.filecache import FileCache
 from ext.image_sizes import svg_size
-from ext.release_diff import (
-    InputError,
-    add_data_dir_config,
-    check_values,
-    error_node,
-    find_input,
-)
-from perfcore import charts, diff
+from perfcore import charts
 from perfcore.atomic import write_atomic
 from perfcore.columns import columns_with, cost_label, unit_from_column
-from perfcore.csvfile import read_csv_text
-from perfcore.errors import DataFileError
-from perfcore.prices import load_price_catalog
+from perfcore.prices import PriceCatalog
+from perfcore.sweep import SweepSpec, build_sweep
 from perfcore.tabledata import Rows
-
-logger = logging.getLogger(__name__)
 
 KINDS = ("pareto", "cost", "sweep")
 THROUGHPUT_COLUMNS = columns_with("throughput")
@@ -66,8 +56,8 @@ def _first_present(table: Rows, names: Sequence[str], option: str) -> str:
     for name in names:
         if name in table.columns:
             return name
-    raise InputError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
-                     f":{option}: (columns: {', '.join(table.columns)})")
+    raise DirectiveError(f"no {' or '.join(repr(n) for n in names)} column; name one with "
+                         f":{option}: (columns: {', '.join(table.columns)})")
 
 
 def _first_starting(table: Rows, prefix: str, option: str,
@@ -76,8 +66,8 @@ def _first_starting(table: Rows, prefix: str, option: str,
         if name.startswith(prefix):
             return name
     if required:
-        raise InputError(f"no {prefix} column; name one with :{option}: "
-                         f"(columns: {', '.join(table.columns)})")
+        raise DirectiveError(f"no {prefix} column; name one with :{option}: "
+                             f"(columns: {', '.join(table.columns)})")
     return None
 
 
@@ -86,7 +76,7 @@ def _text_rows(path: str, columns: Sequence[str], cells: list[list[str]]) -> Row
     return Rows(path, tuple(columns), records, tuple(range(len(records))))
 
 
-class PerfChart(SphinxDirective):
+class PerfChart(DataDirective):
     """Draw a Pareto, cost or batch-size sweep chart of CSV data as an SVG image."""
 
     has_content = False
@@ -112,21 +102,18 @@ class PerfChart(SphinxDirective):
         "class": directives.class_option,
     }
 
-    def run(self) -> list[nodes.Node]:
-        try:
-            check_values(self.options, optional=("title", "alt"))
-            kind = self.options.get("kind", "").strip()
-            if kind not in KINDS:
-                got = f", got {kind!r}" if kind else ""
-                raise InputError(f"missing or unknown :kind: (one of {', '.join(KINDS)}{got})")
-            if not self.options.get("data"):
-                raise InputError("missing option :data: (CSV path(s))")
-            self._paths: list[Path] = []
-            self._left_out: dict[str, str] = {}
-            frames = [self._read(path) for path in self.options["data"].split()]
-            svg = getattr(self, f"_{kind}")(frames)
-        except (InputError, charts.ChartError, diff.DiffError, DataFileError) as exc:
-            return error_node(self, f"perf-chart: {exc}", "chart")
+    def build(self) -> list[nodes.Node]:
+        self.require_values(optional=("title", "alt"))
+        kind = self.options.get("kind", "").strip()
+        if kind not in KINDS:
+            got = f", got {kind!r}" if kind else ""
+            raise DirectiveError(f"missing or unknown :kind: (one of {', '.join(KINDS)}{got})")
+        if not self.options.get("data"):
+            raise DirectiveError("missing option :data: (CSV path(s))")
+        self._paths: list[Path] = []
+        self._left_out: dict[str, str] = {}
+        frames = [self._read(path) for path in self.options["data"].split()]
+        svg = getattr(self, f"_{kind}")(frames)
         result: list[nodes.Node] = [self._node(svg)]
         if self._left_out:
             text = "Not drawn: rows on " + "; ".join(
@@ -140,11 +127,9 @@ class PerfChart(SphinxDirective):
         where they would rank beside instances of known size; the note under the chart names
         them. A chart of unpriced machines only (a development VM) keeps its rows."""
         try:
-            path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
-        except InputError:
+            catalog = self._prices()
+        except DirectiveError:
             return frame
-        self.env.note_dependency(str(path))
-        catalog = load_price_catalog(path)
         instance = self.options.get("instance-column", "Inst. Type")
         if instance not in frame.columns:
             return frame
@@ -160,10 +145,13 @@ class PerfChart(SphinxDirective):
         return frame.take(keep)
 
     def _read(self, value: str) -> Rows:
-        path = find_input(self, "data", value)
-        self.env.note_dependency(str(path))
+        path = self.find_input("data", value)
         self._paths.append(path)
-        return Rows.from_csv(read_csv_text(path, str(path)))
+        return Rows.from_csv(self.read_csv(path))
+
+    def _prices(self) -> PriceCatalog:
+        return self.prices_at(self.find_input("prices",
+                                              self.options.get("prices", PRICES).strip()))
 
     def _filtered(self, table: Rows, group_column: str) -> Rows:
         if "model" not in self.options:
@@ -173,7 +161,7 @@ class PerfChart(SphinxDirective):
         selected = table.take([i for i, value in enumerate(table.values(group_column))
                                if str(value) == wanted])
         if not selected.records:
-            raise InputError(f":model: no row has {group_column} = {wanted!r}")
+            raise DirectiveError(f":model: no row has {group_column} = {wanted!r}")
         return selected
 
     def _label_columns(self, table: Rows, defaults: Sequence[str]) -> list[str]:
@@ -226,9 +214,7 @@ class PerfChart(SphinxDirective):
             frame, THROUGHPUT_COLUMNS, "throughput-column")
         cost_column = cost_column or cost_label(unit_from_column(throughput) or "inferences")
         pricing_model = self.options.get("pricing-model", "on-demand")
-        path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
-        self.env.note_dependency(str(path))
-        catalog = load_price_catalog(path)
+        catalog = self._prices()
         instance = self.options.get("instance-column", "Inst. Type")
         frame = charts.add_cost_column(frame, throughput, instance,
                                        catalog.hourly_rates(pricing_model), cost_column)
@@ -236,9 +222,8 @@ class PerfChart(SphinxDirective):
                     if math.isnan(record[cost_column])}
         for name in sorted(unpriced, key=str.lower):
             if catalog.unpriced_reason(name) is None:
-                logger.warning(f"perf-chart: no {pricing_model} price for {name!r} in {path}: "
-                               "cost n/a", location=self.get_location(), type="perf",
-                               subtype="price")
+                self.warn(f"no {pricing_model} price for {name!r} in {catalog.path}: cost n/a",
+                          "price")
         dates = catalog.read_dates(pricing_model)
         read = f", read {dates[0]}" if len(dates) == 1 else (
             f", read {dates[0]} to {dates[-1]}" if dates else "")
@@ -248,8 +233,8 @@ class PerfChart(SphinxDirective):
         if len(frames) == 1 and all(c in frames[0].columns for c in LONG_SWEEP_COLUMNS):
             return self._long_sweep(self._paths[0], frames[0])
         if len(frames) > 2:
-            raise InputError(":data: a sweep takes one throughput CSV and optionally one "
-                             f"latency CSV, got {len(frames)} files")
+            raise DirectiveError(":data: a sweep takes one throughput CSV and optionally "
+                                 f"one latency CSV, got {len(frames)} files")
         throughput = frames[0]
         x_column = self.options.get("x-column") or str(throughput.columns[0])
         series = _comma_list(self.options.get("columns", ""))
@@ -266,9 +251,7 @@ class PerfChart(SphinxDirective):
         The pivot is the ``perf-sweep`` table's (:func:`perfcore.sweep.build_sweep`), so a chart
         and a table of one CSV agree, and a repeated row is an error naming its line.
         """
-        from perfcore.sweep import SweepSpec, build_sweep
-
-        csv = read_csv_text(path, str(path))
+        csv = self.read_csv(path)
         throughput = self.options.get("throughput-column") or _first_starting(
             frame, "Throughput", "throughput-column")
         latency = self.options.get("latency-column") or _first_starting(
@@ -325,8 +308,7 @@ def charts_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         node.replace_self(nodes.paragraph(text=f"[Chart: {node['alt']}]"))
 
 
-def setup_chart_directive(app: Sphinx) -> None:
-    add_data_dir_config(app)
+def setup_chart_directive(app: Sphinx, cache: FileCache) -> None:
     app.add_node(perf_chart, html=(visit_perf_chart_html, None))
     app.connect("doctree-resolved", charts_as_text)
-    app.add_directive("perf-chart", PerfChart)
+    add_data_directive(app, "perf-chart", PerfChart, cache)

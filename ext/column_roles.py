@@ -17,7 +17,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from ext.render import TABLE_CLASS
+from ext.tables import TABLE_CLASS
 from perfcore.columns import ROLE_PRIORITY, column_role
 
 PRIORITY_PREFIX = "df-priority-"

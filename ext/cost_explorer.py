@@ -22,7 +22,7 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import UTC, datetime
 from numbers import Real
 from pathlib import Path
@@ -32,23 +32,20 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.errors import ExtensionError
-from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 from sphinx.writers.html5 import HTML5Translator
 
-from ext.render import error_box
+from ext.base import DataDirective, DirectiveError, add_data_directive, log_error
+from ext.filecache import FileCache
 from perfcore.atomic import write_atomic
 from perfcore.cost import cost_text
 from perfcore.cost_rows import bound_key
 from perfcore.explorer import SCHEMA_VERSION, explorer_payload
 from perfcore.explorer import latency_metrics as schema_latency_metrics
 from perfcore.formats import display_number
-from perfcore.models import CATALOG_NAME, load_model_catalog
 from perfcore.yamlfile import YamlError
-
-logger = logging.getLogger(__name__)
 
 COST_JSON_URI = "_static/cost-explorer.json"
 REQUIRED_TEXT = ("model", "instance")
@@ -295,15 +292,14 @@ def _export_from_provider(app: Sphinx) -> Path:
 def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    used_on = getattr(app.env, "cost_explorer_docs", set())
+    used_on = ExplorerPages.pages(app.env)
     if used_on or app.config.cost_explorer_rows_provider is not None:
         try:
             path = _export_from_provider(app)
             check_page_options(app, sorted(used_on), json.loads(path.read_text("utf-8")))
         except ExtensionError as error:
             # one clear line (a strict build fails on it) rather than Sphinx's crash report
-            logger.error("%s; %s not written", error.message, COST_JSON_URI,
-                         type="cost_explorer", subtype="export")
+            log_error(f"{error.message}; {COST_JSON_URI} not written", None, "explorer_export")
 
 
 def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, Any]) -> None:
@@ -320,9 +316,9 @@ def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, A
             for key, names in known.items():
                 value = node["explorer_options"].get(key)
                 if value is not None and value not in names:
-                    logger.error("cost-explorer: :%s: %r names nothing in %s (it has: %s)",
-                                 key, value, COST_JSON_URI, ", ".join(names) or "no rows",
-                                 location=node, type="cost_explorer", subtype="option")
+                    log_error(f"cost-explorer: :{key}: {value!r} names nothing in "
+                              f"{COST_JSON_URI} (it has: {', '.join(names) or 'no rows'})",
+                              node)
 
 
 # ----------------------------------------------------------------- directive
@@ -358,7 +354,7 @@ CHECKS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
 }
 
 
-class CostExplorerDirective(SphinxDirective):
+class CostExplorerDirective(DataDirective):
     """``.. cost-explorer::`` with optional initial model, latency bound and pricing model."""
 
     has_content = False
@@ -366,41 +362,28 @@ class CostExplorerDirective(SphinxDirective):
         name: directives.unchanged for name in CHECKS
     }
 
-    def run(self) -> list[nodes.Node]:
+    def build(self) -> list[nodes.Node]:
         options: dict[str, Any] = {}
-        try:
-            for name, value in self.options.items():
-                key, check = CHECKS[name]
-                try:
-                    options[key] = check(value)
-                except ValueError as err:
-                    raise ValueError(f":{name}: {err}") from None
-        except ValueError as err:
-            text = f"cost-explorer: {err}"
-            logger.error(text, location=self.get_location(), type="cost_explorer",
-                         subtype="option")
-            return [error_box(text)]
+        for name, value in self.options.items():
+            key, check = CHECKS[name]
+            try:
+                options[key] = check(value)
+            except ValueError as err:
+                raise DirectiveError(f":{name}: {err}") from None
         if "model" in options:
             options["model"] = self._model_id(options["model"])
-        docs: set[str] = getattr(self.env, "cost_explorer_docs", set())
-        docs.add(self.env.docname)
-        self.env.cost_explorer_docs = docs
         node = cost_explorer()
         node["explorer_options"] = options
         self.set_source_info(node)
+        ExplorerPages.note(self.env)
         return [node]
 
     def _model_id(self, name: str) -> str:
         """A published name or alias of the site's model catalog becomes the model's id."""
         if self.config.cost_explorer_rows_provider is not None:
             return name  # another provider's rows: its own ids
-        path = Path(getattr(self.config, "df_table_data_dir", "") or self.env.srcdir,
-                    CATALOG_NAME)
-        if not path.is_file():
-            return name
-        self.env.note_dependency(str(path))
         try:
-            return load_model_catalog(path).id_of(name)
+            return self.model_catalog().id_of(name)
         except YamlError:
             return name  # the catalog check reports it at its line
 
@@ -434,26 +417,44 @@ def _skip(self: Any, node: nodes.Node) -> None:
 # ----------------------------------------------------------------------- env
 
 
-def _purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    getattr(env, "cost_explorer_docs", set()).discard(docname)
+class ExplorerPages(EnvironmentCollector):
+    """``env.cost_explorer_docs``: the pages with an explorer (the JSON is written for them)."""
 
+    key = "cost_explorer_docs"
 
-def _merge_info(
-    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
-) -> None:
-    ours: set[str] = getattr(env, "cost_explorer_docs", set())
-    ours.update(set(getattr(other, "cost_explorer_docs", set())) & set(docnames))
-    env.cost_explorer_docs = ours
+    @classmethod
+    def note(cls, env: BuildEnvironment) -> None:
+        """The page being read has an explorer."""
+        env.current_document[cls.key] = True
+
+    @classmethod
+    def pages(cls, env: BuildEnvironment) -> set[str]:
+        pages = getattr(env, cls.key, None)
+        if pages is None:
+            pages = set()
+            setattr(env, cls.key, pages)
+        return pages
+
+    def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
+        if app.env.current_document.get(self.key):
+            self.pages(app.env).add(app.env.docname)
+
+    def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+        self.pages(env).discard(docname)
+
+    def merge_other(self, app: Sphinx, env: BuildEnvironment, docnames: Set[str],
+                    other: BuildEnvironment) -> None:
+        self.pages(env).update(self.pages(other) & set(docnames))
 
 
 def _add_page_script(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    if doctree is not None and next(doctree.findall(cost_explorer), None) is not None:
+    if doctree is not None and pagename in ExplorerPages.pages(app.env):
         app.add_js_file("cost-explorer.js", loading_method="defer")
 
 
-def setup_cost_explorer(app: Sphinx) -> dict[str, Any]:
+def setup_cost_explorer(app: Sphinx, cache: FileCache) -> None:
     """Register the directive, its node, the page script and the JSON writer."""
     app.add_config_value(
         "cost_explorer_rows_provider", None, "", types=frozenset({str, type(None)})
@@ -466,9 +467,7 @@ def setup_cost_explorer(app: Sphinx) -> dict[str, Any]:
         man=(_skip, None),
         texinfo=(_skip, None),
     )
-    app.add_directive("cost-explorer", CostExplorerDirective)
-    app.connect("env-purge-doc", _purge_doc)
-    app.connect("env-merge-info", _merge_info)
+    add_data_directive(app, "cost-explorer", CostExplorerDirective, cache)
+    app.add_env_collector(ExplorerPages)
     app.connect("html-page-context", _add_page_script)
     app.connect("build-finished", _on_build_finished)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -30,13 +30,13 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
 
+from ext.base import FAMILIES, PRICES, DataDirective, DirectiveError, add_data_directive
 from ext.details import make_collapsible
-from ext.df_table import NO_RESULTS, DataDirective, TableError
 from ext.filecache import FileCache
+from ext.page_facts import PageFacts
 from ext.price_age import note_prices_used
-from ext.render import TABLE_CLASS
+from ext.tables import no_results, table_cell, table_node, table_row
 from perfcore.columns import latency_label, latency_meaning
 from perfcore.cost import cost_text
 from perfcore.cost_rows import (
@@ -56,14 +56,10 @@ from perfcore.cost_rows import (
     unanswered,
     unit_label,
 )
-from perfcore.errors import DataFileError
 from perfcore.formats import display_number
 from perfcore.models import ModelCatalog
 from perfcore.prices import PriceCatalog
-from perfcore.yamlfile import YamlError
 
-logger = logging.getLogger(__name__)
-LISTING = "cost_review_listing"  # {docname: (data dir, published CSVs when the page was read)}
 SHOWN_LATENCIES = BOUND_KEYS  # p50 and p99 of every measure the schema declares
 
 
@@ -77,30 +73,15 @@ def _text_cell(text: str, strong: bool = False, explanation: str | None = None,
                           if explanation else nodes.Text(text))
     if strong:
         inline = nodes.strong("", "", inline)
-    return nodes.entry("", nodes.paragraph("", "", inline),
-                       classes=[f"cost-col-{role}"] if role else [])
+    return table_cell(inline, classes=[f"cost-col-{role}"] if role else [])
 
 
-def table_node(columns: list[tuple[str, str, str | None]],
-               rows: list[tuple[list[nodes.entry], list[str]]], caption: str,
-               classes: Iterable[str] = ()) -> nodes.table:
-    """A ``df-table`` of ready-made cells; columns are (header, role, header explanation)."""
-    table = nodes.table(classes=[TABLE_CLASS, "cost-review", *classes])
-    table += nodes.title(caption, caption)
-    tgroup = nodes.tgroup(cols=len(columns))
-    table += tgroup
-    tgroup.extend(nodes.colspec(colwidth=1) for _ in columns)
-    head = nodes.row()
-    head.extend(_text_cell(name, explanation=meaning, role=role)
-                for name, role, meaning in columns)
-    tgroup += nodes.thead("", head)
-    body = nodes.tbody()
-    for cells, classes_ in rows:
-        row = nodes.row(classes=classes_)
-        row.extend(cells)
-        body += row
-    tgroup += body
-    return table
+def review_table(columns: list[tuple[str, str, str | None]], rows: list[nodes.row],
+                 caption: str, classes: Iterable[str] = ()) -> nodes.table:
+    """A ``df-table`` of ready-made rows; columns are (header, role, header explanation)."""
+    header = [_text_cell(name, explanation=meaning, role=role)
+              for name, role, meaning in columns]
+    return table_node(header, rows, classes=["cost-review", *classes], caption=caption)
 
 
 def latency_header(key: str) -> tuple[str, str, str]:
@@ -112,50 +93,36 @@ class CostReviewDirective(DataDirective):
 
     has_content = False
 
-    def run(self) -> list[nodes.Node]:
-        try:
-            return self._run()
-        except TableError as err:
-            return self.report(str(err), err.line)
-        except (YamlError, DataFileError) as err:
-            return self.report(str(err))
-
-    def _run(self) -> list[nodes.Node]:
-        raise NotImplementedError
-
     def load(self) -> tuple[list[CostRow], PriceCatalog, ModelCatalog]:
-        catalog = self.price_catalog("prices.yaml")
-        families = (self.family_catalog() if self.data_path("families.yaml").is_file()
-                    else None)
+        catalog = self.price_catalog()
+        families = self.family_catalog() if self.data_path(FAMILIES).is_file() else None
         models = self.model_catalog()
         data_dir = self.config.df_table_data_dir
         if not os.path.isdir(data_dir):
-            raise TableError(f"data folder {self.shown(data_dir)} not found (df_table_data_dir)")
+            raise DirectiveError(f"data folder {self.shown(data_dir)} not found "
+                                 "(df_table_data_dir)")
         data = load_cost_rows(data_dir, catalog, families, read=self.read_csv, models=models)
-        _listing(self.env)[self.env.docname] = (data_dir, tuple(map(str, data.files)))
+        CsvListing.note(self.env, [(data_dir, tuple(map(str, data.files)))])
         self._warn_missing(data, catalog)
         return merge_identical(data.rows), catalog, models
 
     def _warn_missing(self, data: CostData, catalog: PriceCatalog) -> None:
         for instance in data.missing_prices:
             first = next(row for row in data.rows if row.instance == instance)
-            logger.warning(
-                "%s: no price for instance %r (from %s:%d) in %s; its cost shows n/a",
-                self.name, instance, first.path, first.line, catalog.path,
-                location=self.get_location(), type="df_table", subtype="price",
-            )
+            self.warn(f"no price for instance {instance!r} (from {first.path}:{first.line}) "
+                      f"in {catalog.path}; its cost shows n/a", "price")
 
     def pricing(self, catalog: PriceCatalog, many: bool) -> list[str]:
         known = catalog.pricing_models()
         chosen = _names(self.options.get("pricing", "")) or (known if many else known[:1])
         for name in chosen:
             if name not in known:
-                raise TableError(f":pricing: {name!r} is not a pricing model of {catalog.path} "
-                                 f"(it has: {', '.join(known)})")
+                raise DirectiveError(f":pricing: {name!r} is not a pricing model of "
+                                     f"{catalog.path} (it has: {', '.join(known)})")
         if not many and len(chosen) != 1:
-            raise TableError(f":pricing: takes one pricing model, got {', '.join(chosen)}")
+            raise DirectiveError(f":pricing: takes one pricing model, got {', '.join(chosen)}")
         if not chosen:
-            raise TableError(f"{catalog.path} lists no prices")
+            raise DirectiveError(f"{catalog.path} lists no prices")
         return chosen
 
     def models(self, rows: list[CostRow], catalog: ModelCatalog) -> list[str]:
@@ -167,15 +134,15 @@ class CostReviewDirective(DataDirective):
         for name in wanted:
             model_id = catalog.id_of(name)
             if model_id not in present:
-                raise TableError(f":models: no published row is model {name!r} "
-                                 f"(models: {', '.join(present)})")
+                raise DirectiveError(f":models: no published row is model {name!r} "
+                                     f"(models: {', '.join(present)})")
             chosen.append(model_id)
         return chosen or present
 
     def note_used(self, catalog_rows: Iterable[CostRow], pricing: list[str]) -> None:
         instances = sorted({row.instance for row in catalog_rows})
         for model in pricing:
-            note_prices_used(self.env, self.data_path("prices.yaml"), instances, model)
+            note_prices_used(self.env, self.data_path(PRICES), instances, model)
 
     def price_notes(self, catalog: PriceCatalog, rows: list[CostRow],
                     pricing: list[str]) -> list[nodes.Node]:
@@ -214,10 +181,10 @@ class CostComparison(CostReviewDirective):
         "pricing": directives.unchanged,
     }
 
-    def _run(self) -> list[nodes.Node]:
+    def build(self) -> list[nodes.Node]:
         rows, catalog, models = self.load()
         if not rows:
-            return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
+            return [no_results()]
         pricing = self.pricing(catalog, many=True)
         result: list[nodes.Node] = []
         shown: list[CostRow] = []
@@ -261,15 +228,15 @@ class CostComparison(CostReviewDirective):
             marks = {model: cheapest(current, model) for model in pricing}
             ordered = sorted(current, key=lambda row: cost_order(row, pricing[0]))
             body = [self._row(row, keys, varying, pricing, currency, marks) for row in ordered]
-            result.append(table_node(columns, body, caption))
+            result.append(review_table(columns, body, caption))
         if older:
             ordered = sorted(older, key=lambda row: cost_order(row, pricing[0]))
             body = [self._row(row, keys, varying, pricing, currency, {}) for row in ordered]
             reasons = sorted({row.superseded or "" for row in older})
             inner: list[nodes.Node] = [nodes.paragraph(text, text, classes=["cost-older-why"])
                                        for text in reasons]
-            inner.append(table_node(columns, body, f"{caption}: older measurements",
-                                    classes=["cost-older-table"]))
+            inner.append(review_table(columns, body, f"{caption}: older measurements",
+                                      classes=["cost-older-table"]))
             summary = (f"Older measurements of {rows[0].model_name}: {len(older)} "
                        f"configuration{'s' if len(older) != 1 else ''} of a superseded table, "
                        "not ranked")
@@ -277,8 +244,7 @@ class CostComparison(CostReviewDirective):
         return result
 
     def _row(self, row: CostRow, keys: list[str], varying: list[str], pricing: list[str],
-             currency: str, marks: dict[str, list[CostRow]]
-             ) -> tuple[list[nodes.entry], list[str]]:
+             currency: str, marks: dict[str, list[CostRow]]) -> nodes.row:
         marked = [model for model in pricing if row in marks.get(model, [])]
         config = dict(row.config)
         cells = [_text_cell(row.instance, role="instance"),
@@ -302,7 +268,7 @@ class CostComparison(CostReviewDirective):
             classes.append("cost-older")
         elif all(row.costs[model] is None for model in pricing):
             classes.append("cost-unranked")
-        return cells, classes
+        return table_row(cells, classes)
 
 
 def varying_config(rows: list[CostRow]) -> list[str]:
@@ -339,23 +305,24 @@ class CheapestUnderSla(CostReviewDirective):
         try:
             key = bound_key(self.options.get("latency", "batch-p99"))
         except ValueError as err:
-            raise TableError(f":latency: {err}") from None
+            raise DirectiveError(f":latency: {err}") from None
         text = self.options.get("max-ms")
         if text is None:
-            raise TableError(":max-ms: is required (the latency bound in milliseconds)")
+            raise DirectiveError(":max-ms: is required (the latency bound in milliseconds)")
         try:
             bound = float(text)
         except ValueError:
             bound = math.nan
         if not 0 < bound < math.inf:
-            raise TableError(f":max-ms: must be a positive number of milliseconds, got {text!r}")
+            raise DirectiveError(f":max-ms: must be a positive number of milliseconds, "
+                                 f"got {text!r}")
         return key, bound
 
-    def _run(self) -> list[nodes.Node]:
+    def build(self) -> list[nodes.Node]:
         key, bound = self._bound()
         rows, catalog, models = self.load()
         if not rows:
-            return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
+            return [no_results()]
         pricing = self.pricing(catalog, many=False)[0]
         label = f"{latency_label(key)} <= {format(bound, 'g')} ms"
         body, sentences, shown = [], [], []
@@ -381,14 +348,14 @@ class CheapestUnderSla(CostReviewDirective):
                        ("Throughput", "throughput", None), latency_header(key),
                        (f"Cost ({pricing})", "cost", None)]
             caption = f"Cheapest configuration per model with {label} ({pricing} prices)"
-            result.append(table_node(columns, body, caption))
+            result.append(review_table(columns, body, caption))
         for sentence in sentences:
             result.append(nodes.paragraph(sentence, sentence, classes=["cost-review-none"]))
         return result + self.price_notes(catalog, shown, [pricing])
 
     def _answer(self, best: CostRow, name: str, key: str, pricing: str,
-                currency: str) -> tuple[list[nodes.entry], list[str]]:
-        return [
+                currency: str) -> nodes.row:
+        return table_row([
             _text_cell(name, role="model"),
             _text_cell(best.instance, role="instance"),
             _text_cell(best.platform, role="platform"),
@@ -400,7 +367,7 @@ class CheapestUnderSla(CostReviewDirective):
             _text_cell(display_number(best.latency_text(key)), role="latency"),
             _text_cell(f"{cost_text(best.costs[pricing], currency)} per 1M {best.unit}",
                        strong=True, role="cost"),
-        ], ["df-cheapest"]
+        ], ["df-cheapest"])
 
 
 def no_answer(rows: list[CostRow], name: str, key: str, bound: float, pricing: str) -> str:
@@ -424,42 +391,27 @@ def no_answer(rows: list[CostRow], name: str, key: str, bound: float, pricing: s
 # ------------------------------------------------------------------ new CSVs
 
 
-def _listing(env: BuildEnvironment) -> dict[str, tuple[str, tuple[str, ...]]]:
-    if not hasattr(env, LISTING):
-        setattr(env, LISTING, {})
-    return getattr(env, LISTING)
+class CsvListing(PageFacts):
+    """``{docname: {(data folder, its published CSVs when the page was read)}}``: a page whose
+    folder now lists other CSVs (a platform or family added or removed) is read again."""
+
+    key = "cost_review_listing"
+
+    def get_outdated_docs(self, app: Sphinx, env: BuildEnvironment, added: set[str],
+                          changed: set[str], removed: set[str]) -> list[str]:
+        outdated = []
+        for docname, listings in sorted(self.pages(env).items()):
+            if docname not in removed and any(
+                    _listed(data_dir) != files for data_dir, files in listings):
+                outdated.append(docname)
+        return outdated
 
 
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _listing(env).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: BuildEnvironment, docnames: Iterable[str],
-           other: BuildEnvironment) -> None:
-    theirs = _listing(other)
-    for docname in docnames:
-        if docname in theirs:
-            _listing(env)[docname] = theirs[docname]
-
-
-def _new_files(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-               removed: set[str]) -> list[str]:
-    """Pages whose set of published CSVs changed (a file added or removed) are re-read."""
-    outdated = []
-    for docname, (data_dir, files) in sorted(_listing(env).items()):
-        if docname in removed:
-            continue
-        now = tuple(map(str, published_csvs(data_dir))) if Path(data_dir).is_dir() else ()
-        if now != files:
-            outdated.append(docname)
-    return outdated
+def _listed(data_dir: str) -> tuple[str, ...]:
+    return tuple(map(str, published_csvs(data_dir))) if Path(data_dir).is_dir() else ()
 
 
 def setup_cost_review(app: Sphinx, cache: FileCache) -> None:
-    app.add_directive("cost-comparison",
-                      type("CostComparison", (CostComparison,), {"cache": cache}))
-    app.add_directive("cheapest-under-sla",
-                      type("CheapestUnderSla", (CheapestUnderSla,), {"cache": cache}))
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-get-outdated", _new_files)
+    add_data_directive(app, "cost-comparison", CostComparison, cache)
+    add_data_directive(app, "cheapest-under-sla", CheapestUnderSla, cache)
+    app.add_env_collector(CsvListing)

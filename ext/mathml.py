@@ -15,11 +15,10 @@ from docutils.utils.math import MathError
 from docutils.utils.math.latex2mathml import tex2mathml
 from sphinx.application import Sphinx
 from sphinx.locale import _
-from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 from sphinx.writers.html5 import HTML5Translator
 
-logger = logging.getLogger(__name__)
+from ext.base import log_warning
 
 
 def _mathml(self: HTML5Translator, node: nodes.Element, block: bool) -> str:
@@ -27,8 +26,7 @@ def _mathml(self: HTML5Translator, node: nodes.Element, block: bool) -> str:
     try:
         return tex2mathml(latex, as_block=block)
     except MathError as err:
-        logger.warning("math shown as TeX: %s", err, location=node, type="mathml",
-                       subtype="unsupported")
+        log_warning(f"math shown as TeX: {err}", node, "unsupported_math")
         return f'<code class="math-tex">{self.encode(latex)}</code>'
 
 

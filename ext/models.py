@@ -7,7 +7,7 @@ is a warning located at its CSV line, naming what was expected::
 
     data/inf2/throughput_data_encoder.csv:7: WARNING: Model 'bert-base-uncasd' is not in the
     model catalog data/models.yaml: add it as a model (id, name, family, params) or as an
-    alias of the model it is [models.unknown]
+    alias of the model it is [df_table.unknown_model]
 
 so a new spelling never becomes a new model silently (a strict build stops on it). A data
 directory without ``models.yaml`` has no catalog: every name is its own model, no warning.
@@ -19,15 +19,12 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
 
+from ext.base import log_warning, shown_path
 from ext.filecache import FileCache
-from ext.render import shown_path
 from perfcore.csvfile import read_csv_text
 from perfcore.models import CATALOG_NAME, check_data_models, load_model_catalog
 from perfcore.yamlfile import YamlError
-
-logger = logging.getLogger(__name__)
 
 
 def _check_models(app: Sphinx, env: BuildEnvironment, cache: FileCache) -> None:
@@ -39,9 +36,8 @@ def _check_models(app: Sphinx, env: BuildEnvironment, cache: FileCache) -> None:
     try:
         catalog = cache.get("models", str(path), lambda: load_model_catalog(path))
     except YamlError as err:
-        logger.warning("model catalog: %s", err.message,
-                       location=f"{shown_path(path, root)}:{err.line}", type="models",
-                       subtype="catalog")
+        log_warning(f"model catalog: {err.message}", f"{shown_path(path, root)}:{err.line}",
+                    "model_catalog")
         return
 
     def read(csv_path: Path):
@@ -50,8 +46,7 @@ def _check_models(app: Sphinx, env: BuildEnvironment, cache: FileCache) -> None:
 
     for problem in check_data_models(catalog, data_dir, read=read):
         message = problem.message.replace(str(path), shown_path(path, root))
-        logger.warning("%s", message, location=f"{problem.path}:{problem.line}",
-                       type="models", subtype="unknown")
+        log_warning(message, f"{problem.path}:{problem.line}", "unknown_model")
 
 
 def setup_models(app: Sphinx, cache: FileCache) -> None:

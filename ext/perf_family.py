@@ -13,39 +13,34 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 
-from ext.df_table import NO_RESULTS, DataDirective, TableError, plain_name
+from ext.base import DataDirective, DirectiveError, add_data_directive, plain_name
 from ext.filecache import FileCache
+from ext.tables import no_results
 from perfcore.families import VARIANTS, family_csv
-from perfcore.yamlfile import YamlError
 
 
 class PerfFamily(DataDirective):
     required_arguments = 1
-    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged}  # checked in run
+    option_spec: ClassVar[dict[str, Any]] = {"platform": directives.unchanged}  # checked in build
 
-    def run(self) -> list[nodes.Node]:
+    def build(self) -> list[nodes.Node]:
         family = self.arguments[0]
         platform = (self.options.get("platform") or "").strip()
         if not platform:
-            return self.report("needs :platform: (the data/<platform>/ folder)")
-        try:
-            spec = self.family_catalog().get(family, platform)
-            if not plain_name(platform):
-                self.check_platform(platform)
-            if not any([self._has_rows(platform, family, variant) for variant in VARIANTS]):
-                self.check_platform(platform)
-                return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
-        except YamlError as err:
-            return self.report(str(err))
-        except TableError as err:
-            return self.report(str(err), err.line)
+            raise DirectiveError("needs :platform: (the data/<platform>/ folder)")
+        spec = self.family_catalog().get(family, platform)
+        if not plain_name(platform):
+            self.check_platform(platform)
+        if not any([self._has_rows(platform, family, variant) for variant in VARIANTS]):
+            self.check_platform(platform)
+            return [no_results()]
         tables = self._parse(self._tab_set(family, platform))
         return [superseded_notice(spec.superseded), *tables] if spec.superseded else tables
 
     def _has_rows(self, platform: str, family: str, variant: str) -> bool:
         path = self.data_path(family_csv(platform, family, variant))
-        self.depend_if_present(path)
         if not path.is_file():
+            self.depend_if_present(path)  # re-read the page once it appears
             return False
         try:
             return bool(self.read_csv(path).rows)
@@ -86,4 +81,4 @@ def superseded_notice(why: str) -> nodes.Node:
 
 
 def setup_perf_family(app: Sphinx, cache: FileCache) -> None:
-    app.add_directive("perf-family", type("PerfFamily", (PerfFamily,), {"cache": cache}))
+    add_data_directive(app, "perf-family", PerfFamily, cache)

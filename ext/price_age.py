@@ -35,13 +35,13 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from ext.base import log_warning, shown_path
 from ext.filecache import FileCache
-from ext.render import shown_path
+from ext.page_facts import PageFacts
 from perfcore.prices import PriceCatalog, load_price_catalog
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
-ATTRIBUTE = "df_table_prices_used"  # {docname: {(catalog path, instance key, pricing model)}}
 BUILD_DAY = "df_table_price_day"  # the build date the pages' notices were computed for
 
 
@@ -79,30 +79,25 @@ def stale_prices(catalog: PriceCatalog, used: Iterable[tuple[str, str]], today: 
     return stale
 
 
-def _used(env: BuildEnvironment) -> dict[str, set[tuple[str, str, str]]]:
-    if not hasattr(env, ATTRIBUTE):
-        setattr(env, ATTRIBUTE, {})
-    return getattr(env, ATTRIBUTE)
+class PricesUsed(PageFacts):
+    """``{docname: {(catalog path, instance key, pricing model)}}``: the prices a page's costs
+    use; on a new build date those pages are read again, so their notices are current."""
+
+    key = "df_table_prices_used"
+
+    def get_outdated_docs(self, app: Sphinx, env: BuildEnvironment, added: set[str],
+                          changed: set[str], removed: set[str]) -> list[str]:
+        if getattr(env, BUILD_DAY, None) == build_date().isoformat():
+            return []
+        return sorted(docname for docname in self.pages(env) if docname not in removed)
 
 
 def note_prices_used(env: BuildEnvironment, catalog_path: str | os.PathLike[str],
                      instances: Iterable[str], pricing: str) -> None:
     """Record that the page being read shows costs of ``instances`` under ``pricing``."""
     path = os.path.abspath(catalog_path)
-    noted = _used(env).setdefault(env.docname, set())
-    noted.update((path, str(instance).strip().lower(), pricing) for instance in instances)
-
-
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _used(env).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: BuildEnvironment, docnames: Iterable[str],
-           other: BuildEnvironment) -> None:
-    theirs = _used(other)
-    for docname in docnames:
-        if docname in theirs:
-            _used(env)[docname] = theirs[docname]
+    PricesUsed.note(env, ((path, str(instance).strip().lower(), pricing)
+                          for instance in instances))
 
 
 def _stale_by_catalog(app: Sphinx, entries: Iterable[tuple[str, str, str]], cache: FileCache,
@@ -125,7 +120,7 @@ def _stale_by_catalog(app: Sphinx, entries: Iterable[tuple[str, str, str]], cach
 def _log_stale(app: Sphinx, env: BuildEnvironment, cache: FileCache) -> None:
     today = build_date()
     setattr(env, BUILD_DAY, today.isoformat())
-    used = [entry for entries in _used(env).values() for entry in entries]
+    used = [entry for entries in PricesUsed.pages(env).values() for entry in entries]
     max_age = app.config.df_table_price_max_age_days
     for path, price in _stale_by_catalog(app, used, cache, today):
         shown = shown_path(path, app.config.df_table_display_root)
@@ -133,8 +128,7 @@ def _log_stale(app: Sphinx, env: BuildEnvironment, cache: FileCache) -> None:
                    f"{price.age_days} days before {today.isoformat()} (older than "
                    f"df_table_price_max_age_days = {max_age}); the pages that use it say so")
         if app.config.df_table_price_notice_warns:
-            logger.warning("price is stale: %s", message, location=f"{shown}:{price.line}",
-                           type="df_table", subtype="stale_price")
+            log_warning(f"price is stale: {message}", f"{shown}:{price.line}", "stale_price")
         else:
             logger.info("%s:%d: price notice: %s", shown, price.line, message)
 
@@ -157,7 +151,7 @@ def notice_text(stale: list[tuple[str, StalePrice]], today: date, max_age: int,
 
 
 def _page_notice(app: Sphinx, doctree: nodes.document, docname: str, cache: FileCache) -> None:
-    entries = _used(app.env).get(docname)
+    entries = PricesUsed.pages(app.env).get(docname)
     if not entries:
         return
     today = build_date()
@@ -176,24 +170,13 @@ def _page_notice(app: Sphinx, doctree: nodes.document, docname: str, cache: File
         doctree.insert(0, notice)
 
 
-def _new_day(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-             removed: set[str]) -> list[str]:
-    """On a new build date, pages with costs are read again, so their notices are current."""
-    if getattr(env, BUILD_DAY, None) == build_date().isoformat():
-        return []
-    return sorted(docname for docname, entries in _used(env).items()
-                  if entries and docname not in removed)
-
-
 def setup_price_age(app: Sphinx, cache: FileCache) -> None:
     app.add_config_value("df_table_price_max_age_days", 365, "", types=frozenset({int}),
                          description="a used price read longer ago than this is a dated notice "
                                      "on its pages (0: never)")
     app.add_config_value("df_table_price_notice_warns", False, "", types=frozenset({bool}),
                          description="log a stale price as a warning (fails -W) instead of info")
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-get-outdated", _new_day)
+    app.add_env_collector(PricesUsed)
     app.connect("env-updated", lambda app, env: _log_stale(app, env, cache))
     app.connect("doctree-resolved",
                 lambda app, doctree, docname: _page_notice(app, doctree, docname, cache))

@@ -1,4 +1,4 @@
-"""Turn a :class:`~perfcore.tabledata.BuiltTable` into docutils nodes, and errors into error boxes.
+"""Turn a :class:`~perfcore.tabledata.BuiltTable` into a table (:mod:`ext.tables`) and notes.
 
 Cells are parsed as inline reST with the CSV file and line as their source, so a
 warning from a cell (an unknown role, a broken link) points at the data, not the page.
@@ -6,32 +6,20 @@ warning from a cell (an unknown role, a broken link) points at the data, not the
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst.states import RSTState
 from docutils.statemachine import StringList
-from sphinx.util import logging
 from sphinx.util.docutils import switch_source_input
 
+from ext.base import log_warning
+from ext.tables import table_cell, table_node, table_row
 from perfcore.tabledata import BuiltTable, Cell
-
-logger = logging.getLogger(__name__)
 
 # Text without any of these cannot contain inline markup, so it skips the parser.
 _MARKUP = re.compile(r"[*`|_\\\[<]|://|@")
-TABLE_CLASS = "df-table"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-
-
-def shown_path(path: str | Path, confdir: str | Path) -> str:
-    """``path`` relative to the configuration directory when inside it (stable in messages)."""
-    path, confdir = os.path.abspath(path), os.path.abspath(confdir)
-    if os.path.commonpath([path, confdir]) == confdir:
-        return os.path.relpath(path, confdir)
-    return path
 
 
 def table_nodes(
@@ -42,57 +30,43 @@ def table_nodes(
     ``source`` (the CSV's path) and each row's line become the cells' source, so
     warnings from cell markup, now or when references resolve, point at the CSV.
     """
-    texts = [cell.text for row in table.rows for cell in row]
-    items = [(source, line - 1) for line, row in zip(table.row_lines, table.rows, strict=True)
-             for _ in row]
+    texts = [item.text for cells in table.rows for item in cells]
+    items = [(source, line - 1) for line, cells in zip(table.row_lines, table.rows, strict=True)
+             for _ in cells]
     messages: list[nodes.Node] = []
-    table_node = nodes.table(classes=[TABLE_CLASS])
-    if caption:
-        table_node += nodes.title(caption, caption)
-    tgroup = nodes.tgroup(cols=len(table.columns))
-    table_node += tgroup
-    for _ in table.columns:
-        tgroup += nodes.colspec(colwidth=1)
-    thead = nodes.thead()
-    thead += _row([[nodes.Text(name)] for name in table.columns])
-    tgroup += thead
-    tbody = nodes.tbody()
-    tgroup += tbody
+    body = []
     with switch_source_input(state, StringList(texts, items=items)):
         index = 0
-        for position, (line, row) in enumerate(zip(table.row_lines, table.rows, strict=True)):
-            contents = []
-            for cell in row:
+        for position, (line, cells) in enumerate(zip(table.row_lines, table.rows, strict=True)):
+            entries = []
+            for item in cells:
                 index += 1
-                inline, problems = _cell_nodes(state, cell, index, f"{source}:{line}")
+                inline, problems = _cell_nodes(state, item, index, f"{source}:{line}")
                 messages.extend(problems)
-                contents.append(inline)
-            row_node = _row(contents, source=source, line=line)
-            if position == table.peak_row:
-                row_node["classes"].append("df-peak")
-            tbody += row_node
-    return [table_node, *note_nodes(table), *messages]
+                entries.append(table_cell(inline, source=source, line=line))
+            peak = ["df-peak"] if position == table.peak_row else []
+            body.append(table_row(entries, classes=peak))
+    return [table_node(table.columns, body, caption=caption), *note_nodes(table), *messages]
 
 
 def _cell_nodes(
-    state: RSTState, cell: Cell, lineno: int, where: str
+    state: RSTState, item: Cell, lineno: int, where: str
 ) -> tuple[list[nodes.Node], list[nodes.Node]]:
-    if cell.explanation:
+    if item.explanation:
         inline: list[nodes.Node] = [
-            nodes.abbreviation(cell.text, cell.text, explanation=cell.explanation)
+            nodes.abbreviation(item.text, item.text, explanation=item.explanation)
         ]
         problems: list[nodes.Node] = []
-    elif _MARKUP.search(cell.text):
-        inline, problems = state.inline_text(cell.text, lineno)
+    elif _MARKUP.search(item.text):
+        inline, problems = state.inline_text(item.text, lineno)
         unsafe = unsafe_target(inline)
         if unsafe is not None:
-            logger.warning("cell shown as text: %s; a link from data may only point to "
-                           "http(s) or a relative address", unsafe,
-                           location=where, type="df_table", subtype="unsafe_link")
-            inline = [nodes.Text(cell.text)]
+            log_warning(f"cell shown as text: {unsafe}; a link from data may only point to "
+                        "http(s) or a relative address", where, "unsafe_link")
+            inline = [nodes.Text(item.text)]
     else:
-        inline, problems = [nodes.Text(cell.text)], []
-    if cell.strong:
+        inline, problems = [nodes.Text(item.text)], []
+    if item.strong:
         return [nodes.strong("", "", *inline)], problems
     return inline, problems
 
@@ -119,19 +93,6 @@ def safe_target(target: str) -> bool:
     return match is None or match.group(1).lower() in ("http", "https")
 
 
-def _row(contents: list[list[nodes.Node]], source: str | None = None,
-         line: int | None = None) -> nodes.row:
-    row = nodes.row()
-    for content in contents:
-        paragraph = nodes.paragraph("", "", *content)
-        entry = nodes.entry("", paragraph)
-        if source:
-            entry.source = paragraph.source = source
-            entry.line = paragraph.line = line
-        row += entry
-    return row
-
-
 def note_nodes(table: BuiltTable) -> list[nodes.Node]:
     """Under the table: which prices the cost uses, and why some costs are n/a."""
     notes: list[nodes.Node] = []
@@ -153,10 +114,3 @@ def set_table_id(document: nodes.document, table: nodes.table, name: str) -> Non
         candidate, number = f"{base}-{number}", number + 1
     table["ids"].insert(0, candidate)
     document.ids[candidate] = table
-
-
-def error_box(message: str) -> nodes.Node:
-    """A visible error admonition where the table would have been."""
-    box = nodes.error(classes=["df-table-error"])
-    box += nodes.paragraph(message, message)
-    return box

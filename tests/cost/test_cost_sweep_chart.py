@@ -32,8 +32,8 @@ def test_repeated_sweep_row_is_an_error_naming_the_line(site: Site) -> None:
     site.write("sweep.rst", PAGE)
     app = site.build()
     (box,) = app.env.get_doctree("sweep").findall(nodes.error)
-    assert box.astext() == (f"perf-chart: {csv}:8: Batch Size 2 of HF (fp32) is repeated "
-                            "(first on line 3)")
+    assert box.astext() == ("perf-chart: data/a100/sweep_bloom.csv:8: Batch Size 2 of HF "
+                            "(fp32) is repeated (first on line 3)")
 
 
 def test_import_ext_does_not_import_pandas() -> None:

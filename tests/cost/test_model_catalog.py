@@ -103,9 +103,9 @@ def test_an_unknown_name_is_a_located_build_warning(site: Site) -> None:
     assert site.warning_lines() == [
         "data/trn1/throughput_data_encoder_decoder.csv:2: WARNING: Model 't5-small' is not in "
         "the model catalog data/models.yaml: add it as a model (id, name, family, params) or "
-        "as an alias of the model it is [models.unknown]",
+        "as an alias of the model it is [df_table.unknown_model]",
     ]
     site.write("data/models.yaml", "schema_version: 1\nmodels:\n  bert-base: {name: x}\n")
     site.build()
     assert ("data/models.yaml:3: WARNING: model catalog: bert-base: family is missing "
-            "[models.catalog]") in site.warning_lines()
+            "[df_table.model_catalog]") in site.warning_lines()

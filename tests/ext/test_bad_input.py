@@ -184,12 +184,12 @@ CASES: dict[str, tuple[str, list[str]]] = {
          "empty (expected ok, or what stopped the run: oom, failed, ...) [df_table.error]"]),
     "own_chart_option_without_value": (  # docutils' "argument required" left no box
         ".. perf-chart::\n   :kind: pareto\n   :data:\n",
-        ["own_chart_option_without_value.rst:4: WARNING: perf-chart: :data: needs a value "
-         "[perf.chart]"]),
+        ["own_chart_option_without_value.rst:4: ERROR: perf-chart: :data: needs a value "
+         "[df_table.error]"]),
     "own_diff_option_without_value": (
         ".. perf-diff::\n   :old:\n   :new: x.jsonl\n",
-        ["own_diff_option_without_value.rst:4: WARNING: perf-diff: :old: needs a value "
-         "[perf.diff]"]),
+        ["own_diff_option_without_value.rst:4: ERROR: perf-diff: :old: needs a value "
+         "[df_table.error]"]),
     "own_family_platform_empty": (
         ".. perf-family:: encoder\n   :platform:\n",
         ["own_family_platform_empty.rst:4: ERROR: perf-family: needs :platform: (the "
@@ -252,7 +252,7 @@ def test_no_case_leaks_into_other_pages(built):
                                   "own_diff_option_without_value"])
 def test_review_directive_option_without_value_leaves_a_box(built, name):
     site, _, _ = built
-    assert site.html(name).count('<div class="perf-error admonition error">') == 1
+    assert site.html(name).count('<div class="df-table-error admonition error">') == 1
 
 
 def test_a_planned_platform_says_no_results_yet(built):

@@ -79,3 +79,18 @@ def test_parallel_build_gives_the_same_tables(site, tmp_path):
         expected = _tables(site.html(page, serial))
         assert expected
         assert _tables(site.html(page, parallel)) == expected
+
+
+def test_an_input_that_appears_rereads_the_page_that_looked_for_it(site):
+    site.write("chart.rst", "Chart\n=====\n\n.. perf-chart::\n   :kind: pareto\n"
+                            "   :data: later.csv\n")
+    site.write("index.rst", (site.srcdir / "index.rst").read_text() + "   chart\n")
+    site.build()
+    assert "later.csv" in site.html("chart") and "not found" in site.html("chart")
+    site.build()
+    assert site.read_docs == []
+    (site.srcdir / "data" / "later.csv").write_bytes(
+        (site.srcdir / "data" / "models.csv").read_bytes())
+    site.build()
+    assert site.read_docs == ["chart"]
+    assert "not found" not in site.html("chart")

@@ -78,32 +78,32 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
     src = Path(app.srcdir)
     data = src / "data"
     expected = [
-        f"{src / 'index.rst'}:4: WARNING: perf-diff: :old: 'missing.jsonl' not found "
-        f"(looked in {data / 'missing.jsonl'} and {src / 'missing.jsonl'}) [perf.diff]",
-        f"{src / 'index.rst'}:8: WARNING: perf-diff: :threshold: expected a fraction like 0.05 "
-        "or 5%, got 'five' [perf.diff]",
-        f"{src / 'index.rst'}:13: WARNING: perf-diff: {data / 'bad.jsonl'}:2: invalid JSON "
-        "(Expecting value); expected one results record (schema v1) per line [perf.diff]",
-        f"{src / 'index.rst'}:17: WARNING: perf-chart: pareto chart: no column "
+        f"{src / 'index.rst'}:4: ERROR: perf-diff: :old: 'missing.jsonl' not found "
+        f"(looked in {data / 'missing.jsonl'} and {src / 'missing.jsonl'}) [df_table.error]",
+        f"{src / 'index.rst'}:8: ERROR: perf-diff: :threshold: expected a fraction like 0.05 "
+        "or 5%, got 'five' [df_table.error]",
+        f"{src / 'index.rst'}:13: ERROR: perf-diff: {data / 'bad.jsonl'}:2: invalid JSON "
+        "(Expecting value); expected one results record (schema v1) per line [df_table.error]",
+        f"{src / 'index.rst'}:17: ERROR: perf-chart: pareto chart: no column "
         "'Latency P90 (ms)' (columns: Model, Inst. Type, Throughput (inference/sec), Latency "
         "P50 (ms), Latency P99 (ms), Run Mode, Batch Size, Sequence Length, Model Data Type, "
-        "Source) [perf.chart]",
-        f"{src / 'index.rst'}:22: WARNING: perf-chart: {data / 'torn.csv'}:3: expected 10 "
-        "fields as in the header, found 3 [perf.chart]",
-        f"{src / 'index.rst'}:26: WARNING: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep) [perf.chart]",
-        f"{src / 'index.rst'}:29: WARNING: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep, got 'pie') [perf.chart]",
+        "Source) [df_table.error]",
+        f"{src / 'index.rst'}:22: ERROR: perf-chart: data/torn.csv:3: expected 10 "
+        "fields as in the header, found 3 [df_table.error]",
+        f"{src / 'index.rst'}:26: ERROR: perf-chart: missing or unknown :kind: (one of "
+        "pareto, cost, sweep) [df_table.error]",
+        f"{src / 'index.rst'}:29: ERROR: perf-chart: missing or unknown :kind: (one of "
+        "pareto, cost, sweep, got 'pie') [df_table.error]",
         f"{src / 'index.rst'}:33: WARNING: perf-chart: no on-demand price for 'inf2.xlarge' in "
-        f"{data / 'prices.yaml'}: cost n/a [perf.price]",
-        f"{src / 'index.rst'}:33: WARNING: perf-chart: cost chart: no row has a numeric "
-        "'Cost per 1M inferences' [perf.chart]",
+        "data/prices.yaml: cost n/a [df_table.price]",
+        f"{src / 'index.rst'}:33: ERROR: perf-chart: cost chart: no row has a numeric "
+        "'Cost per 1M inferences' [df_table.error]",
         f"{src / 'index.rst'}:37: WARNING: perf-diff: no on-demand price in "
-        f"{data / 'prices.yaml'} for inf2.xlarge: cost n/a [perf.price]",
+        "data/prices.yaml for inf2.xlarge: cost n/a [df_table.price]",
     ]
     assert _strip_colors(warning.getvalue()).splitlines() == expected
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
-    assert html.count('<div class="perf-error admonition error">') == 8
+    assert html.count('<div class="df-table-error admonition error">') == 8
     assert "perf-diff: :threshold: expected a fraction like 0.05 or 5%, got 'five'" in html
 
 
