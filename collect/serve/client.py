@@ -1,8 +1,10 @@
 """One streamed request to an OpenAI-compatible endpoint, recorded as a timeline.
 
-A timeline holds when the request was scheduled and sent and when each *content chunk*
+A timeline holds when the request was scheduled and sent, when each *content chunk*
 arrived (a chunk whose delta ``content``/``text`` is not empty: a role-only opening
-chunk or the closing usage chunk is not a token). Metrics are computed later from
+chunk or the closing usage chunk is not a token), and when each *choice chunk* arrived
+(any event with a non-empty ``choices`` list, text or not: what ``vllm bench serve``'s
+client times). Metrics are computed later from
 timelines (:mod:`collect.serve.metrics`), so what was measured can be written out and
 checked. Every failure ends as the timeline's ``error`` (a short kind, counted per kind
 in the record) with ``detail``; nothing is raised for a failed request.
@@ -39,6 +41,7 @@ class Timeline:
     requested_output_tokens: int | None = None
     sent: float | None = None
     chunks: list[float] = field(default_factory=list)
+    choice_chunks: list[float] = field(default_factory=list)
     end: float | None = None
     text: str = ""
     usage_prompt_tokens: int | None = None
@@ -57,6 +60,7 @@ class Timeline:
         for key in ("scheduled", "sent", "end"):
             data[key] = None if data[key] is None else data[key] - origin
         data["chunks"] = [t - origin for t in self.chunks]
+        data["choice_chunks"] = [t - origin for t in self.choice_chunks]
         return data
 
 
@@ -185,7 +189,10 @@ class StreamClient:
             timeline.usage_prompt_tokens = usage.get("prompt_tokens")
             timeline.usage_completion_tokens = usage.get("completion_tokens")
         finished = False
-        for choice in event.get("choices") or []:
+        choices = event.get("choices") or []
+        if choices:
+            timeline.choice_chunks.append(now)
+        for choice in choices:
             text = _choice_text(choice, self.api)
             if text:
                 timeline.chunks.append(now)

@@ -6,7 +6,11 @@ is when it was sent):
 * TTFT: to the first content chunk;
 * E2E: to the last content chunk;
 * TPOT: ``(E2E - TTFT) / (output_tokens - 1)``, for requests with more than one token;
-* ITL: every gap between consecutive content chunks, pooled over all requests.
+* ITL (``itl_ms_*``): every gap between consecutive *choice chunks* (events with a
+  non-empty ``choices`` list, empty text included: a role-only opening chunk, a
+  multi-byte character streamed as empty text, the finish chunk), pooled over all
+  requests: what ``vllm bench serve``'s client counts;
+* text ITL (``text_itl_ms_*``): every gap between consecutive content chunks, pooled.
 
 Throughputs divide by the run's duration: completed requests, output tokens, and input
 plus output tokens. Goodput counts the completed requests meeting every SLO given
@@ -36,6 +40,7 @@ class RequestMetrics:
     e2e_s: float
     tpot_s: float | None
     itls_s: list[float]
+    text_itls_s: list[float]
     input_tokens: int | None
     output_tokens: int
     token_source: str
@@ -58,11 +63,15 @@ def request_metrics(timeline: Timeline, count_tokens: CountTokens | None = None)
     ttft = timeline.chunks[0] - timeline.scheduled
     e2e = timeline.chunks[-1] - timeline.scheduled
     tpot = (e2e - ttft) / (n_out - 1) if n_out > 1 else None
-    itls = [later - earlier for earlier, later in pairwise(timeline.chunks)]
     n_in = timeline.usage_prompt_tokens
     if n_in is None:
         n_in = timeline.input_tokens
-    return RequestMetrics(ttft, e2e, tpot, itls, n_in, n_out, source)
+    return RequestMetrics(ttft, e2e, tpot, gaps(timeline.choice_chunks), gaps(timeline.chunks),
+                          n_in, n_out, source)
+
+
+def gaps(times: Sequence[float]) -> list[float]:
+    return [later - earlier for earlier, later in pairwise(times)]
 
 
 def summary(name: str, values_s: Sequence[float]) -> dict[str, float | None]:
@@ -109,6 +118,7 @@ def summarize(timelines: Sequence[Timeline], duration_s: float,
     fields.update(summary("ttft", [m.ttft_s for m in done]))
     fields.update(summary("tpot", [m.tpot_s for m in done if m.tpot_s is not None]))
     fields.update(summary("itl", [gap for m in done for gap in m.itls_s]))
+    fields.update(summary("text_itl", [gap for m in done for gap in m.text_itls_s]))
     fields.update(summary("e2e", [m.e2e_s for m in done]))
     per_token = [m.e2e_s / m.output_tokens for m in done if m.output_tokens]
     fields.update({key.replace("per_token", "latency_per_token"): value for key, value in

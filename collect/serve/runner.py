@@ -7,10 +7,12 @@ send time, so a server (or a ``--max-concurrency`` cap) that falls behind shows 
 latency, not as fewer requests (no coordinated omission). Closed loop (``--load closed
 --concurrency N``): N clients send, wait for the whole response, send again.
 
-Warm-up requests run first and are not measured; a failing first warm-up request ends
-the run with an error naming the endpoint. After that, failures are counted per request
-(``n_failed``, ``failure_reasons``) and the run goes on; a closed-loop client stops at a
-connection failure (the server is gone) instead of spinning.
+Warm-up requests run first and are not measured; a first warm-up request that gets no
+answer (refused, an HTTP error, a broken stream) ends the run with an error naming the
+endpoint, one answered without content counts as a failed warm-up request. After that,
+failures are counted per request (``n_failed``, ``failure_reasons``) and the run goes
+on; a closed-loop client stops at a connection failure (the server is gone) instead of
+spinning.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from perfcore.stats import percentile
 
 CLOSED_POOL = 200
 CONNECTION_FAILURES = ("connection refused", "cannot connect", "connection lost")
+ANSWERED_FAILURES = ("no content",)  # the server answered in full, with no token
 
 
 @dataclass(frozen=True)
@@ -138,18 +141,28 @@ def load_tokenizer(name: str, required: bool) -> Any:
                            "--dataset") from None
 
 
-async def warm_up(client: StreamClient, prompt: Prompt, seconds: float) -> int:
-    """Sequential unmeasured requests for ``seconds`` (at least one); the first must succeed."""
+@dataclass
+class WarmUp:
+    requests: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # kind -> count
+
+
+async def warm_up(client: StreamClient, prompt: Prompt, seconds: float) -> WarmUp:
+    """Sequential unmeasured requests for ``seconds`` (at least one). The first must get an
+    answer: a refused connection or an HTTP error ends the run, while a complete reply
+    without content (``no content``) is one failed request and the warm-up goes on."""
     end = time.perf_counter() + seconds
-    count = 0
+    done = WarmUp()
     while True:
         timeline = await client.send(Timeline(-1, time.perf_counter()), prompt)
-        if timeline.error is not None and count == 0:
-            raise CollectError(f"{client.url}: warm-up request failed: {timeline.error}: "
-                               f"{timeline.detail}")
-        count += 1
+        if timeline.error is not None:
+            if done.requests == 0 and timeline.error not in ANSWERED_FAILURES:
+                raise CollectError(f"{client.url}: warm-up request failed: {timeline.error}: "
+                                   f"{timeline.detail}")
+            done.failed[timeline.error] = done.failed.get(timeline.error, 0) + 1
+        done.requests += 1
         if time.perf_counter() >= end:
-            return count
+            return done
 
 
 async def run_poisson(client: StreamClient, prompts: list[Prompt], arrivals_s: Any,
@@ -198,7 +211,7 @@ class Driven:
 
     timelines: list[Timeline]
     start: float
-    warmups: int
+    warmups: WarmUp
     floor_s: float = 0.0  # a Poisson run lasts at least its schedule
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -243,7 +256,8 @@ async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Work
     ends = [t.end for t in driven.timelines if t.end is not None]
     duration = max(driven.floor_s, (max(ends) - driven.start) if ends else 0.0) or duration_s
     measured = summarize(driven.timelines, duration, workload.counter, serve.goodput)
-    measured.update(driven.extra, warmup_requests=driven.warmups, warmup_s=warmup_s,
+    measured.update(driven.extra, warmup_requests=driven.warmups.requests,
+                    warmup_failed=driven.warmups.failed, warmup_s=warmup_s,
                     **lag_fields(driven.timelines), achieved_rate=measured["request_throughput"])
     measured["_timelines"] = [t.relative(driven.start) for t in driven.timelines]
     return measured

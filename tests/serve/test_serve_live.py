@@ -37,12 +37,15 @@ def recomputed(rows: list[dict], duration_s: float) -> dict[str, float]:
     tokens = np.array([row["usage_completion_tokens"] for row in ok])
     multi = tokens > 1
     tpot = (e2e[multi] - ttft[multi]) / (tokens[multi] - 1)
-    itl = np.concatenate([np.diff(row["chunks"]) for row in ok]) * 1000
+    itl = np.concatenate([np.diff(row["choice_chunks"]) for row in ok]) * 1000
+    text_itl = np.concatenate([np.diff(row["chunks"]) for row in ok]) * 1000
     prompt = sum(row["usage_prompt_tokens"] for row in ok)
     return {"ttft_ms_p50": np.percentile(ttft, 50), "ttft_ms_p99": np.percentile(ttft, 99),
             "ttft_ms_mean": ttft.mean(), "e2e_ms_p90": np.percentile(e2e, 90),
             "tpot_ms_p50": np.percentile(tpot, 50), "tpot_ms_p95": np.percentile(tpot, 95),
             "itl_ms_p50": np.percentile(itl, 50), "itl_ms_p99": np.percentile(itl, 99),
+            "text_itl_ms_p50": np.percentile(text_itl, 50),
+            "text_itl_ms_mean": text_itl.mean(),
             "request_throughput": len(ok) / duration_s,
             "output_tokens_per_s": tokens.sum() / duration_s,
             "total_tokens_per_s": (tokens.sum() + prompt) / duration_s}
