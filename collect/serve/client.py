@@ -226,8 +226,10 @@ def _fail(timeline: Timeline, kind: str, detail: str) -> None:
 
 async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dict[str, Any]:
     """Provenance: ``name`` (``owned_by`` of the model in ``/v1/models``, else the HTTP
-    ``server`` header), ``version`` (vLLM's ``/version``), ``http_server`` (the header)."""
-    info: dict[str, Any] = {"name": None, "version": None, "http_server": None}
+    ``server`` header), ``version`` (vLLM's ``/version``), ``http_server`` (the header),
+    ``root`` (the model's ``root`` in ``/v1/models``: vLLM's path or name of the weights
+    behind a ``--served-model-name``)."""
+    info: dict[str, Any] = {"name": None, "version": None, "http_server": None, "root": None}
     root = base_url(endpoint)
     async with httpx2.AsyncClient(timeout=timeout_s) as client:
         for path in ("/v1/models", "/version"):
@@ -240,13 +242,20 @@ async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dic
             if path == "/version" and isinstance(payload, dict):
                 info["version"] = payload.get("version")
             elif isinstance(payload, dict):
-                info["name"] = _owner(payload.get("data"), model)
+                entry = model_entry(payload.get("data"), model)
+                info["name"] = _text(entry.get("owned_by"))
+                info["root"] = _text(entry.get("root"))
     info["name"] = info["name"] or info["http_server"]
     return info
 
 
-def _owner(models: Any, model: str) -> str | None:
+def model_entry(models: Any, model: str) -> dict[str, Any]:
+    """The entry of ``model`` in ``/v1/models``' ``data`` list ({} when absent)."""
     for entry in models if isinstance(models, list) else []:
-        if isinstance(entry, dict) and entry.get("id") == model and entry.get("owned_by"):
-            return str(entry["owned_by"])
-    return None
+        if isinstance(entry, dict) and entry.get("id") == model:
+            return entry
+    return {}
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None

@@ -106,7 +106,7 @@ class Workload:
     def __init__(self, model: str, serve: ServeOptions, seed: int) -> None:
         self.serve = serve
         self.seed = seed
-        self.tokenizer = load_tokenizer(serve.tokenizer or model, required=serve.dataset is None)
+        self.tokenizer_name, self.tokenizer = find_tokenizer(model, serve)
         self.builder = None if serve.dataset else PromptBuilder(self.tokenizer, seed)
 
     def prompts(self, n: int) -> list[Prompt]:
@@ -124,6 +124,21 @@ class Workload:
     @property
     def counter(self) -> Any:
         return self.count if self.tokenizer is not None else None
+
+
+def find_tokenizer(model: str, serve: ServeOptions) -> tuple[str, Any]:
+    """``--tokenizer``, else the served model name, else (a ``--served-model-name`` that
+    names no local tokenizer) the model's ``root`` in the server's ``/v1/models``."""
+    required = serve.dataset is None
+    if serve.tokenizer:
+        return serve.tokenizer, load_tokenizer(serve.tokenizer, required)
+    tokenizer = load_tokenizer(model, required=False)
+    if tokenizer is not None:
+        return model, tokenizer
+    root = run_coroutine(server_info(serve.endpoint, model)).get("root")
+    if root and root != model:
+        return root, load_tokenizer(root, required)
+    return model, load_tokenizer(model, required)
 
 
 def load_tokenizer(name: str, required: bool) -> Any:
@@ -256,7 +271,8 @@ async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Work
     ends = [t.end for t in driven.timelines if t.end is not None]
     duration = max(driven.floor_s, (max(ends) - driven.start) if ends else 0.0) or duration_s
     measured = summarize(driven.timelines, duration, workload.counter, serve.goodput)
-    measured.update(driven.extra, warmup_requests=driven.warmups.requests,
+    measured.update(driven.extra, tokenizer=workload.tokenizer_name,
+                    warmup_requests=driven.warmups.requests,
                     warmup_failed=driven.warmups.failed, warmup_s=warmup_s,
                     **lag_fields(driven.timelines), achieved_rate=measured["request_throughput"])
     measured["_timelines"] = [t.relative(driven.start) for t in driven.timelines]

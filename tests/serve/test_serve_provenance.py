@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.server
 import json
+from pathlib import Path
 
+from collect.cli import main
 from collect.serve.client import run_coroutine, server_info
 from collect.serve.published import served_cells, source_suffix, unpublishable
+from perfcore.records import read_records
 from tests.serve.conftest import http_server
 
 
@@ -27,6 +30,7 @@ def test_server_name_and_version_from_models_and_version_endpoints() -> None:
     with http_server(on_get=vllm_like) as url:
         info = run_coroutine(server_info(url + "/v1", "llama"))
     assert (info["name"], info["version"]) == ("vllm", "0.11.0")
+    assert info["root"] is None  # this entry names no root
     assert info["http_server"].startswith("BaseHTTP")  # the stdlib server's header
 
 
@@ -34,6 +38,44 @@ def test_without_those_endpoints_the_http_server_header_names_it() -> None:
     with http_server() as url:
         info = run_coroutine(server_info(url, "llama"))
     assert info["name"] == info["http_server"] and info["version"] is None
+
+
+def served_name_server(root: Path) -> tuple:
+    """vLLM behind ``--served-model-name tiny``: ``/v1/models`` lists ``tiny`` with the
+    weights' path as ``root``; every answer streams two text chunks."""
+    def on_get(handler: http.server.BaseHTTPRequestHandler) -> None:
+        models = {"object": "list", "data": [{"id": "tiny", "object": "model",
+                                              "owned_by": "vllm", "root": str(root)}]}
+        handler.send_response(200 if handler.path == "/v1/models" else 404)
+        handler.send_header("content-type", "application/json")
+        handler.end_headers()
+        handler.wfile.write(json.dumps(models).encode())
+
+    def on_post(handler: http.server.BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.send_header("connection", "close")
+        handler.end_headers()
+        chunk = {"choices": [{"index": 0, "delta": {"content": " fox"}}]}
+        finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
+        events = [chunk, chunk, finish]
+        handler.wfile.write(b"".join(f"data: {json.dumps(e)}\n\n".encode() for e in events)
+                            + b"data: [DONE]\n\n")
+    return on_post, on_get
+
+
+def test_a_served_model_name_takes_its_tokenizer_from_the_models_root(tiny_model: Path,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    with http_server(*served_name_server(tiny_model)) as url:
+        assert main(["run", "--backend", "openai", "--mode", "serve", "--endpoint", url,
+                     "--model", "tiny", "--load", "closed", "--concurrency", "1",
+                     "--duration", "0.3", "--warmup", "0.1", "--input-length", "8",
+                     "--output-length", "2", "--instance-type", "test-vm",
+                     "--no-utilization", "--out", str(out)]) == 0
+    [record] = read_records(out).records
+    assert record["status"] == "ok" and record["tokenizer"] == str(tiny_model)
+    assert record["server"]["root"] == str(tiny_model)
 
 
 RECORD = {"mode": "serve", "status": "ok", "n_failed": 0, "n_requests": 10,
