@@ -197,6 +197,73 @@ def handle_env(args: argparse.Namespace) -> int:
 
 
 
+# --------------------------------------------------------------------------- import
+
+IMPORT_DESCRIPTION = """\
+Read results files that other serving benchmarks wrote and write them as served records
+(results schema v1, mode serve) that collect publish takes:
+
+  vllm     vllm bench serve --save-result JSON (--append-result files: one record each)
+  aiperf   AIPerf profile_export_aiperf.json
+  llmperf  LLMPerf <model>_<in>_<out>_summary.json
+
+The format is detected per file. Values go into the record's own fields (ttft_ms_*,
+tpot_ms_*, itl_ms_*, e2e_ms_*, request_throughput, output_tokens_per_s, ...) as the file
+wrote them; a value the file lacks stays empty. Each record names the tool, its version,
+the file and the tool's name for each value (imported.fields). A malformed or truncated
+file is one error naming its line, and nothing is written. See docs/importing.rst.
+"""
+
+IMPORT_EPILOG = """\
+examples:
+  collect import bench/vllm-c4.json --instance-type inf2.8xlarge --out data/raw/imported.jsonl
+  collect import profile_export_aiperf.json --instance-type trn1.32xlarge \\
+      --model meta-llama/Llama-3.1-8B-Instruct --out data/raw/imported.jsonl --append
+"""
+
+
+def add_import_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``import FILE... --instance-type T --out R.jsonl``: other tools' results as records."""
+    from collect.importers import FORMATS
+
+    parser = subparsers.add_parser(
+        "import", help="turn vLLM, AIPerf or LLMPerf results files into served records",
+        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("--instance-type", required=True, metavar="NAME",
+                        help="the instance the tool measured on (the file does not say)")
+    parser.add_argument("--model", metavar="NAME",
+                        help="the model's name on the site (default: the name in the file)")
+    parser.add_argument("--format", choices=tuple(FORMATS), dest="fmt",
+                        help="the tool that wrote every FILE (default: detected per file)")
+    parser.add_argument("--out", required=True, type=Path, metavar="RESULTS.jsonl",
+                        help="results file to write (refuses to overwrite without --append "
+                        "or --force)")
+    overwrite = parser.add_mutually_exclusive_group()
+    overwrite.add_argument("--append", action="store_true",
+                           help="add the records to an existing --out")
+    overwrite.add_argument("--force", action="store_true", help="overwrite --out")
+    parser.set_defaults(handler=handle_import)
+    return parser
+
+
+def handle_import(args: argparse.Namespace) -> int:
+    from collect.env.envinfo import utc_now
+    from collect.importers import import_files, write_results
+
+    records = import_files(args.files, instance_type=args.instance_type, model=args.model,
+                           fmt=args.fmt, imported_at=utc_now())
+    write_results(args.out, records, append=args.append, force=args.force)
+    for record in records:
+        imported = record["imported"]
+        print(f"{imported['file']}: {imported['tool']} {imported['version'] or ''} -> "
+              f"{record['model']}, {record['status']}"
+              + (f" ({record['reason']})" if record["reason"] else ""))
+    print(f"{args.out}: {len(records)} record(s) written")
+    return 0
+
+
 # --------------------------------------------------------------------------- report
 
 REPORT_DESCRIPTION = (
@@ -471,7 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in (add_run_command, add_publish_command, add_publish_sweep_command,
                         add_env_command, add_report_command, add_diff_command,
-                        add_release_command, add_migrate_command, add_campaign_command):
+                        add_release_command, add_migrate_command, add_campaign_command,
+                        add_import_command):
         command_parser = add_command(subparsers)
         command_parser.set_defaults(command_parser=command_parser)
     return parser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 _NUMBER_JUNK = str.maketrans("", "", "$_ ")
 # A comma inside a number is a thousands separator only in groups of exactly three digits
@@ -68,6 +69,13 @@ def percentile(values: Sequence[float], pct: float) -> float:
     low = math.floor(rank)
     high = math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def shift_decimal(value: float, power: int) -> float:
+    """``value`` x 10**``power``, digit for digit: 0.1234 s -> 123.4 ms (float arithmetic
+    would give 123.39999999999999). Unit changes of imported values use this, so a value
+    keeps the digits its file gave."""
+    return float(Decimal(repr(float(value))).scaleb(power))
 
 
 def parse_fraction(text: str) -> float:

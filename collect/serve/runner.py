@@ -64,7 +64,7 @@ class ServeConfig:
 
     model: str
     load: str
-    dtype: str
+    dtype: str | None  # None: not stated (an imported result)
     input_length: int | str | None
     output_length: int | str
     offered_rate: float | None = None
