@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from collect.errors import CollectError
+from collect.serve.metrics import summary
 from collect.serve.runner import ServeConfig
 from perfcore.numbers import shift_decimal
 from perfcore.records import SCHEMA_VERSION, config_id
 
-STATISTICS = ("p50", "p90", "p95", "p99", "mean", "std", "min", "max")
+SERVED_METRICS = ("ttft", "tpot", "itl", "text_itl", "e2e", "latency_per_token")
+SERVED_TOTALS = ("n_requests", "n_completed", "n_failed", "duration_s", "total_input_tokens",
+                 "total_output_tokens", "request_throughput", "output_tokens_per_s",
+                 "total_tokens_per_s", "goodput_requests_per_s")
 SCALES = {"ms": 0, "s": 3, "sec": 3, "us": -3, "ns": -6}  # power of ten to milliseconds
 
 
@@ -79,7 +83,7 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
         "started_at": None, "ended_at": None, **fields,
         "load": reading.load, "api": reading.api, "endpoint": reading.endpoint,
         "server": {"name": None, "version": None},
-        **reading.values,
+        **empty_served_fields(), **reading.values,
         "imported": {"tool": reading.tool, "version": reading.version, "format": fmt,
                      "file": shown, "sha256": digest, "document": index,
                      "imported_at": imported_at, "fields": dict(reading.names),
@@ -98,3 +102,11 @@ def status_of(reading: Reading) -> tuple[str, str | None]:
     if failed:
         return "ok", f"{failed} of {total} requests failed"
     return "ok", None
+
+
+def empty_served_fields() -> dict[str, None]:
+    """The served record's metric fields, null: what a file does not give stays empty."""
+    fields: dict[str, None] = dict.fromkeys(SERVED_TOTALS)
+    for name in SERVED_METRICS:
+        fields.update(dict.fromkeys(summary(name, [])))
+    return fields

@@ -78,7 +78,6 @@ def test_an_aiperf_export_becomes_a_served_record_with_the_files_values(tmp_path
     assert record["source"] == f"imported AIPerf 0.13.0 result ({AIPERF.as_posix()})"
 
 
-@pytest.mark.skipif(not VLLM.exists(), reason="needs the vLLM fixture")
 def test_a_vllm_result_becomes_a_served_record_with_the_files_values(tmp_path: Path) -> None:
     [record] = run_import(tmp_path, VLLM)
     document = json.loads(VLLM.read_text(encoding="utf-8"))
@@ -88,6 +87,28 @@ def test_a_vllm_result_becomes_a_served_record_with_the_files_values(tmp_path: P
     assert record["imported"]["fields"]["e2e_ms_mean"] == "mean_e2el_ms"
     assert (record["load"], record["concurrency"]) == ("closed", document["max_concurrency"])
     assert record["model"] == document["model_id"]
+    assert record["imported"]["version"] == "0.32.0"  # --metadata vllm_version=0.32.0
+    # --save-detailed lists every request's lengths: all 32 in, 16 out
+    assert (record["input_length"], record["output_length"]) == (32, 16)
+
+
+def test_an_appended_vllm_file_gives_one_record_per_run(tmp_path: Path) -> None:
+    records = run_import(tmp_path, VLLM_APPENDED)
+    text = VLLM_APPENDED.read_text(encoding="utf-8")
+    documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert len(records) == len(documents) == 2
+    for index, (record, document) in enumerate(zip(records, documents, strict=True)):
+        assert_values_are_the_files(record, document)
+        assert record["imported"]["document"] == index
+        assert record["concurrency"] == document["max_concurrency"]
+        assert record["imported"]["version"] is None  # vLLM's file does not say
+        assert record["source"].startswith("imported vllm bench serve (version not stated)")
+        # not asked for (--percentile-metrics default) and not in the file: empty
+        assert record["e2e_ms_p50"] is None and record["ttft_ms_p90"] is None
+        # without --save-detailed the file has no lengths
+        assert (record["input_length"], record["output_length"]) == (None, None)
+        assert record["ttft_ms_p50"] == document["median_ttft_ms"]
+        assert record["imported"]["fields"]["ttft_ms_p50"] == "median_ttft_ms"
 
 
 def test_a_file_without_the_model_name_needs_model(tmp_path: Path,
