@@ -56,9 +56,14 @@ def read(document: JsonDocument) -> Reading:
 
 
 def same_length(document: JsonDocument, prefix: str) -> int | None:
-    """The token count every completed request had (``_min`` equals ``_max``), else None."""
-    low = document.number(f"{prefix}_min", default=None)
-    high = document.number(f"{prefix}_max", default=None)
-    if low is None or low != high or low != int(low):
-        return None
-    return int(low)
+    """The token count every completed request had (``_min`` equals ``_max``), else None.
+    LLMPerf writes these two as text (``"48"``: numpy integers through ``default=str``)."""
+    low, high = (whole_text(document, f"{prefix}_{end}") for end in ("min", "max"))
+    return low if low is not None and low == high else None
+
+
+def whole_text(document: JsonDocument, key: str) -> int | None:
+    value = document.get(key, default=None)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return document.count(key, default=None)

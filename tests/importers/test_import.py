@@ -17,7 +17,7 @@ FILES = Path(__file__).parent / "files"
 AIPERF = FILES / "aiperf-0.13.0-transformers-serve-c2.json"
 VLLM = FILES / "vllm-0.32.0-bench-serve-c2-detailed.json"
 VLLM_APPENDED = FILES / "vllm-0.32.0-bench-serve-appended.json"
-LLMPERF = FILES / "llmperf-tiny-gpt2_32_16_summary.json"
+LLMPERF = FILES / "llmperf-tiny-gpt2_48_16_summary.json"
 MS_PER = {"aiperf": 0, "vllm": 0, "llmperf": 3}  # the files' time unit, as a power of ten
 
 
@@ -46,8 +46,10 @@ def assert_values_are_the_files(record: dict, document: dict) -> None:
         file_value = tool_value(document, name)
         if record_field.split("_ms_")[0] in ("ttft", "tpot", "itl", "text_itl", "e2e",
                                              "latency_per_token") and "_ms_" in record_field:
+            # the file's decimal digits, shifted: the double nearest to them (a double holds
+            # 15-17 digits; 0.0070034611544308656 s is 7.003461154430866 ms)
             expected = Decimal(repr(float(file_value))).scaleb(MS_PER[fmt])
-            assert Decimal(repr(record[record_field])) == expected, (record_field, name)
+            assert record[record_field] == float(expected), (record_field, name)
         elif isinstance(file_value, float) and file_value.is_integer() \
                 and isinstance(record[record_field], int):
             assert record[record_field] == int(file_value), (record_field, name)
@@ -109,6 +111,24 @@ def test_an_appended_vllm_file_gives_one_record_per_run(tmp_path: Path) -> None:
         assert (record["input_length"], record["output_length"]) == (None, None)
         assert record["ttft_ms_p50"] == document["median_ttft_ms"]
         assert record["imported"]["fields"]["ttft_ms_p50"] == "median_ttft_ms"
+
+
+def test_an_llmperf_summary_becomes_a_served_record_in_milliseconds(tmp_path: Path) -> None:
+    [record] = run_import(tmp_path, LLMPERF)
+    document = json.loads(LLMPERF.read_text(encoding="utf-8"))
+    assert_values_are_the_files(record, document)  # seconds shifted to ms, digit for digit
+    assert record["ttft_ms_p50"] == 26.293077999980596  # "..._ttft_s_quantiles_p50": 0.0262...
+    fields = record["imported"]["fields"]
+    # LLMPerf's inter-token latency counts TTFT in: it is latency per token, not TPOT
+    assert fields["latency_per_token_ms_p50"] == "results_inter_token_latency_s_quantiles_p50"
+    assert record["tpot_ms_p50"] is None and record["itl_ms_p50"] is None
+    assert "ttft_ms_std" not in fields  # pandas' sample std is not the record's
+    assert record["request_throughput"] is None  # per minute in the file; not divided
+    assert (record["load"], record["concurrency"], record["model"]) == ("closed", 2, "tiny-gpt2")
+    assert (record["input_length"], record["output_length"]) == (48, None)  # 16..19 out
+    assert (record["imported"]["tool"], record["imported"]["version"]) == \
+        ("LLMPerf", "2023-08-31")
+    assert (record["n_requests"], record["n_completed"], record["n_failed"]) == (8, 8, 0)
 
 
 def test_a_file_without_the_model_name_needs_model(tmp_path: Path,
