@@ -28,6 +28,9 @@ from collect.serve.workload import Prompt
 T = TypeVar("T")
 
 APIS = ("chat", "completions")
+SERVER_INFO = "/server_info?config_format=json"  # vLLM with VLLM_SERVER_DEV_MODE=1
+TORCH_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "half": "fp16", "float32": "fp32",
+                "float": "fp32"}
 API_PATHS = {"chat": "/chat/completions", "completions": "/completions"}
 
 
@@ -228,11 +231,13 @@ async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dic
     """Provenance: ``name`` (``owned_by`` of the model in ``/v1/models``, else the HTTP
     ``server`` header), ``version`` (vLLM's ``/version``), ``http_server`` (the header),
     ``root`` (the model's ``root`` in ``/v1/models``: vLLM's path or name of the weights
-    behind a ``--served-model-name``)."""
-    info: dict[str, Any] = {"name": None, "version": None, "http_server": None, "root": None}
+    behind a ``--served-model-name``), ``dtype`` (the data type the server says it runs:
+    vLLM's ``/server_info``, served only with ``VLLM_SERVER_DEV_MODE=1``; else None)."""
+    info: dict[str, Any] = {"name": None, "version": None, "http_server": None, "root": None,
+                            "dtype": None}
     root = base_url(endpoint)
     async with httpx2.AsyncClient(timeout=timeout_s) as client:
-        for path in ("/v1/models", "/version"):
+        for path in ("/v1/models", "/version", SERVER_INFO):
             try:
                 response = await client.get(root + path)
                 payload = response.json() if response.status_code == 200 else {}
@@ -241,12 +246,25 @@ async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dic
             info["http_server"] = info["http_server"] or response.headers.get("server")
             if path == "/version" and isinstance(payload, dict):
                 info["version"] = payload.get("version")
+            elif path == SERVER_INFO:
+                info["dtype"] = reported_dtype(payload)
             elif isinstance(payload, dict):
                 entry = model_entry(payload.get("data"), model)
                 info["name"] = _text(entry.get("owned_by"))
                 info["root"] = _text(entry.get("root"))
     info["name"] = info["name"] or info["http_server"]
     return info
+
+
+def reported_dtype(server_info: Any) -> str | None:
+    """vLLM's model dtype (``"torch.bfloat16"``) in the collector's names (``bf16``)."""
+    config = server_info.get("vllm_config") if isinstance(server_info, dict) else None
+    model = config.get("model_config") if isinstance(config, dict) else None
+    dtype = model.get("dtype") if isinstance(model, dict) else None
+    if not isinstance(dtype, str) or not dtype:
+        return None
+    name = dtype.removeprefix("torch.")
+    return TORCH_DTYPES.get(name, name)
 
 
 def model_entry(models: Any, model: str) -> dict[str, Any]:

@@ -18,7 +18,10 @@ def vllm_like(handler: http.server.BaseHTTPRequestHandler) -> None:
     answers = {"/v1/models": {"object": "list", "data": [
                    {"id": "other", "owned_by": "someone"},
                    {"id": "llama", "object": "model", "owned_by": "vllm"}]},
-               "/version": {"version": "0.11.0"}}
+               "/version": {"version": "0.11.0"},
+               # VLLM_SERVER_DEV_MODE=1 only; the config dumped with fallback=str
+               "/server_info?config_format=json": {"vllm_config": {"model_config": {
+                   "model": "/models/llama", "dtype": "torch.bfloat16"}}}}
     body = json.dumps(answers.get(handler.path, {})).encode()
     handler.send_response(200 if handler.path in answers else 404)
     handler.send_header("content-type", "application/json")
@@ -31,6 +34,7 @@ def test_server_name_and_version_from_models_and_version_endpoints() -> None:
         info = run_coroutine(server_info(url + "/v1", "llama"))
     assert (info["name"], info["version"]) == ("vllm", "0.11.0")
     assert info["root"] is None  # this entry names no root
+    assert info["dtype"] == "bf16"  # what the server runs, in the collector's names
     assert info["http_server"].startswith("BaseHTTP")  # the stdlib server's header
 
 
@@ -38,6 +42,7 @@ def test_without_those_endpoints_the_http_server_header_names_it() -> None:
     with http_server() as url:
         info = run_coroutine(server_info(url, "llama"))
     assert info["name"] == info["http_server"] and info["version"] is None
+    assert info["dtype"] is None  # not reported: the record's dtype is only the label
 
 
 def served_name_server(root: Path) -> tuple:
@@ -96,4 +101,8 @@ def test_cells_name_the_server_and_the_load() -> None:
                                     "Run Mode": "Served, Poisson 4 requests/s"}
     closed = served_cells({**RECORD, "load": "closed", "concurrency": 8})
     assert closed["Run Mode"] == "Served, closed loop, concurrency 8"
+    reported = served_cells({**RECORD, "server": {"name": "vllm", "dtype": "bf16"}})
+    assert reported["Model Data Type"] == "BF16"  # the server's word over the label
+    assert served_cells({**RECORD, "load": "burst", "offered_rate": None})["Run Mode"] == \
+        "Served, burst"
     assert source_suffix(RECORD) == " via vllm 0.11.0 at http://h:8000/v1/chat/completions"
