@@ -162,7 +162,7 @@ def test_malformed_json_and_a_wrong_value_name_their_lines(
     lines = AIPERF.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "bad.json"
     at = next(i for i, line in enumerate(lines) if '"request_latency"' in line)
-    bad.write_text("\n".join(lines[:at + 3] + ["    ,,"] + lines[at + 3:]), encoding="utf-8")
+    bad.write_text("\n".join([*lines[:at + 3], "    ,,", *lines[at + 3:]]), encoding="utf-8")
     assert main(["import", str(bad), "--instance-type", "x", "--out",
                  str(tmp_path / "o.jsonl")]) == 1
     assert capsys.readouterr().err.startswith(f"error: {bad}:{at + 4}: invalid JSON (")
