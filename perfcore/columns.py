@@ -120,6 +120,26 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("workers_per_model",), upsert=True, default="1"),
     Column("Model Copies", "model copies measured together", key="n_models",
            record_fields=("n_models",), upsert=True, default="1"),
+    # served results of model cards (data/models/<model>.csv; collect publish of mode: serve)
+    Column("Load", "how requests were sent: closed (N users), poisson, ...", upsert=True,
+           record_fields=("load",)),
+    Column("Concurrency", "users of a closed loop (requests in flight)", key="concurrency",
+           record_fields=("concurrency",), upsert=True),
+    Column("Offered Rate (requests/second)", "requests sent per second (open loop)",
+           "requests/s", ("offered_rate",), key="offered_rate", upsert=True),
+    Column("Request Throughput (requests/second)", "completed requests per second",
+           "requests/s", ("request_throughput",)),
+    Column("E2E P50 (ms)", "median end-to-end latency of a request", "ms", ("e2e_ms_p50",)),
+    Column("E2E P99 (ms)", "99th-percentile end-to-end latency of a request", "ms",
+           ("e2e_ms_p99",)),
+    Column("ITL P50 (ms)", "median gap between streamed chunks with a choices entry (vLLM's "
+           "ITL)", "ms", ("itl_ms_p50",)),
+    Column("ITL P99 (ms)", "99th-percentile gap between chunks with a choices entry", "ms",
+           ("itl_ms_p99",)),
+    Column("Text ITL P50 (ms)", "median gap between streamed chunks with text (AIPerf's ICL)",
+           "ms", ("text_itl_ms_p50",)),
+    Column("Requests", "requests sent in the measured interval", record_fields=("n_requests",)),
+    Column("Failed Requests", "requests that did not complete", record_fields=("n_failed",)),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
 # Column names of the published Neuron pages that mean a published column under another name;
@@ -142,6 +162,17 @@ TOKEN_TABLE = (
     "Sequence Length", "Input Length", "Output Length", "Model Data Type",
     "Compilation Autocast Data Type", "OS Type", "Source", "Run ID", "Workers per Model",
     "Model Copies",
+)
+
+# A model card's served results: one row per model, instance, data type, parallelism, load
+# (concurrency or offered rate) and input|output length.
+SERVED_TABLE = (
+    "Model", "Inst. Type", "Framework", "Model Data Type", "TP Degree", "DP Degree", "Load",
+    "Concurrency", "Offered Rate (requests/second)", "Input Length", "Output Length",
+    "Request Throughput (requests/second)", "Output Token Throughput (tokens/second)",
+    "Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)", "TPOT P50 (ms)",
+    "TPOT P99 (ms)", "ITL P50 (ms)", "ITL P99 (ms)", "Text ITL P50 (ms)", "E2E P50 (ms)",
+    "E2E P99 (ms)", "Requests", "Failed Requests", "Source", "Run ID",
 )
 
 

@@ -77,7 +77,7 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
     status, reason = status_of(reading)
     version = reading.version or "(version not stated)"
     return {
-        "schema_version": SCHEMA_VERSION, "run_id": f"import-{digest[:12]}",
+        "schema_version": SCHEMA_VERSION, "run_id": import_run_id(imported_at, digest),
         "config_id": config_id(fields), "status": status, "reason": reason,
         "source": f"imported {reading.tool} {version} result ({shown})",
         "started_at": None, "ended_at": None, **fields,
@@ -90,6 +90,13 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
                      "notes": list(reading.notes)},
         "env": {"instance_type": instance_type},
     }
+
+
+def import_run_id(imported_at: str, digest: str) -> str:
+    """``20261203T141302Z-import-25bb0c23``: sorts by time among collector run ids (a later
+    import replaces an earlier row on publish), and names the file's content."""
+    stamp = imported_at.replace("-", "").replace(":", "")
+    return f"{stamp}-import-{digest[:8]}"
 
 
 def status_of(reading: Reading) -> tuple[str, str | None]:
