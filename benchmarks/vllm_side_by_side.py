@@ -27,6 +27,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# before transformers reads it: the served name tiny-gpt2 is no hub model (nothing to fetch)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from collect.cli import main as collect_main
 from collect.importers import import_file

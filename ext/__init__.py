@@ -18,6 +18,7 @@ from ext.df_table import setup_df_table
 from ext.filecache import FileCache
 from ext.interactive import setup_interactive
 from ext.missing_files import setup_missing_files
+from ext.model_card import setup_model_card
 from ext.perf_family import setup_perf_family
 from ext.perf_history import setup_perf_history
 from ext.perf_sweep import setup_perf_sweep
@@ -34,6 +35,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_df_table(app, cache)  # first: it registers df_table_data_dir for the others
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
+    setup_model_card(app, cache)
     setup_cost_review(app, cache)
     setup_price_age(app, cache)
     setup_missing_files(app)

@@ -121,6 +121,8 @@ SCHEMA: tuple[Column, ...] = (
     Column("Model Copies", "model copies measured together", key="n_models",
            record_fields=("n_models",), upsert=True, default="1"),
     # served results of model cards (data/models/<model>.csv; collect publish of mode: serve)
+    Column("Server", "the serving software and its version, e.g. vllm 0.32.0 (blank: not "
+           "stated)", upsert=True),
     Column("Load", "how requests were sent: closed (N users), poisson, ...", upsert=True,
            record_fields=("load",)),
     Column("Concurrency", "users of a closed loop (requests in flight)", key="concurrency",
@@ -167,7 +169,7 @@ TOKEN_TABLE = (
 # A model card's served results: one row per model, instance, data type, parallelism, load
 # (concurrency or offered rate) and input|output length.
 SERVED_TABLE = (
-    "Model", "Inst. Type", "Framework", "Model Data Type", "TP Degree", "DP Degree", "Load",
+    "Model", "Inst. Type", "Server", "Model Data Type", "TP Degree", "DP Degree", "Load",
     "Concurrency", "Offered Rate (requests/second)", "Input Length", "Output Length",
     "Request Throughput (requests/second)", "Output Token Throughput (tokens/second)",
     "Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)", "TPOT P50 (ms)",

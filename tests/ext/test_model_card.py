@@ -1,0 +1,146 @@
+"""Model cards in real Sphinx builds, fed by ``collect publish`` of records imported from
+files the real tools wrote (tests/importers/files)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from df_site import Site
+from docutils import nodes
+
+from collect.importers import import_files, write_results
+from collect.publish.tables import PublishOptions, publish
+from perfcore.cost import cost_per_million
+from perfcore.formats import format_number
+
+FILES = Path(__file__).resolve().parents[1] / "importers" / "files"
+AIPERF = FILES / "aiperf-0.13.0-transformers-serve-c2.json"
+VLLM = FILES / "vllm-0.32.0-bench-serve-c2-detailed.json"
+CARD = """\
+schema_version: 1
+model: tiny-gpt2
+title: Tiny GPT-2 (random weights)
+description: A 2-layer GPT-2 with random weights, served on loopback.
+recommended:
+  - instance: inf2.xlarge
+    concurrency: 2
+    input_length: 32
+    output_length: 16
+    use: fastest tokens per user
+"""
+PAGE = ".. model-card:: tiny-gpt2\n"
+LIST = "Model cards\n===========\n\n.. model-card-list::\n"
+
+
+def published_site(site: Site, tmp_path: Path, instance: str = "inf2.xlarge") -> None:
+    """Import the real vLLM and AIPerf files as measured on ``instance`` (a test: the
+    instance only picks a fixture price) and publish them into the site's data."""
+    records = import_files([VLLM, AIPERF], instance_type=instance, model="tiny-gpt2",
+                           imported_at="2026-12-03T12:00:00Z")
+    results = tmp_path / "imported.jsonl"
+    write_results(results, records)
+    publish(PublishOptions(results=[results], data_dir=site.srcdir / "data"))
+    site.write("data/models/tiny-gpt2.yaml", CARD)
+    site.write("models/tiny-gpt2.rst", PAGE)
+    site.write("models/index.rst", LIST + "\n.. toctree::\n   :glob:\n\n   *\n")
+    index = (site.srcdir / "index.rst").read_text(encoding="utf-8")
+    site.write("index.rst", index + "\n.. toctree::\n\n   models/index\n")
+
+
+def tab_tables(app: object, docname: str) -> dict[str, list[list[str]]]:
+    """Each tab's title and its table's rows (header first)."""
+    doctree = app.env.get_doctree(docname)  # type: ignore[attr-defined]
+    found = {}
+    for table in doctree.findall(nodes.table):
+        rows = [[entry.astext() for entry in row.children] for row in table.findall(nodes.row)]
+        label = table.parent
+        while label is not None and not any("sd-tab-content" in c for c in
+                                            label.get("classes", [])):
+            label = label.parent
+        found[label.parent.children[0].astext() if label is not None else "recommended"] = rows
+    return found
+
+
+def test_a_card_from_imported_vllm_and_aiperf_results_builds_strictly(
+        site: Site, tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    app = site.build()
+    assert site.warning_lines() == []
+    doctree = app.env.get_doctree("models/tiny-gpt2")
+    assert app.env.titles["models/tiny-gpt2"].astext() == "Tiny GPT-2 (random weights)"
+    tabs = tab_tables(app, "models/tiny-gpt2")
+    assert list(tabs) == ["recommended", "Latency", "Throughput", "TTFT", "TPOT (ITL)"]
+    vllm = json.loads(VLLM.read_text(encoding="utf-8"))
+    [header, *rows] = tabs["Throughput"]
+    assert header[:5] == ["Instance", "Server", "Data type", "Load", "Input | Output"]
+    assert header[-1] == "Cost per 1M output tokens (USD, on-demand)"
+    by_length = {row[4]: row for row in rows}
+    assert set(by_length) == {"16 | 8", "32 | 16"}  # AIPerf's run, then vLLM's
+    vllm_row = by_length["32 | 16"]
+    assert vllm_row[3] == "concurrency 2"
+    assert vllm_row[1] == "n/a"  # the file does not say which server answered
+    output_tokens = float(vllm_row[header.index("Output Token Throughput (tokens/second)")])
+    assert output_tokens == pytest.approx(vllm["output_throughput"], abs=0.005)
+    # the one cost formula, on the published (rounded) throughput, with the catalog's rate
+    assert vllm_row[-1] == format_number("$sig3", cost_per_million(output_tokens, 0.7582))
+    [ttft_header, *ttft_rows] = tabs["TTFT"]
+    ttft = {row[4]: row[ttft_header.index("TTFT P50 (ms)")] for row in ttft_rows}
+    assert ttft["32 | 16"] == f"{vllm['p50_ttft_ms']:.2f}"
+    [itl_header, *itl_rows] = tabs["TPOT (ITL)"]
+    itl = {row[4]: row for row in itl_rows}
+    assert itl["16 | 8"][itl_header.index("ITL P50 (ms)")] == "n/a"  # AIPerf has no such gap
+    assert itl["16 | 8"][itl_header.index("Text ITL P50 (ms)")] != "n/a"
+    [_, rec] = tabs["recommended"]
+    assert rec[0] == "fastest tokens per user" and rec[5] == "32 | 16"
+    text = doctree.astext()
+    assert "imported vllm bench serve 0.32.0 result" in text
+    assert "imported AIPerf 0.13.0 result" in text
+    assert "us-east-1, read 2026-11-22" in text
+    listing = site.html("models/index")
+    assert "Tiny GPT-2 (random weights)" in listing and 'href="tiny-gpt2.html"' in listing
+
+
+def test_a_bad_key_and_a_missing_result_are_located_errors(site: Site, tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    site.write("data/models/tiny-gpt2.yaml", CARD.replace("    concurrency: 2",
+                                                          "    concurency: 2"))
+    site.build()
+    why = ("data/models/tiny-gpt2.yaml:7: unknown key 'concurency' in a recommended "
+           "configuration (keys: instance, server, concurrency, input_length, output_length, "
+           "dtype, tp_degree, use) [df_table.error]")
+    # the card's page, and the list of cards, which reads every card too
+    assert sorted(site.warning_lines()) == [f"models/index.rst:4: ERROR: model-card-list: {why}",
+                                            f"models/tiny-gpt2.rst:1: ERROR: model-card: {why}"]
+    site.write("data/models/tiny-gpt2.yaml", CARD.replace("concurrency: 2", "concurrency: 8"))
+    site.build()
+    [error] = site.warning_lines()
+    assert error.startswith("models/tiny-gpt2.rst:1: ERROR: model-card: "
+                            "data/models/tiny-gpt2.yaml:6: no published served result of "
+                            "tiny-gpt2 for inf2.xlarge, concurrency 8, 32|16 in "
+                            "data/models/tiny-gpt2.csv (published: inf2.xlarge concurrency 2 "
+                            "16|8; inf2.xlarge concurrency 2 32|16)")
+
+
+def test_an_unpriced_instance_shows_why_and_an_unknown_one_warns(site: Site,
+                                                                tmp_path: Path) -> None:
+    published_site(site, tmp_path, instance="inf2 (size not stated)")
+    site.write("data/models/tiny-gpt2.yaml", CARD.replace("inf2.xlarge",
+                                                          "inf2 (size not stated)"))
+    app = site.build()
+    assert site.warning_lines() == []
+    throughput = tab_tables(app, "models/tiny-gpt2")["Throughput"]
+    assert {row[-1] for row in throughput[1:]} == {"n/a"}
+    assert "inf2 (size not stated): no price (the source does not state the instance size)" \
+        in app.env.get_doctree("models/tiny-gpt2").astext()
+
+
+def test_a_card_without_a_page_is_an_error_of_the_list(site: Site, tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    site.write("data/models/other.yaml", CARD.replace("tiny-gpt2", "other"))
+    site.build()
+    assert site.warning_lines() == [
+        "models/index.rst:4: ERROR: model-card-list: data/models/other.yaml: no page shows "
+        "this model card: add docs/models/other.rst with '.. model-card:: other' "
+        "[df_table.error]"]
