@@ -180,3 +180,43 @@ def test_max_concurrency_holds_requests_back_and_the_wait_counts(server: Server,
     assert held  # 20 requests in 0.5 s, 16 tokens each: many waited for the cap
     for row in held:  # ... and their TTFT counts from the schedule, wait included
         assert row["chunks"][0] - row["scheduled"] > row["sent"] - row["scheduled"]
+
+
+def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
+        server: Server, tmp_path: Path) -> None:
+    """Two closed-loop runs (concurrency 1, then 2 appended with --resume) against the real
+    server, published, shown by a model card page in a strict (-W) Sphinx build."""
+    import shutil
+
+    from sphinx.cmd.build import build_main
+
+    from collect.publish.tables import PublishOptions, publish
+    from perfcore.model_cards import card_slug
+
+    out = tmp_path / "sweep.jsonl"
+    for concurrency in ("1", "2"):
+        run(server, out, "--load", "closed", "--concurrency", concurrency, "--input-length",
+            "8", "--output-length", "6", "--duration", "1", "--resume")
+    site = tmp_path / "site"
+    data = site / "data"
+    report = publish(PublishOptions(results=[out], data_dir=data))
+    assert any("published to model cards only" in line for line in report.lines)
+    name = card_slug(server.model)
+    (data / "models" / f"{name}.yaml").write_text(
+        f"schema_version: 1\nmodel: {server.model}\ntitle: Tiny GPT-2 served\n"
+        "recommended:\n  - instance: test-vm\n    concurrency: 2\n    input_length: 8\n"
+        "    output_length: 6\n", encoding="utf-8")
+    shutil.copy(Path(__file__).resolve().parents[2] / "data" / "prices.yaml", data)
+    with (data / "prices.yaml").open("a", encoding="utf-8") as prices:
+        prices.write('  test-vm: "the test machine"\n')  # unpriced: the last section
+    (site / "conf.py").write_text('extensions = ["ext"]\ndf_table_data_dir = "data"\n'
+                                  'exclude_patterns = ["_build", "data"]\n', encoding="utf-8")
+    (site / "index.rst").write_text("Cards\n=====\n\n.. model-card-list::\n\n.. toctree::\n"
+                                    "   :glob:\n\n   models/*\n", encoding="utf-8")
+    (site / "models").mkdir()
+    (site / "models" / f"{name}.rst").write_text(f".. model-card:: {name}\n", encoding="utf-8")
+    assert build_main(["-W", "-q", "-b", "html", str(site), str(site / "_build")]) == 0
+    page = (site / "_build" / "models" / f"{name}.html").read_text(encoding="utf-8")
+    assert "Tiny GPT-2 served" in page and "concurrency 1" in page and "concurrency 2" in page
+    assert page.count("8 | 6") >= 2 * 4  # both points in each of the four tabs
+    assert "test-vm: no price (the test machine)" in page
