@@ -238,8 +238,9 @@ async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dic
     root = base_url(endpoint)
     async with httpx2.AsyncClient(timeout=timeout_s) as client:
         for path in ("/v1/models", "/version", SERVER_INFO):
-            try:
-                response = await client.get(root + path)
+            try:  # vLLM's /server_info gathers system facts first: slow on a busy machine
+                response = await client.get(root + path, timeout=timeout_s * (
+                    3 if path == SERVER_INFO else 1))
                 payload = response.json() if response.status_code == 200 else {}
             except (httpx2.HTTPError, ValueError):
                 continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -76,9 +77,14 @@ class Server:
     model: str
     process: subprocess.Popen
     log: Path
+    own_group: bool = False  # started in a session of its own: stop kills its children too
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.own_group:  # vllm serve leaves its engine and worker processes behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        elif self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
 
@@ -122,11 +128,13 @@ def start_vllm(vllm: Path, model: Path, log: Path, dev_mode: bool = False) -> Se
                "--dtype", "bfloat16", "--served-model-name", VLLM_SERVED_NAME,
                "--max-model-len", "512"]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    server = Server(f"http://127.0.0.1:{port}", VLLM_SERVED_NAME, process, log)
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", VLLM_SERVED_NAME, process, log, own_group=True)
     deadline = time.monotonic() + VLLM_STARTUP_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            server.stop()
             raise RuntimeError(f"vllm serve exited {process.returncode}:\n"
                                f"{log.read_text(errors='replace')[-3000:]}")
         try:
