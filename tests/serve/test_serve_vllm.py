@@ -95,8 +95,11 @@ def test_vllm_bench_serve_on_the_same_server_imports_with_its_values(
     [record] = read_records(out).records
     document = json.loads((tmp_path / name).read_text(encoding="utf-8"))
     assert_values_are_the_files(record, document)
-    assert (record["concurrency"], record["input_length"], record["output_length"]) == \
-        (2, 16, 24)
+    # vLLM's random prompts of byte tokens do not all re-encode to 16 tokens: a length is
+    # set only when every request had it
+    lengths = set(document["input_lens"])
+    assert record["input_length"] == (lengths.pop() if len(lengths) == 1 else None)
+    assert (record["concurrency"], record["output_length"]) == (2, 24)
     # the file's ITL is the pool of its per-request gap lists (--save-detailed)
     assert len(document["itls"]) == 8 and all(document["itls"])
     assert record["itl_ms_mean"] == pytest.approx(
