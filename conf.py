@@ -24,15 +24,10 @@ exclude_patterns = ["_build"]
 df_table_data_dir = str(ROOT / "data")
 smartquotes = False  # values show exactly as written (no curly quotes in table cells)
 
-# The cost explorer's rows: every published CSV under data/ with its cost under each
-# pricing model of data/prices.yaml (ext/cost_rows.py).
-cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
-# A price a rendered cost uses warns when read longer ago than this. The RI-effective rates
-# are those of the published Neuron pages (migrated from shared/neuron-pages/current): Inf2
-# and Trn1 read 2026-02-26, Inf1 2024-09-16 (the last change of that page's price table, the
-# newest Inf1 rate at hand), so the limit covers the Inf1 rates until 2027-03-05; replace
-# them with newer rates rather than raising this further.
-df_table_price_max_age_days = 900
+# A price a rendered cost uses that was read more than df_table_price_max_age_days (365 by
+# default) before the build is a dated notice on each page that uses it and an info line in
+# the build log, never a warning: a strict build does not fail because the calendar moved
+# (docs/dev/cost-review.rst). The Inf1 RI-effective rates (read 2024-09-16) carry that notice.
 
 html_static_path = ["docs/_static"]  # relative to this file
 html_css_files = ["site.css"]

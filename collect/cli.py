@@ -7,7 +7,8 @@ through ``args.handler(args)``. One error convention for every command:
   :class:`~perfcore.errors.UserError`: one line ``error: ...`` on stderr, exit status 1;
 - options that do not go together are usage errors (:class:`~collect.errors.UsageError`):
   argparse's usage line and ``error: ...``, exit status 2;
-- a command asked to fail on what it found (``diff --fail-on-regression``) exits with 3.
+- a command asked to fail on what it found (``diff --fail-on-regression``) exits with 3, and
+  so does ``migrate`` when a table is not shown as its page showed it (files still written).
 """
 
 from __future__ import annotations
@@ -320,7 +321,7 @@ exit status: 0 (also with regressions, unless --fail-on-regression), 1 bad input
 
 examples:
   collect diff data/raw/sdk-2.20.jsonl data/raw/sdk-2.21.jsonl
-  collect diff git:v2.20 git:HEAD --prices data/prices.yaml --json
+  collect diff git:v2.20 git:HEAD --prices data/prices.yaml --models data/models.yaml --json
 """
 
 
@@ -349,6 +350,9 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                         help="pricing model in the catalog (default on-demand)")
     parser.add_argument("--repo", type=Path, default=None,
                         help="git repository for git:<rev> sides (default: current directory)")
+    parser.add_argument("--models", type=Path, default=None,
+                        help="model catalog (data/models.yaml): rows match by model id, "
+                        "whatever name each side uses")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--fail-on-regression", action="store_true",
                         help="exit with status 3 when a regression is flagged")
@@ -359,10 +363,12 @@ def add_diff_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def handle_diff(args: argparse.Namespace) -> int:
     """Run the comparison the parsed arguments describe; returns the exit status."""
     from perfcore import diff
+    from perfcore.models import load_model_catalog
     from perfcore.prices import load_price_catalog
 
-    old = diff.load_snapshot(args.old, args.repo)
-    new = diff.load_snapshot(args.new, args.repo)
+    models = load_model_catalog(args.models) if args.models else None
+    old = diff.load_snapshot(args.old, args.repo, models)
+    new = diff.load_snapshot(args.new, args.repo, models)
     prices = load_price_catalog(args.prices) if args.prices else None
     result = diff.compare(old, new, args.threshold, args.alpha, prices, args.pricing_model)
     if args.json:
@@ -403,6 +409,7 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--map", type=Path, default=None,
                         help="with import: the column map (default "
                              "DATA/releases/column-map.yaml)")
+    add_keep_malformed(parser, "with import: ")
     parser.set_defaults(handler=handle_release)
     return parser
 
@@ -416,15 +423,24 @@ def handle_release(args: argparse.Namespace) -> int:
             raise UsageError("release import: give SRC, the folder to import")
         if args.date or args.source_note:
             raise UsageError("release import: --date and --source-note come from SRC")
-        print(commands.run_import(args.source, args.data_dir, args.map), end="")
+        print(commands.run_import(args.source, args.data_dir, args.map, args.keep_malformed),
+              end="")
         return 0
     if args.source is not None:
         raise UsageError(f"release {args.version}: unexpected {args.source!r} (only "
                          "'release import SRC' takes a folder)")
-    if args.map is not None:
-        raise UsageError("--map goes with 'release import'")
+    if args.map is not None or args.keep_malformed:
+        raise UsageError("--map and --keep-malformed go with 'release import'")
     print(commands.run_freeze(args.version, args.date, args.data_dir, args.source_note))
     return 0
+
+
+def add_keep_malformed(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """One CSV reader policy for other people's files (migrate, release import)."""
+    parser.add_argument("--keep-malformed", action="store_true",
+                        help=f"{prefix}keep a CSV row with too few fields (or a decimal comma) "
+                             "as pandas read it, instead of leaving it out; either way it is "
+                             "reported with its file and line")
 
 
 # ----------------------------------------------------------------------- migrate
@@ -442,7 +458,8 @@ def add_migrate_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
         description="Read every page under SRC_DIR, translate each pandas df-table body into "
         "a declarative spec (never running it), write the pages under --docs-dir and the CSVs, "
         "prices and families under --data-dir (merged with what is there), and compare each "
-        "table with the original body run by pandas. See docs/migrating.rst.")
+        "table with the original body run by pandas. Exit status 3 (files still written) "
+        "when any table is not shown as the page showed it. See docs/migrating.rst.")
     parser.add_argument("src", type=Path, metavar="SRC_DIR")
     parser.add_argument("--data-dir", type=Path, required=True, metavar="DATA")
     parser.add_argument("--docs-dir", type=Path, required=True, metavar="DOCS")
@@ -456,19 +473,21 @@ def add_migrate_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
                         help="skip the self-check against pandas")
     parser.add_argument("--check-time-limit", type=positive_float, default=300.0, metavar="S",
                         help="time limit of the pandas child process (default 300 s)")
+    add_keep_malformed(parser)
     parser.set_defaults(handler=handle_migrate)
     return parser
 
 
 def handle_migrate(args: argparse.Namespace) -> int:
-    from collect.migrate.run import Options, migrate, report
+    from collect.migrate.run import Options, exit_status, migrate, report
 
     plan = migrate(Options(src=args.src, data_dir=args.data_dir, docs_dir=args.docs_dir,
                            region=args.region, price_date=args.price_date,
                            source_label=args.source_label, check=not args.no_check,
-                           time_limit_s=args.check_time_limit))
+                           time_limit_s=args.check_time_limit,
+                           keep_malformed=args.keep_malformed))
     print("\n".join(report(plan)))
-    return 0
+    return exit_status(plan)
 
 
 # --------------------------------------------------------------------------- campaign

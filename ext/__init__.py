@@ -14,11 +14,13 @@ from sphinx.application import Sphinx
 from ext.chart_directive import setup_chart_directive
 from ext.cost_explorer import setup_cost_explorer
 from ext.cost_review import setup_cost_review
+from ext.details import setup_details
 from ext.df_table import setup_df_table
 from ext.filecache import FileCache
 from ext.interactive import setup_interactive
 from ext.missing_files import setup_missing_files
 from ext.model_card import setup_model_card
+from ext.models import setup_models
 from ext.perf_family import setup_perf_family
 from ext.perf_history import setup_perf_history
 from ext.perf_sweep import setup_perf_sweep
@@ -38,7 +40,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_model_card(app, cache)
     setup_cost_review(app, cache)
     setup_price_age(app, cache)
+    setup_models(app, cache)
     setup_missing_files(app)
+    setup_details(app)
     setup_interactive(app)
     setup_cost_explorer(app)
     setup_release_diff(app)

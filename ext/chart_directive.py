@@ -121,11 +121,42 @@ class PerfChart(SphinxDirective):
             if not self.options.get("data"):
                 raise InputError("missing option :data: (CSV path(s))")
             self._paths: list[Path] = []
+            self._left_out: dict[str, str] = {}
             frames = [self._read(path) for path in self.options["data"].split()]
             svg = getattr(self, f"_{kind}")(frames)
         except (InputError, charts.ChartError, diff.DiffError, DataFileError) as exc:
             return error_node(self, f"perf-chart: {exc}", "chart")
-        return [self._node(svg)]
+        result: list[nodes.Node] = [self._node(svg)]
+        if self._left_out:
+            text = "Not drawn: rows on " + "; ".join(
+                f"{instance} ({reason})" for instance, reason in sorted(self._left_out.items()))
+            result.append(nodes.paragraph(text=text, classes=["perf-chart-note"]))
+        return result
+
+    def _sized(self, frame: Rows) -> Rows:
+        """Rows on an instance the price catalog lists as unpriced (its size not stated, not
+        a cloud instance) are left out of a Pareto chart that also has priced instances,
+        where they would rank beside instances of known size; the note under the chart names
+        them. A chart of unpriced machines only (a development VM) keeps its rows."""
+        try:
+            path = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
+        except InputError:
+            return frame
+        self.env.note_dependency(str(path))
+        catalog = load_price_catalog(path)
+        instance = self.options.get("instance-column", "Inst. Type")
+        if instance not in frame.columns:
+            return frame
+        if not any(catalog.lookup(str(record[instance])) for record in frame.records):
+            return frame
+        keep = []
+        for position, record in enumerate(frame.records):
+            reason = catalog.unpriced_reason(str(record[instance]))
+            if reason is None:
+                keep.append(position)
+            else:
+                self._left_out[str(record[instance]).strip()] = reason
+        return frame.take(keep)
 
     def _read(self, value: str) -> Rows:
         path = find_input(self, "data", value)
@@ -165,7 +196,7 @@ class PerfChart(SphinxDirective):
     def _pareto(self, frames: list[Rows]) -> str:
         frame = self._single(frames)
         group = self.options.get("group-column", "Model")
-        frame = self._filtered(frame, group)
+        frame = self._sized(self._filtered(frame, group))
         return charts.pareto_chart_svg(
             frame,
             self.options.get("throughput-column")

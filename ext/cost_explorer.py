@@ -1,16 +1,18 @@
-"""The ``cost-explorer`` directive and the build-time JSON it reads.
+"""``.. cost-explorer::``: rank one model's configurations by cost under a latency bound.
 
-The directive leaves a ``<div class="cost-explorer" data-src="...">`` on the
-page; ``static/cost-explorer.js`` fetches the JSON written once per HTML build
-by :func:`write_cost_json` and renders the model / SLA / pricing controls and
-the ranking. The rows come from a *provider* named in ``conf.py``::
-
-    cost_explorer_rows_provider = "perfcore.cost_rows:cost_explorer_rows"
-
-a ``"module:function"`` string (or a callable) taking the Sphinx app and
-returning a list of row dicts, or a mapping ``{"rows": [...], "price_notes":
-{...}, "pricing_models": [...], "currency": "USD"}``. The JSON shape is
-documented in ``docs/dev/interactive.rst`` and ``CONTRIBUTING.md``.
+The directive emits a placeholder ``<div class="cost-explorer">``;
+``static/cost-explorer.js`` fetches ``_static/cost-explorer.json`` written at build
+by :func:`write_cost_json` and renders the model / bound / pricing controls and the
+ranking. The rows are those of the site's data folder (``df_table_data_dir``): every
+published row with its model id, latencies by what they measure, version, whether it is
+current, and its cost under every pricing model (:func:`perfcore.explorer.explorer_payload`).
+No ``conf.py`` setting is needed; ``cost_explorer_rows_provider = "module:function"`` (or a
+callable) taking the Sphinx app may replace those rows, returning a list of row dicts or a
+mapping ``{"rows": [...], "models": {...}, "price_notes": {...}, "pricing_models": [...],
+"currency": "USD"}``. The JSON shape (schema version 2) is documented in
+``docs/dev/interactive.rst`` and ``CONTRIBUTING.md``; every number the page shows comes with
+its display text, rounded here with the site's one rounding (:mod:`perfcore.formats`,
+:func:`perfcore.cost.cost_text`).
 """
 
 from __future__ import annotations
@@ -38,15 +40,22 @@ from sphinx.writers.html5 import HTML5Translator
 
 from ext.render import error_box
 from perfcore.atomic import write_atomic
+from perfcore.cost import cost_text
+from perfcore.cost_rows import bound_key
+from perfcore.explorer import SCHEMA_VERSION, explorer_payload
+from perfcore.explorer import latency_metrics as schema_latency_metrics
+from perfcore.formats import display_number
+from perfcore.models import CATALOG_NAME, load_model_catalog
+from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 COST_JSON_URI = "_static/cost-explorer.json"
-PERCENTILES = ("p99", "p50")
 REQUIRED_TEXT = ("model", "instance")
-OPTIONAL_TEXT = ("platform", "unit", "source", "table")
-OPTIONAL_NUMBERS = ("batch_size", "throughput", "latency_p50_ms", "latency_p99_ms")
+OPTIONAL_TEXT = ("model_name", "published_as", "platform", "unit", "counts", "source", "table",
+                 "version", "older")
+OPTIONAL_NUMBERS = ("batch_size", "throughput", "copies")
+MAPPINGS = ("latency_ms", "cost_per_1m", "no_price", "display")
 NOSCRIPT_TEXT = (
     "The interactive cost explorer needs JavaScript; "
     "the cost tables on this page show the same data."
@@ -84,12 +93,49 @@ def _text(value: Any, where: str, key: str, *, required: bool) -> str | None:
     return value
 
 
-def normalize_row(row: Mapping[str, Any], index: int) -> dict[str, Any]:
+def _mapping(value: Any, where: str, key: str, *, required: bool = False) -> Mapping[str, Any]:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping) or (required and not value):
+        what = "pricing model to cost (or null)" if key == "cost_per_1m" else "names to values"
+        raise CostExplorerDataError(f"{where}: {key!r} must map {what}, got {value!r}")
+    return value
+
+
+def _latencies(value: Any, where: str) -> dict[str, float | int | None]:
+    known = schema_latency_metrics()
+    result = {}
+    for key, number in _mapping(value, where, "latency_ms").items():
+        if key not in known:
+            raise CostExplorerDataError(f"{where}: 'latency_ms' key {key!r} is not a latency "
+                                        f"of the schema ({', '.join(known)})")
+        result[key] = _number_or_none(number, where, f"latency_ms[{key!r}]")
+    return result
+
+
+def _display(row: dict[str, Any], given: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """The texts the page shows; a provider's own texts win, the rest are the site's rounding."""
+    texts = {
+        "throughput": display_number(row["throughput"]) if row["throughput"] is not None
+        else "n/a",
+        "latency_ms": {key: display_number(value) for key, value in row["latency_ms"].items()},
+        "cost_per_1m": {model: cost_text(cost, currency)
+                        for model, cost in row["cost_per_1m"].items()},
+    }
+    for key, value in given.items():
+        if key not in texts:
+            raise CostExplorerDataError(f"display: unknown key {key!r} "
+                                        "(throughput, latency_ms, cost_per_1m)")
+        texts[key] = {**texts[key], **value} if isinstance(value, Mapping) else str(value)
+    return texts
+
+
+def normalize_row(row: Mapping[str, Any], index: int, currency: str = "USD") -> dict[str, Any]:
     """Check one provider row and return it in the export shape."""
     if not isinstance(row, Mapping):
         raise CostExplorerDataError(f"row {index}: expected a mapping, got {type(row).__name__}")
     where = f"row {index} ({row.get('model')!r} on {row.get('instance')!r})"
-    unknown = sorted(set(row) - {*REQUIRED_TEXT, *OPTIONAL_TEXT, *OPTIONAL_NUMBERS, "cost_per_1m"})
+    unknown = sorted(set(row) - {*REQUIRED_TEXT, *OPTIONAL_TEXT, *OPTIONAL_NUMBERS, *MAPPINGS})
     if unknown:
         raise CostExplorerDataError(f"{where}: unknown keys {unknown}")
     out: dict[str, Any] = {}
@@ -97,25 +143,47 @@ def normalize_row(row: Mapping[str, Any], index: int) -> dict[str, Any]:
         out[key] = _text(row.get(key), where, key, required=True)
     for key in OPTIONAL_TEXT:
         out[key] = _text(row.get(key), where, key, required=False)
+    out["model_name"] = out["model_name"] or out["model"]
+    out["published_as"] = out["published_as"] or out["model"]
     out["unit"] = out["unit"] or "inferences"
+    out["counts"] = out["counts"] or out["unit"]
     for key in OPTIONAL_NUMBERS:
         out[key] = _number_or_none(row.get(key), where, key)
-    costs = row.get("cost_per_1m")
-    if not isinstance(costs, Mapping) or not costs:
-        raise CostExplorerDataError(
-            f"{where}: 'cost_per_1m' must map pricing model to cost (or null), got {costs!r}"
-        )
+    out["latency_ms"] = _latencies(row.get("latency_ms"), where)
+    costs = _mapping(row.get("cost_per_1m"), where, "cost_per_1m", required=True)
     out["cost_per_1m"] = {
         _text(model, where, "cost_per_1m key", required=True): _number_or_none(
             cost, where, f"cost_per_1m[{model!r}]"
         )
         for model, cost in costs.items()
     }
+    out["no_price"] = {str(model): str(reason) for model, reason
+                       in _mapping(row.get("no_price"), where, "no_price").items()}
+    try:
+        out["display"] = _display(out, _mapping(row.get("display"), where, "display"), currency)
+    except CostExplorerDataError as error:
+        raise CostExplorerDataError(f"{where}: {error}") from None
     return out
 
 
 def _pricing_models(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(model for row in rows for model in row["cost_per_1m"]))
+
+
+def _models(rows: list[dict[str, Any]], given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Model id -> name, family, size and published names: the provider's, or from the rows."""
+    models: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = models.setdefault(row["model"], {"name": row["model_name"], "family": "",
+                                                 "params": "", "published_as": []})
+        if row["published_as"] not in entry["published_as"]:
+            entry["published_as"].append(row["published_as"])
+    for model_id, facts in (given or {}).items():
+        if model_id not in models:
+            raise CostExplorerDataError(f"models: {model_id!r} has no row")
+        models[model_id].update({key: facts[key] for key in ("name", "family", "params")
+                                 if key in facts})
+    return dict(sorted(models.items(), key=lambda item: (item[1]["name"].casefold(), item[0])))
 
 
 def _generated_timestamp() -> str:
@@ -128,22 +196,26 @@ def _generated_timestamp() -> str:
 def build_cost_payload(
     rows: Iterable[Mapping[str, Any]],
     *,
+    models: Mapping[str, Any] | None = None,
     price_notes: Mapping[str, str] | None = None,
     pricing_models: Iterable[str] | None = None,
     currency: str = "USD",
+    latency_metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Validate rows and return the JSON document the explorer reads."""
-    clean = [normalize_row(row, index) for index, row in enumerate(rows, start=1)]
-    models = list(pricing_models) if pricing_models is not None else _pricing_models(clean)
-    missing = [m for m in _pricing_models(clean) if m not in models]
+    """Validate rows and return the JSON document the explorer reads (schema version 2)."""
+    clean = [normalize_row(row, index, currency) for index, row in enumerate(rows, start=1)]
+    chosen = list(pricing_models) if pricing_models is not None else _pricing_models(clean)
+    missing = [m for m in _pricing_models(clean) if m not in chosen]
     if missing:
-        raise CostExplorerDataError(f"rows use pricing models {missing} not in {models}")
+        raise CostExplorerDataError(f"rows use pricing models {missing} not in {chosen}")
     return {
         "schema_version": SCHEMA_VERSION,
         "generated": _generated_timestamp(),
         "currency": currency,
-        "pricing_models": models,
+        "pricing_models": chosen,
         "price_notes": {str(k): str(v) for k, v in (price_notes or {}).items()},
+        "latency_metrics": dict(latency_metrics or schema_latency_metrics()),
+        "models": _models(clean, models),
         "rows": clean,
     }
 
@@ -151,15 +223,10 @@ def build_cost_payload(
 def write_cost_json(
     rows: Iterable[Mapping[str, Any]],
     outdir: str | os.PathLike[str],
-    *,
-    price_notes: Mapping[str, str] | None = None,
-    pricing_models: Iterable[str] | None = None,
-    currency: str = "USD",
+    **options: Any,
 ) -> Path:
     """Write ``<outdir>/_static/cost-explorer.json`` atomically and return its path."""
-    payload = build_cost_payload(
-        rows, price_notes=price_notes, pricing_models=pricing_models, currency=currency
-    )
+    payload = build_cost_payload(rows, **options)
     target = Path(outdir) / COST_JSON_URI
     text = json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     write_atomic(target, text)
@@ -169,9 +236,24 @@ def write_cost_json(
 # ------------------------------------------------------------------ provider
 
 
-def resolve_provider(spec: str | Callable[[Sphinx], Any] | None) -> Callable[[Sphinx], Any] | None:
-    """Turn the ``cost_explorer_rows_provider`` setting into a callable."""
-    if spec is None or callable(spec):
+def site_rows(app: Sphinx) -> dict[str, Any]:
+    """The rows of the site's own data folder (``df_table_data_dir``): the default provider.
+
+    It runs once per HTML build (``build-finished``), so an edited CSV or catalog is in the
+    next build's JSON without any page dependency. A data folder without a price catalog
+    has no rows to cost.
+    """
+    data_dir = Path(app.config.df_table_data_dir)
+    if not (data_dir / "prices.yaml").is_file():
+        return {"rows": []}
+    return explorer_payload(data_dir)
+
+
+def resolve_provider(spec: str | Callable[[Sphinx], Any] | None) -> Callable[[Sphinx], Any]:
+    """Turn the ``cost_explorer_rows_provider`` setting into a callable (None: the site's)."""
+    if spec is None:
+        return site_rows
+    if callable(spec):
         return spec
     if not isinstance(spec, str) or spec.count(":") != 1:
         raise ExtensionError(
@@ -187,22 +269,27 @@ def resolve_provider(spec: str | Callable[[Sphinx], Any] | None) -> Callable[[Sp
     return provider
 
 
-def _export_from_provider(app: Sphinx) -> Path:
+def _provider_name(app: Sphinx) -> str:
     setting = app.config.cost_explorer_rows_provider
-    provider = resolve_provider(setting)
+    return "the site's data (df_table_data_dir)" if setting is None else \
+        f"cost_explorer_rows_provider {setting!r}"
+
+
+def _export_from_provider(app: Sphinx) -> Path:
+    provider = resolve_provider(app.config.cost_explorer_rows_provider)
     try:
-        result: Any = provider(app) if provider else []
+        result: Any = provider(app)
     except (ValueError, OSError) as error:  # the table logic's data errors, missing files
-        raise ExtensionError(f"cost_explorer_rows_provider {setting!r}: {error}") from error
+        raise ExtensionError(f"{_provider_name(app)}: {error}") from error
     options: dict[str, Any] = {}
     if isinstance(result, Mapping):
-        keys = ("price_notes", "pricing_models", "currency")
+        keys = ("models", "price_notes", "pricing_models", "currency", "latency_metrics")
         options = {key: result[key] for key in keys if key in result}
         result = result.get("rows", [])
     try:
         return write_cost_json(result, app.outdir, **options)
     except CostExplorerDataError as error:
-        raise ExtensionError(f"cost_explorer_rows_provider {setting!r}: {error}") from error
+        raise ExtensionError(f"{_provider_name(app)}: {error}") from error
 
 
 def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
@@ -226,9 +313,8 @@ def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, A
     the explorer on the page also says so in place (``cost-explorer.js``).
     """
     if not payload["rows"]:
-        return  # the explorer says so on the page; a missing provider is already a warning
-    known = {"model": sorted({row["model"] for row in payload["rows"]}, key=str.lower),
-             "pricing": list(payload["pricing_models"])}
+        return  # the explorer says so on the page
+    known = {"model": list(payload["models"]), "pricing": list(payload["pricing_models"])}
     for docname in docnames:
         for node in app.env.get_doctree(docname).findall(cost_explorer):
             for key, names in known.items():
@@ -242,41 +328,38 @@ def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, A
 # ----------------------------------------------------------------- directive
 
 
-def _sla_ms(argument: str | None) -> float:
+def _max_ms(argument: str | None) -> float:
     try:
         number = float(argument or "")
     except ValueError:
         number = math.nan
     if not 0 < number < math.inf:
-        raise ValueError(f":sla-ms: must be a positive number of milliseconds, got {argument!r}")
+        raise ValueError(f"must be a positive number of milliseconds, got {argument!r}")
     return number
 
 
-def _percentile(argument: str | None) -> str:
-    text = (argument or "").strip().lower()
-    if text not in PERCENTILES:
-        raise ValueError(f":percentile: must be one of {', '.join(PERCENTILES)}, got {argument!r}")
-    return text
+def _latency(argument: str | None) -> str:
+    return bound_key(argument or "")
 
 
-def _required(name: str) -> Callable[[str | None], str]:
-    def check(argument: str | None) -> str:
-        if not (argument or "").strip():
-            raise ValueError(f":{name}: needs a value")
-        return (argument or "").strip()
-    return check
+def _required(argument: str | None) -> str:
+    if not (argument or "").strip():
+        raise ValueError("needs a value")
+    return (argument or "").strip()
 
 
 # Checked in ``run`` (not by docutils' option converters), so a bad value leaves an error
-# box on the page as well as a located error in the log.
-CHECKS: dict[str, Callable[[str | None], Any]] = {
-    "model": _required("model"), "sla-ms": _sla_ms, "percentile": _percentile,
-    "pricing": _required("pricing"),
+# box on the page as well as a located error in the log. ``sla-ms`` and ``percentile`` are
+# the names of schema version 1 (``max-ms`` and ``latency`` now).
+CHECKS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
+    "model": ("model", _required), "max-ms": ("max-ms", _max_ms),
+    "sla-ms": ("max-ms", _max_ms), "latency": ("latency", _latency),
+    "percentile": ("latency", _latency), "pricing": ("pricing", _required),
 }
 
 
 class CostExplorerDirective(SphinxDirective):
-    """``.. cost-explorer::`` with optional initial model, SLA and pricing model."""
+    """``.. cost-explorer::`` with optional initial model, latency bound and pricing model."""
 
     has_content = False
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
@@ -284,19 +367,21 @@ class CostExplorerDirective(SphinxDirective):
     }
 
     def run(self) -> list[nodes.Node]:
+        options: dict[str, Any] = {}
         try:
-            options = {name: CHECKS[name](value) for name, value in self.options.items()}
+            for name, value in self.options.items():
+                key, check = CHECKS[name]
+                try:
+                    options[key] = check(value)
+                except ValueError as err:
+                    raise ValueError(f":{name}: {err}") from None
         except ValueError as err:
             text = f"cost-explorer: {err}"
             logger.error(text, location=self.get_location(), type="cost_explorer",
                          subtype="option")
             return [error_box(text)]
-        if self.config.cost_explorer_rows_provider is None:
-            logger.warning(
-                "cost-explorer: conf.py does not set cost_explorer_rows_provider; "
-                "the explorer will have no rows",
-                location=self.get_location(),
-            )
+        if "model" in options:
+            options["model"] = self._model_id(options["model"])
         docs: set[str] = getattr(self.env, "cost_explorer_docs", set())
         docs.add(self.env.docname)
         self.env.cost_explorer_docs = docs
@@ -304,6 +389,20 @@ class CostExplorerDirective(SphinxDirective):
         node["explorer_options"] = options
         self.set_source_info(node)
         return [node]
+
+    def _model_id(self, name: str) -> str:
+        """A published name or alias of the site's model catalog becomes the model's id."""
+        if self.config.cost_explorer_rows_provider is not None:
+            return name  # another provider's rows: its own ids
+        path = Path(getattr(self.config, "df_table_data_dir", "") or self.env.srcdir,
+                    CATALOG_NAME)
+        if not path.is_file():
+            return name
+        self.env.note_dependency(str(path))
+        try:
+            return load_model_catalog(path).id_of(name)
+        except YamlError:
+            return name  # the catalog check reports it at its line
 
 
 # ------------------------------------------------------------------- writers

@@ -1,10 +1,21 @@
 """``.. cost-comparison::`` and ``.. cheapest-under-sla::``: which instance is cheapest per model.
 
-Both read every published CSV under ``df_table_data_dir`` (:mod:`perfcore.cost_rows`) and the
-price catalog ``prices.yaml`` there; every file read is a page dependency, and a CSV that
-appears later (a new platform) marks the page outdated. Tables carry the ``df-table``
-class and are plain docutils nodes (cell text is never parsed as markup or HTML).
-Options are checked in ``run`` so a bad one is a located error plus a visible error box.
+Both read every published CSV under ``df_table_data_dir`` (:mod:`perfcore.cost_rows`), the
+price catalog ``prices.yaml`` and the model catalog ``models.yaml`` there; every file read is
+a page dependency, and a CSV that appears later (a new platform) marks the page outdated.
+
+A model is its catalog id, so one model's rows from Inf1, Inf2, Trn1, GPU and CPU tables are
+compared in one table. Each latency column and bound names what it measures (per batch, TTFT,
+TPOT, per token) from the schema. Rankings and "cheapest" marks use current, priced rows
+only: rows of a superseded table are listed in a collapsed block under the model's table, and
+rows without a price (an instance whose size is not stated) are listed, labelled, after the
+ranked ones. A configuration published twice with the same numbers is shown once.
+
+Tables carry the ``df-table`` class and are plain docutils nodes (cell text is never parsed as
+markup or HTML). Rows carry ``df-cheapest`` / ``cost-unranked`` / ``cost-older`` and cells a
+``cost-col-<role>`` class (instance, platform, batch, tab, version, throughput, latency, cost,
+note) for the page's layout. Options are checked in ``run`` so a bad one is a located error
+plus a visible error box.
 """
 
 from __future__ import annotations
@@ -21,75 +32,79 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from ext.details import make_collapsible
 from ext.df_table import NO_RESULTS, DataDirective, TableError
 from ext.filecache import FileCache
 from ext.price_age import note_prices_used
 from ext.render import TABLE_CLASS
-from perfcore.cost import cost_format
+from perfcore.columns import latency_label, latency_meaning
+from perfcore.cost import cost_text
 from perfcore.cost_rows import (
+    BOUND_KEYS,
+    CONFIG_COLUMNS,
     CostData,
     CostRow,
+    bound_key,
+    cheapest,
+    cheapest_within,
     cost_order,
     load_cost_rows,
+    merge_identical,
+    models_of,
     price_note,
     published_csvs,
+    unanswered,
+    unit_label,
 )
 from perfcore.errors import DataFileError
-from perfcore.formats import format_number
+from perfcore.formats import display_number
+from perfcore.models import ModelCatalog
 from perfcore.prices import PriceCatalog
 from perfcore.yamlfile import YamlError
 
 logger = logging.getLogger(__name__)
-PERCENTILES = ("p99", "p50", "ttft-p99", "ttft-p50")  # TTFT: decoder rows only
 LISTING = "cost_review_listing"  # {docname: (data dir, published CSVs when the page was read)}
+SHOWN_LATENCIES = BOUND_KEYS  # p50 and p99 of every measure the schema declares
 
 
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.replace(",", " ").split() if part.strip()]
 
 
-def _text_cell(text: str, strong: bool = False, explanation: str | None = None) -> nodes.entry:
+def _text_cell(text: str, strong: bool = False, explanation: str | None = None,
+               role: str | None = None) -> nodes.entry:
     inline: nodes.Node = (nodes.abbreviation(text, text, explanation=explanation)
                           if explanation else nodes.Text(text))
     if strong:
         inline = nodes.strong("", "", inline)
-    return nodes.entry("", nodes.paragraph("", "", inline))
+    return nodes.entry("", nodes.paragraph("", "", inline),
+                       classes=[f"cost-col-{role}"] if role else [])
 
 
-def table_node(columns: list[str], rows: list[tuple[list[nodes.entry], list[str]]],
-               caption: str) -> nodes.table:
-    """A ``df-table`` table of ready-made cells; each row comes with its row classes."""
-    table = nodes.table(classes=[TABLE_CLASS, "cost-review"])
+def table_node(columns: list[tuple[str, str, str | None]],
+               rows: list[tuple[list[nodes.entry], list[str]]], caption: str,
+               classes: Iterable[str] = ()) -> nodes.table:
+    """A ``df-table`` of ready-made cells; columns are (header, role, header explanation)."""
+    table = nodes.table(classes=[TABLE_CLASS, "cost-review", *classes])
     table += nodes.title(caption, caption)
     tgroup = nodes.tgroup(cols=len(columns))
     table += tgroup
     tgroup.extend(nodes.colspec(colwidth=1) for _ in columns)
     head = nodes.row()
-    head.extend(_text_cell(name) for name in columns)
+    head.extend(_text_cell(name, explanation=meaning, role=role)
+                for name, role, meaning in columns)
     tgroup += nodes.thead("", head)
     body = nodes.tbody()
-    for cells, classes in rows:
-        row = nodes.row(classes=classes)
+    for cells, classes_ in rows:
+        row = nodes.row(classes=classes_)
         row.extend(cells)
         body += row
     tgroup += body
     return table
 
 
-def cost_text(cost: float | None, currency: str) -> str:
-    return "n/a" if cost is None else format_number(cost_format(currency), cost)
-
-
-def _latency_text(row: CostRow, percentile: str) -> str:
-    if percentile.startswith("ttft-"):
-        return row.ttft_text.get(percentile) or "n/a"
-    text = row.latency_p99_text if percentile == "p99" else row.latency_p50_text
-    return text or "n/a"
-
-
-def latency_label(percentile: str) -> str:
-    """``p99`` -> ``P99``; ``ttft-p99`` -> ``TTFT P99``."""
-    return percentile.upper().replace("-", " ")
+def latency_header(key: str) -> tuple[str, str, str]:
+    return f"{latency_label(key)} (ms)", "latency", latency_meaning(key)
 
 
 class CostReviewDirective(DataDirective):
@@ -108,17 +123,18 @@ class CostReviewDirective(DataDirective):
     def _run(self) -> list[nodes.Node]:
         raise NotImplementedError
 
-    def load(self) -> tuple[CostData, PriceCatalog]:
+    def load(self) -> tuple[list[CostRow], PriceCatalog, ModelCatalog]:
         catalog = self.price_catalog("prices.yaml")
         families = (self.family_catalog() if self.data_path("families.yaml").is_file()
                     else None)
+        models = self.model_catalog()
         data_dir = self.config.df_table_data_dir
         if not os.path.isdir(data_dir):
             raise TableError(f"data folder {self.shown(data_dir)} not found (df_table_data_dir)")
-        data = load_cost_rows(data_dir, catalog, families, read=self.read_csv)
+        data = load_cost_rows(data_dir, catalog, families, read=self.read_csv, models=models)
         _listing(self.env)[self.env.docname] = (data_dir, tuple(map(str, data.files)))
         self._warn_missing(data, catalog)
-        return data, catalog
+        return merge_identical(data.rows), catalog, models
 
     def _warn_missing(self, data: CostData, catalog: PriceCatalog) -> None:
         for instance in data.missing_prices:
@@ -142,15 +158,19 @@ class CostReviewDirective(DataDirective):
             raise TableError(f"{catalog.path} lists no prices")
         return chosen
 
-    def models(self, rows: list[CostRow]) -> list[str]:
-        present = sorted({row.model for row in rows}, key=str.lower)
+    def models(self, rows: list[CostRow], catalog: ModelCatalog) -> list[str]:
+        """The model ids :models: names (by id or any published name), or every model's."""
+        present = models_of(rows)
         wanted = [name.strip() for name in self.options.get("models", "").split(",")
                   if name.strip()]
+        chosen = []
         for name in wanted:
-            if name not in present:
-                raise TableError(f":models: no published row has Model {name!r} "
+            model_id = catalog.id_of(name)
+            if model_id not in present:
+                raise TableError(f":models: no published row is model {name!r} "
                                  f"(models: {', '.join(present)})")
-        return wanted or present
+            chosen.append(model_id)
+        return chosen or present
 
     def note_used(self, catalog_rows: Iterable[CostRow], pricing: list[str]) -> None:
         instances = sorted({row.instance for row in catalog_rows})
@@ -171,8 +191,23 @@ class CostReviewDirective(DataDirective):
         return result
 
 
+def model_caption(rows: list[CostRow], catalog: ModelCatalog, unit: str | None) -> str:
+    """``ResNet-50 (resnet50; ResNet, 25.6M parameters; published as Resnet-50, resnet50)``."""
+    first = rows[0]
+    entry = catalog.entries.get(first.model_id)
+    facts = [first.model_id] if first.model_id != first.model_name else []
+    if entry is not None and entry.family:
+        facts.append(entry.family + (f", {entry.params} parameters" if entry.params else ""))
+    names = list(dict.fromkeys(row.model for row in rows))
+    if names != [first.model_name]:
+        facts.append("published as " + ", ".join(names))
+    if unit:
+        facts.append(f"per {unit}")
+    return first.model_name + (f" ({'; '.join(facts)})" if facts else "")
+
+
 class CostComparison(CostReviewDirective):
-    """Per model: every configuration with throughput, latency and cost under each pricing model."""
+    """Per model: every current configuration ranked by cost, older ones collapsed below."""
 
     option_spec: ClassVar[dict[str, Any]] = {
         "models": directives.unchanged,
@@ -180,69 +215,118 @@ class CostComparison(CostReviewDirective):
     }
 
     def _run(self) -> list[nodes.Node]:
-        data, catalog = self.load()
-        if not data.rows:
+        rows, catalog, models = self.load()
+        if not rows:
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         pricing = self.pricing(catalog, many=True)
-        models = self.models(data.rows)
         result: list[nodes.Node] = []
         shown: list[CostRow] = []
-        for model in models:
-            rows = [row for row in data.rows if row.model == model]
-            units = sorted({row.unit for row in rows})
-            for unit in units:
-                group = [row for row in rows if row.unit == unit]
-                caption = model if len(units) == 1 else f"{model} ({unit})"
-                result.append(self._table(caption, group, unit, pricing, catalog.currency))
+        for model_id in self.models(rows, models):
+            of_model = [row for row in rows if row.model_id == model_id]
+            counts = list(dict.fromkeys(row.counts for row in of_model))
+            for counted in counts:
+                group = [row for row in of_model if row.counts == counted]
+                unit = unit_label(group)
+                caption = model_caption(group, models, unit if len(counts) > 1 else None)
+                result += self._model_tables(caption, group, unit, pricing, catalog.currency)
                 shown += group
         self.note_used(shown, pricing)
-        legend = ("The cheapest configuration of each model under each pricing model is in "
-                  "bold and marked \u201ccheapest\u201d; n/a means no price, with the reason.")
+        legend = ("Each model is one table whatever its tables call it (the caption lists "
+                  "the names). The cheapest current, priced configuration under each pricing "
+                  "model is in bold and marked \u201ccheapest\u201d; rows without a price are "
+                  "listed after the ranked ones with the reason, and measurements of a "
+                  "superseded table are in a closed block under the table, not ranked.")
         result.append(nodes.paragraph(legend, legend, classes=["df-table-cost-note"]))
         return result + self.price_notes(catalog, shown, pricing)
 
-    def _table(self, caption: str, rows: list[CostRow], unit: str,
-               pricing: list[str], currency: str) -> nodes.table:
-        rows = sorted(rows, key=lambda row: cost_order(row, pricing[0]))
-        cheapest = {model: _cheapest(rows, model) for model in pricing}
-        per_token = " per Token" if all(row.per_token for row in rows) else ""
-        columns = ["Instance", "Platform", "Batch Size", "Optimized for",
-                   f"Throughput ({unit}/s)", f"Latency{per_token} P50 (ms)",
-                   f"Latency{per_token} P99 (ms)",
-                   *(f"Cost per 1M {unit} ({model})" for model in pricing), "Note"]
-        body = []
-        for row in rows:
-            cells = [_text_cell(text) for text in (
-                row.instance, row.platform, row.batch_size or "n/a", row.table,
-                row.throughput_text, _latency_text(row, "p50"), _latency_text(row, "p99"))]
-            marks = [model for model in pricing if row in cheapest[model]]
-            for model in pricing:
-                cells.append(_text_cell(cost_text(row.costs[model], currency),
-                                        strong=model in marks,
-                                        explanation=row.no_price.get(model)))
-            cells.append(_text_cell(_note(row, marks, pricing), strong=bool(marks)))
-            body.append((cells, ["df-cheapest"] if marks else []))
-        return table_node(columns, body, caption)
+    def _model_tables(self, caption: str, rows: list[CostRow], unit: str,
+                      pricing: list[str], currency: str) -> list[nodes.Node]:
+        current = [row for row in rows if row.current]
+        older = [row for row in rows if not row.current]
+        keys = [key for key in SHOWN_LATENCIES
+                if any(row.latency_text(key) for row in rows)]
+        varying = varying_config(rows)
+        columns = [("Instance", "instance", None), ("Platform", "platform", None),
+                   ("Batch Size", "batch", None),
+                   *([("Configuration", "config", "what else differs between these rows")]
+                     if varying else []),
+                   ("Optimized for", "tab", None),
+                   ("Version", "version", "SDK and framework the row was measured with"),
+                   (f"Throughput ({unit}/s)", "throughput", None),
+                   *(latency_header(key) for key in keys),
+                   *((f"Cost per 1M {unit} ({model})", "cost", None) for model in pricing),
+                   ("Note", "note", None)]
+        result: list[nodes.Node] = []
+        if current:
+            marks = {model: cheapest(current, model) for model in pricing}
+            ordered = sorted(current, key=lambda row: cost_order(row, pricing[0]))
+            body = [self._row(row, keys, varying, pricing, currency, marks) for row in ordered]
+            result.append(table_node(columns, body, caption))
+        if older:
+            ordered = sorted(older, key=lambda row: cost_order(row, pricing[0]))
+            body = [self._row(row, keys, varying, pricing, currency, {}) for row in ordered]
+            reasons = sorted({row.superseded or "" for row in older})
+            inner: list[nodes.Node] = [nodes.paragraph(text, text, classes=["cost-older-why"])
+                                       for text in reasons]
+            inner.append(table_node(columns, body, f"{caption}: older measurements",
+                                    classes=["cost-older-table"]))
+            summary = (f"Older measurements of {rows[0].model_name}: {len(older)} "
+                       f"configuration{'s' if len(older) != 1 else ''} of a superseded table, "
+                       "not ranked")
+            result.append(make_collapsible(summary, inner, ["cost-older"]))
+        return result
+
+    def _row(self, row: CostRow, keys: list[str], varying: list[str], pricing: list[str],
+             currency: str, marks: dict[str, list[CostRow]]
+             ) -> tuple[list[nodes.entry], list[str]]:
+        marked = [model for model in pricing if row in marks.get(model, [])]
+        config = dict(row.config)
+        cells = [_text_cell(row.instance, role="instance"),
+                 _text_cell(row.platform, role="platform"),
+                 _text_cell(row.batch_size or "n/a", role="batch")]
+        if varying:
+            cells.append(_text_cell(", ".join(f"{column} {config.get(column) or 'n/a'}"
+                                              for column in varying), role="config"))
+        cells += [_text_cell(row.optimized_for(), role="tab"),
+                 _text_cell(row.version, role="version"),
+                 _text_cell(display_number(row.throughput_text), role="throughput")]
+        cells += [_text_cell(display_number(row.latency_text(key)), role="latency")
+                  for key in keys]
+        for model in pricing:
+            cells.append(_text_cell(cost_text(row.costs[model], currency),
+                                    strong=model in marked,
+                                    explanation=row.no_price.get(model), role="cost"))
+        cells.append(_text_cell(_note(row, marked, pricing), strong=bool(marked), role="note"))
+        classes = ["df-cheapest"] if marked else []
+        if not row.current:
+            classes.append("cost-older")
+        elif all(row.costs[model] is None for model in pricing):
+            classes.append("cost-unranked")
+        return cells, classes
 
 
-def _cheapest(rows: list[CostRow], pricing: str) -> list[CostRow]:
-    costs = [row.costs[pricing] for row in rows if row.costs[pricing] is not None]
-    if not costs:
-        return []
-    best = min(costs)
-    return [row for row in rows if row.costs[pricing] is not None
-            and math.isclose(row.costs[pricing], best, rel_tol=1e-12)]
+def varying_config(rows: list[CostRow]) -> list[str]:
+    """The configuration columns whose value differs between ``rows`` (in CONFIG_COLUMNS order)."""
+    configs = [dict(row.config) for row in rows]
+    return [column for column in CONFIG_COLUMNS
+            if len({config.get(column, "") for config in configs}) > 1]
 
 
 def _note(row: CostRow, marks: list[str], pricing: list[str]) -> str:
     parts = [f"cheapest ({', '.join(marks)})"] if marks else []
+    if not row.current:
+        parts.append("older: not ranked")
     reasons = sorted({row.no_price[model] for model in pricing if model in row.no_price})
+    if reasons and all(model in row.no_price for model in pricing):
+        parts.append("not ranked")
     parts += [f"n/a: {reason}" for reason in reasons]
+    if row.copies:
+        parts.append(f"published {len(row.copies) + 1} times with the same numbers")
     return "; ".join(parts)
 
 
 class CheapestUnderSla(CostReviewDirective):
-    """Per model, the cheapest configuration whose P99 (or P50) latency is within a bound."""
+    """Per model, the cheapest current, priced configuration whose latency is within a bound."""
 
     option_spec: ClassVar[dict[str, Any]] = {
         "latency": directives.unchanged,
@@ -252,10 +336,10 @@ class CheapestUnderSla(CostReviewDirective):
     }
 
     def _bound(self) -> tuple[str, float]:
-        percentile = self.options.get("latency", "p99").strip().lower()
-        if percentile not in PERCENTILES:
-            raise TableError(f":latency: must be one of {', '.join(PERCENTILES)}, "
-                             f"got {percentile!r}")
+        try:
+            key = bound_key(self.options.get("latency", "batch-p99"))
+        except ValueError as err:
+            raise TableError(f":latency: {err}") from None
         text = self.options.get("max-ms")
         if text is None:
             raise TableError(":max-ms: is required (the latency bound in milliseconds)")
@@ -265,61 +349,76 @@ class CheapestUnderSla(CostReviewDirective):
             bound = math.nan
         if not 0 < bound < math.inf:
             raise TableError(f":max-ms: must be a positive number of milliseconds, got {text!r}")
-        return percentile, bound
+        return key, bound
 
     def _run(self) -> list[nodes.Node]:
-        percentile, bound = self._bound()
-        data, catalog = self.load()
-        if not data.rows:
+        key, bound = self._bound()
+        rows, catalog, models = self.load()
+        if not rows:
             return [nodes.paragraph(NO_RESULTS, NO_RESULTS, classes=["df-table-empty"])]
         pricing = self.pricing(catalog, many=False)[0]
-        label = f"{latency_label(percentile)} <= {format(bound, 'g')} ms"
+        label = f"{latency_label(key)} <= {format(bound, 'g')} ms"
         body, sentences, shown = [], [], []
-        for model in self.models(data.rows):
-            rows = [row for row in data.rows if row.model == model]
-            shown += rows
-            best = cheapest_within(rows, percentile, bound, pricing)
-            if best is None:
-                sentences.append(no_answer(model, rows, percentile, bound, pricing))
-                continue
-            body.append(([_text_cell(text) for text in (
-                model, best.instance, best.platform, best.batch_size or "n/a", best.table,
-                f"{best.throughput_text} {best.unit}/s",
-                _latency_text(best, percentile) + (
-                    " (per token)" if best.per_token and percentile in ("p99", "p50") else ""),
-            )] + [_text_cell(f"{cost_text(best.costs[pricing], catalog.currency)} per 1M "
-                             f"{best.unit}",
-                             strong=True)], ["df-cheapest"]))
+        for model_id in self.models(rows, models):
+            of_model = [row for row in rows if row.model_id == model_id]
+            shown += of_model
+            counts = list(dict.fromkeys(row.counts for row in of_model))
+            for counted in counts:  # a cost per 1M output tokens is not one per 1M tokens
+                group = [row for row in of_model if row.counts == counted]
+                name = group[0].model_name + (f" (per {counted})" if len(counts) > 1 else "")
+                best = cheapest_within(group, key, bound, pricing)
+                if best is None:
+                    sentences.append(no_answer(group, name, key, bound, pricing))
+                else:
+                    body.append(self._answer(best, name, key, pricing, catalog.currency))
         self.note_used(shown, [pricing])
         result: list[nodes.Node] = []
         if body:
-            columns = ["Model", "Instance", "Platform", "Batch Size", "Optimized for",
-                       "Throughput", f"Latency {latency_label(percentile)} (ms)",
-                       f"Cost ({pricing})"]
+            columns = [("Model", "model", None), ("Instance", "instance", None),
+                       ("Platform", "platform", None), ("Batch Size", "batch", None),
+                       ("Optimized for", "tab", None),
+                       ("Version", "version", "SDK and framework the row was measured with"),
+                       ("Throughput", "throughput", None), latency_header(key),
+                       (f"Cost ({pricing})", "cost", None)]
             caption = f"Cheapest configuration per model with {label} ({pricing} prices)"
             result.append(table_node(columns, body, caption))
         for sentence in sentences:
             result.append(nodes.paragraph(sentence, sentence, classes=["cost-review-none"]))
         return result + self.price_notes(catalog, shown, [pricing])
 
+    def _answer(self, best: CostRow, name: str, key: str, pricing: str,
+                currency: str) -> tuple[list[nodes.entry], list[str]]:
+        return [
+            _text_cell(name, role="model"),
+            _text_cell(best.instance, role="instance"),
+            _text_cell(best.platform, role="platform"),
+            _text_cell(best.batch_size or "n/a", role="batch"),
+            _text_cell(best.optimized_for(), role="tab"),
+            _text_cell(best.version, role="version"),
+            _text_cell(f"{display_number(best.throughput_text)} {best.unit}/s",
+                       role="throughput"),
+            _text_cell(display_number(best.latency_text(key)), role="latency"),
+            _text_cell(f"{cost_text(best.costs[pricing], currency)} per 1M {best.unit}",
+                       strong=True, role="cost"),
+        ], ["df-cheapest"]
 
-def cheapest_within(rows: list[CostRow], percentile: str, bound: float,
-                    pricing: str) -> CostRow | None:
-    """The cheapest priced row whose latency is at most ``bound`` (ties: :func:`cost_order`)."""
-    fitting = [row for row in rows if row.costs.get(pricing) is not None
-               and (latency := row.latency_ms(percentile)) is not None and latency <= bound]
-    return min(fitting, key=lambda row: cost_order(row, pricing), default=None)
 
-
-def no_answer(model: str, rows: list[CostRow], percentile: str, bound: float,
-              pricing: str) -> str:
-    unpriced = sum(row.costs.get(pricing) is None for row in rows)
-    no_latency = sum(row.latency_ms(percentile) is None for row in rows)
-    label = latency_label(percentile)
-    extra = f", {no_latency} without a {label} latency" if no_latency else ""
-    return (f"No priced configuration of {model} meets {label} <= "
-            f"{format(bound, 'g')} ms under {pricing} prices "
-            f"({len(rows)} measured, {unpriced} unpriced{extra}).")
+def no_answer(rows: list[CostRow], name: str, key: str, bound: float, pricing: str) -> str:
+    """Why no configuration of a model is the answer, counted."""
+    why = unanswered(rows, key, bound, pricing)
+    label = latency_label(key)
+    parts = [f"{why.measured} measured"]
+    if why.older:
+        parts.append(f"{why.older} older")
+    if why.unpriced:
+        parts.append(f"{why.unpriced} unpriced")
+    if why.other_metric:
+        instead = ", ".join(latency_label(k) for k in why.other_keys) or "no latency"
+        parts.append(f"{why.other_metric} without a {label} latency (they publish {instead})")
+    if why.over:
+        parts.append(f"{why.over} over the bound")
+    return (f"No current, priced configuration of {name} meets {label} <= "
+            f"{format(bound, 'g')} ms under {pricing} prices ({', '.join(parts)}).")
 
 
 # ------------------------------------------------------------------ new CSVs

@@ -25,6 +25,7 @@ from ext.render import error_box, shown_path, table_nodes, unsafe_target
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.families import VARIANTS, FamilyCatalog, family_csv, load_families
+from perfcore.models import CATALOG_NAME, ModelCatalog, load_model_catalog
 from perfcore.prices import PriceCatalog, load_price_catalog
 from perfcore.tabledata import Rows, SpecMismatch, apply_filters, build_table
 from perfcore.tablespec import SpecError, TableSpec, code_problem, looks_like_code, parse_spec
@@ -85,6 +86,15 @@ class DataDirective(SphinxDirective):
         self.depend(path)
         catalog = self.cache.get("families", str(path), lambda: load_families(path))
         return FamilyCatalog(self.shown(path), catalog.families, catalog.per_platform)
+
+    def model_catalog(self) -> ModelCatalog:
+        """The data directory's model catalog (``models.yaml``), or none: each name its own."""
+        path = self.data_path(CATALOG_NAME)
+        self.depend_if_present(path)
+        if not path.is_file():
+            return ModelCatalog.none()
+        catalog = self.cache.get("models", str(path), lambda: load_model_catalog(path))
+        return ModelCatalog(self.shown(path), catalog.entries, catalog.names, catalog.ambiguous)
 
     def check_platform(self, platform: str) -> None:
         """A :platform: must name a folder of the data directory (a typo is not "no results")."""

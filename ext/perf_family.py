@@ -29,7 +29,7 @@ class PerfFamily(DataDirective):
         if not platform:
             return self.report("needs :platform: (the data/<platform>/ folder)")
         try:
-            self.family_catalog().get(family)
+            spec = self.family_catalog().get(family, platform)
             if not plain_name(platform):
                 self.check_platform(platform)
             if not any([self._has_rows(platform, family, variant) for variant in VARIANTS]):
@@ -39,7 +39,8 @@ class PerfFamily(DataDirective):
             return self.report(str(err))
         except TableError as err:
             return self.report(str(err), err.line)
-        return self._parse(self._tab_set(family, platform))
+        tables = self._parse(self._tab_set(family, platform))
+        return [superseded_notice(spec.superseded), *tables] if spec.superseded else tables
 
     def _has_rows(self, platform: str, family: str, variant: str) -> bool:
         path = self.data_path(family_csv(platform, family, variant))
@@ -72,6 +73,16 @@ class PerfFamily(DataDirective):
         holder = nodes.container()
         self.state.nested_parse(content, self.content_offset, holder)
         return holder.children
+
+
+def superseded_notice(why: str) -> nodes.Node:
+    """Above a superseded family's tables: not current, and why (``families.yaml``)."""
+    notice = nodes.admonition(classes=["df-table-superseded", "caution"])
+    notice += nodes.title("Not current", "Not current")
+    text = (f"{why} These rows are kept for reference; cost rankings and the cost explorer "
+            "leave them out unless older measurements are asked for.")
+    notice += nodes.paragraph(text, text)
+    return notice
 
 
 def setup_perf_family(app: Sphinx, cache: FileCache) -> None:

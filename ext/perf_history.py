@@ -28,9 +28,17 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ext.chart_directive import perf_chart
-from ext.release_diff import InputError, PerfDiff, add_data_dir_config, error_node, find_input
+from ext.release_diff import (
+    InputError,
+    PerfDiff,
+    add_data_dir_config,
+    error_node,
+    find_input,
+    model_catalog,
+)
 from perfcore import diff, history, releases
 from perfcore.errors import UserError
+from perfcore.prices import PriceCatalog
 
 REQUIRED = ("table", "model", "instance", "metric")
 
@@ -90,7 +98,8 @@ class PerfHistory(SphinxDirective):
         found = history.load_history(folder, self.options["table"].strip(),
                                      self.options["model"].strip(),
                                      self.options["instance"].strip(),
-                                     self.options["metric"].strip(), where)
+                                     self.options["metric"].strip(), where,
+                                     models=model_catalog(self))
         for path in found.files:
             self.env.note_dependency(str(path))
         return found
@@ -113,6 +122,7 @@ class PerfReleaseChanges(PerfDiff):
     option_spec: ClassVar[dict[str, Any]] = {
         "releases": directives.unchanged_required,
         "threshold": directives.unchanged_required,
+        "unchanged": directives.unchanged,
         "class": directives.class_option,
     }
 
@@ -128,7 +138,7 @@ class PerfReleaseChanges(PerfDiff):
         self.options["new"] = f"{base}/{self._pair[1].version}"
         return super()._compare()
 
-    def _prices(self) -> diff.PriceRates | None:
+    def _prices(self) -> PriceCatalog | None:
         return None  # a release's prices are its own; today's catalog would misstate them
 
     def _intro(self, result: diff.DiffResult) -> str:

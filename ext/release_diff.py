@@ -25,7 +25,9 @@ from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from ext.details import make_collapsible
 from perfcore import diff
+from perfcore.models import CATALOG_NAME, ModelCatalog, load_model_catalog
 from perfcore.numbers import parse_fraction, parse_probability
 from perfcore.prices import PriceCatalog, load_price_catalog
 from perfcore.tabledata import Rows
@@ -57,6 +59,16 @@ def find_input(directive: SphinxDirective, option: str, value: str) -> Path:
             return candidate
     looked = " and ".join(str(c) for c in candidates)
     raise InputError(f":{option}: {value!r} not found (looked in {looked})")
+
+
+def model_catalog(directive: SphinxDirective) -> ModelCatalog:
+    """The data folder's model catalog (a page dependency), or none: each name its own."""
+    data_dir = getattr(directive.config, "df_table_data_dir", "")
+    path = Path(data_dir, CATALOG_NAME) if data_dir else None
+    if path is None or not path.is_file():
+        return ModelCatalog.none()
+    directive.env.note_dependency(str(path))
+    return load_model_catalog(path)
 
 
 def error_node(directive: SphinxDirective, message: str, subtype: str) -> list[nodes.Node]:
@@ -116,9 +128,8 @@ def _row_list(rows: list[dict[str, str]], empty: str) -> nodes.Node:
     return bullets
 
 
-def _hoist_constant_keys(result: diff.DiffResult) -> tuple[Rows, str]:
+def _hoist_constant_keys(table: Rows, result: diff.DiffResult) -> tuple[Rows, str]:
     """The table without key columns that are equal in every row, and those as a sentence."""
-    table = diff.result_table(result, split_key=True)
     key_columns = [diff.KEY_LABELS[k] for k in result.key_fields if k not in ("model",
                                                                              "instance_type")]
     constant = [c for c in key_columns
@@ -140,6 +151,7 @@ class PerfDiff(SphinxDirective):
         "alpha": directives.unchanged,
         "prices": directives.unchanged,
         "pricing-model": directives.unchanged,
+        "unchanged": directives.unchanged,
         "class": directives.class_option,
     }
 
@@ -153,6 +165,9 @@ class PerfDiff(SphinxDirective):
 
     def _compare(self) -> diff.DiffResult:
         check_values(self.options)
+        if self.options.get("unchanged", "count").strip() not in ("count", "list"):
+            raise InputError(f":unchanged: must be count or list, got "
+                             f"{self.options['unchanged']!r}")
         for required in ("old", "new"):
             if not self.options.get(required):
                 raise InputError(f"missing option :{required}: (a results JSONL file, a "
@@ -174,9 +189,9 @@ class PerfDiff(SphinxDirective):
         value = self.options[option].strip()
         if value.startswith("git:"):
             self.env.note_reread()
-            return diff.load_snapshot(value, Path(self.env.srcdir))
+            return diff.load_snapshot(value, Path(self.env.srcdir), model_catalog(self))
         path = find_input(self, option, value)
-        snapshot = diff.load_snapshot(str(path))
+        snapshot = diff.load_snapshot(str(path), models=model_catalog(self))
         # a directory is no dependency (Sphinx would re-read the page on every build);
         # its CSV files are
         for dependency in {path, *snapshot.dependencies}:
@@ -206,10 +221,7 @@ class PerfDiff(SphinxDirective):
                                     support_smartquotes=False)
         container += nodes.paragraph(text=self._intro(result))
         if result.matched:
-            table, shared = _hoist_constant_keys(result)
-            if shared:
-                container += nodes.paragraph(text=f"Every compared row has {shared}.")
-            container += build_table(table, ["df-table", "perf-diff-table"], "Verdict")
+            container += self._changes(result)
         else:
             container += nodes.paragraph(text="No rows match between the two sides.")
         container += nodes.rubric(text=f"New rows ({len(result.added)})")
@@ -226,6 +238,31 @@ class PerfDiff(SphinxDirective):
             container += notes
         self.set_source_info(container)
         return [container]
+
+    def _changes(self, result: diff.DiffResult) -> list[nodes.Node]:
+        """The changed rows as a table of numbers; unchanged rows counted (listed, closed,
+        with ``:unchanged: list``)."""
+        found: list[nodes.Node] = []
+        changed = diff.change_rows(result)
+        same = diff.change_rows(result, unchanged=True)
+        if changed.records:
+            table, shared = _hoist_constant_keys(changed, result)
+            if shared:
+                found.append(nodes.paragraph(text=f"Every changed row has {shared}."))
+            found.append(build_table(table, ["df-table", "perf-diff-table"], "Verdict"))
+        else:
+            found.append(nodes.paragraph(text="No matched row changed beyond the threshold."))
+        if same.records:
+            count = len(same.records)
+            text = (f"{count} matched row{'s are' if count != 1 else ' is'} unchanged (every "
+                    f"metric within {result.threshold:.0%}): counted, not listed.")
+            found.append(nodes.paragraph(text=text, classes=["perf-diff-unchanged"]))
+            if self.options.get("unchanged", "count").strip() == "list":
+                table, _ = _hoist_constant_keys(same, result)
+                found.append(make_collapsible(
+                    f"The {count} unchanged rows", [build_table(
+                        table, ["df-table", "perf-diff-table", "perf-diff-unchanged"])]))
+        return found
 
     def _intro(self, result: diff.DiffResult) -> str:
         cost = "" if result.prices is None else \

@@ -49,6 +49,9 @@ class Column:
     upsert: bool = False
     default: str = ""
     record_scale: tuple[tuple[str, float], ...] = ()  # (field, factor): e.g. ms -> s
+    latency: str | None = None  # what a latency column measures: a key of LATENCY_MEASURES
+    percentile: str | None = None  # "p50", "p95", "p99" of a latency column
+    counts: str | None = None  # what a throughput column counts; costs of two counts differ
 
 
 SCHEMA: tuple[Column, ...] = (
@@ -60,33 +63,38 @@ SCHEMA: tuple[Column, ...] = (
            key="instance_type", upsert=True),
     Column("Task", "what the model does, e.g. Text Classification"),
     Column("Throughput (inference/sec)", "inferences per second over the measured interval",
-           "inferences/s", ("throughput_avg",), metric="throughput",
+           "inferences/s", ("throughput_avg",), metric="throughput", counts="inferences",
            legacy_names=("Throughput (inference/second)", "Avg Throughput (/sec)")),
     Column("Latency P50 (ms)", "median latency of one batch", "ms", ("latency_ms_p50",),
-           metric="latency_p50"),
+           metric="latency_p50", latency="batch", percentile="p50"),
     Column("Latency P99 (ms)", "99th-percentile latency of one batch", "ms",
-           ("latency_ms_p99",), metric="latency_p99"),
+           ("latency_ms_p99",), metric="latency_p99", latency="batch", percentile="p99"),
     Column("Latency P95 (ms)", "95th-percentile latency of one batch", "ms",
-           ("latency_ms_p95",)),
+           ("latency_ms_p95",), latency="batch", percentile="p95"),
     # seed transcriptions (seed 003) recorded ``tokens_per_s`` / ``ms_per_token`` / ``e2e_s``
     Column("Throughput (tokens/second)", "input plus output tokens per second", "tokens/s",
-           ("total_tokens_per_s", "tokens_per_s"), metric="throughput"),
+           ("total_tokens_per_s", "tokens_per_s"), metric="throughput",
+           counts="input and output tokens"),
     Column("Latency per Token P50 (ms)", "median end-to-end latency per output token", "ms",
-           ("latency_per_token_ms_p50",), metric="latency_p50"),
+           ("latency_per_token_ms_p50",), metric="latency_p50", latency="token",
+           percentile="p50"),
     Column("Latency per Token P99 (ms)", "99th-percentile end-to-end latency per output token",
-           "ms", ("latency_per_token_ms_p99",), metric="latency_p99"),
+           "ms", ("latency_per_token_ms_p99",), metric="latency_p99", latency="token",
+           percentile="p99"),
     # decoder tables without the columns above compare these instead (the Neuron pages' LLMs)
     Column("Output Token Throughput (tokens/second)", "generated tokens per second",
-           "tokens/s", ("output_tokens_per_s",), metric="throughput",
+           "tokens/s", ("output_tokens_per_s",), metric="throughput", counts="output tokens",
            legacy_names=("Output Token Throughput (tokens/sec)",)),
     Column("TTFT P50 (ms)", "median time to first token", "ms", ("ttft_ms_p50",),
-           legacy_names=("TTFT Latency P50 (ms)",)),
+           legacy_names=("TTFT Latency P50 (ms)",), latency="ttft", percentile="p50"),
     Column("TTFT P99 (ms)", "99th-percentile time to first token", "ms", ("ttft_ms_p99",),
-           legacy_names=("TTFT Latency P99 (ms)",)),
+           legacy_names=("TTFT Latency P99 (ms)",), latency="ttft", percentile="p99"),
     Column("TPOT P50 (ms)", "median time per output token after the first", "ms",
-           ("tpot_ms_p50",), metric="latency_p50", legacy_names=("TPOT Latency P50 (ms)",)),
+           ("tpot_ms_p50",), metric="latency_p50", legacy_names=("TPOT Latency P50 (ms)",),
+           latency="tpot", percentile="p50"),
     Column("TPOT P99 (ms)", "99th-percentile time per output token after the first", "ms",
-           ("tpot_ms_p99",), metric="latency_p99", legacy_names=("TPOT Latency P99 (ms)",)),
+           ("tpot_ms_p99",), metric="latency_p99", legacy_names=("TPOT Latency P99 (ms)",),
+           latency="tpot", percentile="p99"),
     # generation sweeps (collect publish-sweep --mode generate results, seed 003)
     Column("Time per Token (ms)", "median end-to-end latency per output token (sweeps)", "ms",
            ("latency_per_token_ms_p50", "ms_per_token")),
@@ -144,6 +152,18 @@ SCHEMA: tuple[Column, ...] = (
     Column("Failed Requests", "requests that did not complete", record_fields=("n_failed",)),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
+
+# What a latency column measures: its short label and its meaning, shown wherever a latency or
+# a bound on one is (cost pages, explorer, history). A bound of one measure never ranks a row
+# by another: a per-token figure is not the latency of a request.
+LATENCY_MEASURES: dict[str, tuple[str, str]] = {
+    "batch": ("per batch", "the time to run one batch of Batch Size inputs (one request of "
+                           "that many inputs), end to end"),
+    "ttft": ("TTFT", "time to first token: from a generation request to its first output token"),
+    "tpot": ("TPOT", "time per output token after the first (inter-token latency)"),
+    "token": ("per token", "a generation request's end-to-end latency divided by its output "
+                           "tokens"),
+}
 # Column names of the published Neuron pages that mean a published column under another name;
 # ``collect migrate`` writes today's name, the release history and diffs read either.
 LEGACY_NAMES: dict[str, str] = {old: column.name for column in SCHEMA
@@ -184,9 +204,118 @@ def columns_with(metric: str) -> tuple[str, ...]:
                  for name in (column.name, *column.legacy_names))
 
 
+def counted_by(column: str) -> str | None:
+    """What a throughput column counts (``inferences``, ``output tokens``, ...); a cost per 1M of
+    one is never compared with a cost per 1M of another."""
+    declared = BY_NAME.get(published_name(column))
+    return declared.counts if declared else None
+
+
+def latency_key(measure: str, percentile: str) -> str:
+    """``batch-p99``, ``ttft-p50``, ...: how a latency (and a bound on it) is named in code,
+    options and the explorer's JSON."""
+    return f"{measure}-{percentile}"
+
+
+def latency_label(key: str) -> str:
+    """``batch-p99`` -> ``P99 per batch``; ``ttft-p99`` -> ``TTFT P99``; ``token-p50`` ->
+    ``P50 per token (e2e)`` (end-to-end latency / output tokens)."""
+    measure, _, percentile = key.partition("-")
+    short = LATENCY_MEASURES[measure][0]
+    if measure in ("ttft", "tpot"):
+        return f"{short} {percentile.upper()}"
+    if measure == "token":
+        return f"{percentile.upper()} per token (e2e)"
+    return f"{percentile.upper()} {short}"
+
+
+def latency_meaning(key: str) -> str:
+    return LATENCY_MEASURES[key.partition("-")[0]][1]
+
+
+def latency_columns() -> dict[str, tuple[str, ...]]:
+    """Latency key -> the column names (today's, then legacy) that hold it, schema order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for column in SCHEMA:
+        if column.latency and column.percentile:
+            key = latency_key(column.latency, column.percentile)
+            found[key] = (*found.get(key, ()), column.name, *column.legacy_names)
+    return found
+
+
 def published_name(column: str) -> str:
     """Today's name of a column a published page may have used (itself if unchanged)."""
     return LEGACY_NAMES.get(column, column)
+
+
+@dataclass(frozen=True)
+class ComparisonKey:
+    """A field ``collect diff`` and ``perf-diff`` match two snapshots' rows by (perfcore.diff).
+
+    ``name`` is a column's ``key`` (that column's name is its label; its cells and its
+    ``record_fields`` state it), or a field no column publishes: then ``label`` is its header
+    and ``record_field`` the results-record field stating it (None: records do not).
+    ``always``: in every comparison's key, stated or not (the others count where both sides
+    state them). ``short``: the word before its value in a row's one-line label (``seq 128``;
+    ``""``: the value alone; None: not in that label).
+    """
+
+    name: str
+    always: bool = False
+    short: str | None = ""
+    label: str | None = None
+    record_field: str | None = None
+
+
+# In this order rows sort and a row's one-line label reads; the ``always`` keys come first.
+COMPARISON_KEYS: tuple[ComparisonKey, ...] = (
+    ComparisonKey("model", always=True),
+    ComparisonKey("instance_type", always=True),
+    ComparisonKey("sequence_length", always=True, short="seq"),
+    ComparisonKey("dtype", always=True),
+    ComparisonKey("batch_size", always=True, short="batch"),
+    # a record's mode; a published table's kind (token tables hold generation)
+    ComparisonKey("mode", always=True, label="Mode", record_field="mode"),
+    ComparisonKey("run_mode"),
+    ComparisonKey("n_models", short="copies"),
+    ComparisonKey("workers_per_model", short="workers"),
+    ComparisonKey("tp_degree", short="tp"),
+    ComparisonKey("dp_degree", short="dp"),
+    ComparisonKey("input_length", short="in"),
+    ComparisonKey("output_length", short="out"),
+    ComparisonKey("image_size", short=None),
+    # the published CSV (``throughput_data_vision_cnn``), so each table's row is compared with
+    # the same table's row: not a superseded table's with its successor's, nor a
+    # throughput-optimized row with a latency-optimized one of the same configuration
+    ComparisonKey("table", short="table", label="Table"),
+    # open-loop runs: one row per offered rate / concurrency / batcher setting
+    ComparisonKey("offered_rate", short="rate", label="Offered Rate (/s)",
+                  record_field="offered_rate"),
+    ComparisonKey("concurrency", short="concurrency", label="Concurrency",
+                  record_field="concurrency"),
+    ComparisonKey("max_batch_size", short="max batch", label="Max Batch Size",
+                  record_field="max_batch_size"),
+    ComparisonKey("max_batch_delay_ms", short="delay ms", label="Max Batch Delay (ms)",
+                  record_field="max_batch_delay_ms"),
+)
+# Compared metrics an open-loop record states in fields no column publishes; read after the
+# fields of the metric's columns.
+UNPUBLISHED_METRIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "throughput": ("achieved_rate",),
+    "latency_p50": ("request_latency_ms_p50",),
+    "latency_p99": ("request_latency_ms_p99",),
+}
+
+
+def comparison_label(name: str) -> str:
+    """The header of comparison key ``name``: its column's name, else its declared label."""
+    column = next((column.name for column in SCHEMA if column.key == name), None)
+    if column is not None:
+        return column
+    declared = next(key for key in COMPARISON_KEYS if key.name == name)
+    if declared.label is None:
+        raise KeyError(f"comparison key {name!r} has neither a column nor a label")
+    return declared.label
 
 
 def record_fields_of(metric: str) -> tuple[str, ...]:

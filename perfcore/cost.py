@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from perfcore.formats import format_number
+
 SECONDS_PER_HOUR = 3600.0
 
 
@@ -16,3 +18,8 @@ def cost_format(currency: str) -> str:
     A cost in another currency must never be shown with a dollar sign.
     """
     return "$sig3" if currency.strip().upper() == "USD" else f"sig3 {currency.strip()}"
+
+
+def cost_text(cost: float | None, currency: str) -> str:
+    """A cost as every page and the explorer show it (``$0.0138``); ``n/a`` without one."""
+    return "n/a" if cost is None else format_number(cost_format(currency), cost)

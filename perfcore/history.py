@@ -5,6 +5,17 @@ Reads the release history of :mod:`perfcore.releases` (``releases/index.csv`` an
 missing is a *gap*, shown as such, never interpolated. A model or instance that no release
 has is an error naming what the history does have. No Sphinx or pandas import (the chart
 imports matplotlib when it is drawn).
+
+A model is its id in the model catalog (:mod:`perfcore.models`), so a row renamed between
+releases (``Stable Diffusion XL`` to ``Stable Diffusion XL Base``) stays on one line.
+
+Every point sits at the release it belongs to. A release folder holds the CSVs as they stood
+just before the next release in the index, so a folder can hold a row measured with a later
+SDK than its own (the imported history has no folder for Neuron 2.7 to 2.9, and the April 2023
+updates that published 2.9.0 measurements are in folder 2.6.0). Such a row is drawn at the
+version its ``Neuron Version`` states, and the folder's own release is a gap saying so.
+A change of configuration between two points (batch size, sequence length, data type, ...)
+is marked on the line and in the table.
 """
 
 from __future__ import annotations
@@ -17,12 +28,18 @@ from pathlib import Path
 from perfcore import charts
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError, UserError
+from perfcore.models import ModelCatalog
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
-from perfcore.releases import Release, read_index
+from perfcore.releases import Release, ReleaseError, read_index, version_key
 
 _TABLE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*/[A-Za-z0-9_-][A-Za-z0-9_.-]*\.csv$")
-CONTEXT_COLUMNS = ("Neuron Version", "Batch Size")
+VERSION_COLUMN = "Neuron Version"
+# A value of one of these that differs from the previous point's is a configuration change.
+CONFIG_COLUMNS = ("Batch Size", "Sequence Length", "Image Size", "Model Data Type", "TP Degree",
+                  "Input Length", "Output Length", "Run Mode", "N Models", "Model Copies",
+                  "Workers per Model")
+CONTEXT_COLUMNS = (VERSION_COLUMN, *CONFIG_COLUMNS)
 
 
 class HistoryError(UserError):
@@ -38,6 +55,9 @@ class Point:
     text: str
     context: dict[str, str]
     origin: str  # "<version>/<platform>/<table>.csv:<line>", or "" for a gap
+    folder: str = ""  # the release folder the row is in, when it is not the point's release
+    # (column, before, after) for each configuration column that changed since the last point
+    changes: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,13 +85,15 @@ def parse_where(text: str) -> dict[str, str]:
 
 
 def load_history(releases_dir: Path, table: str, model: str, instance: str, metric: str,
-                 where: dict[str, str] | None = None) -> History:
-    """The metric's value in every release of the index, oldest first."""
+                 where: dict[str, str] | None = None,
+                 models: ModelCatalog | None = None) -> History:
+    """The metric's value at every release of the index, oldest first (see the module)."""
     if not _TABLE.match(table):
         raise HistoryError(f"table: expected <platform>/<file>.csv, got {table!r}")
     releases = read_index(Path(releases_dir))
     if not releases:
         raise HistoryError(f"{Path(releases_dir) / 'index.csv'}: no releases to draw")
+    models = models or ModelCatalog.none()
     where = dict(where or {})
     points: list[Point] = []
     files: list[Path] = [Path(releases_dir) / "index.csv"]
@@ -85,11 +107,62 @@ def load_history(releases_dir: Path, table: str, model: str, instance: str, metr
         files.append(path)
         text = read_csv_text(path, f"{release.version}/{table}")
         _require(text, ("Model", "Inst. Type"))
-        rows = _model_rows(text, model, seen_models)
+        rows = _model_rows(text, model, seen_models, models)
         seen_instances.update(_cell(text, row, "Inst. Type") for row in rows)
         points.append(_point(release, text, rows, instance, metric, where))
     _check_named(table, model, instance, metric, points, seen_models, seen_instances)
-    return History(table, model, instance, metric, where, points, files)
+    points = _mark_changes(_at_their_releases(points))
+    return History(table, models.display_name(model), instance, metric, where, points, files)
+
+
+def _stated_version(point: Point) -> str | None:
+    """The SDK version a point's row states, when it is a version (``2.9.0``)."""
+    text = point.context.get(VERSION_COLUMN, "").strip()
+    try:
+        version_key(text)
+    except ReleaseError:
+        return None
+    return text
+
+
+def _at_their_releases(points: list[Point]) -> list[Point]:
+    """A row measured with a later SDK than its folder's release moves to that version; the
+    folder's release becomes a gap naming where the row went (see the module)."""
+    placed: list[Point] = []
+    taken = {point.release.version for point in points}
+    for point in points:
+        stated = _stated_version(point) if point.value is not None else None
+        if stated is None or version_key(stated) <= version_key(point.release.version):
+            placed.append(point)
+            continue
+        placed.append(Point(point.release, None, f"its row was measured with Neuron {stated} "
+                                                 f"(drawn at {stated})", {}, ""))
+        if any(version_key(stated) == version_key(version) for version in taken):
+            continue  # that release has a row of its own
+        taken.add(stated)
+        moved = Release(stated, "", f"published in release folder {point.release.version}")
+        placed.append(Point(moved, point.value, point.text, point.context, point.origin,
+                            folder=point.release.version))
+    return sorted(placed, key=lambda point: version_key(point.release.version))
+
+
+def _mark_changes(points: list[Point]) -> list[Point]:
+    """Each point whose configuration differs from the previous point's says how."""
+    marked: list[Point] = []
+    previous: dict[str, str] | None = None
+    for point in points:
+        if point.value is None:
+            marked.append(point)
+            continue
+        changes = () if previous is None else tuple(
+            (column, previous.get(column) or "n/a", point.context.get(column) or "n/a")
+            for column in CONFIG_COLUMNS
+            if (column in point.context or column in previous)
+            and previous.get(column, "") != point.context.get(column, ""))
+        marked.append(Point(point.release, point.value, point.text, point.context, point.origin,
+                            point.folder, changes))
+        previous = point.context
+    return marked
 
 
 def _require(text: CsvText, columns: tuple[str, ...]) -> None:
@@ -102,12 +175,15 @@ def _cell(text: CsvText, row: int, column: str) -> str:
     return text.rows[row][text.columns.index(column)].strip()
 
 
-def _model_rows(text: CsvText, model: str, seen: set[str]) -> list[int]:
+def _model_rows(text: CsvText, model: str, seen: set[str], models: ModelCatalog) -> list[int]:
+    """The rows of ``model``: its id, whatever name the release wrote."""
+    wanted = models.id_of(model)
     rows = []
     for index in range(len(text.rows)):
         name = _cell(text, index, "Model")
         seen.add(name)
-        if name.casefold() == model.strip().casefold():
+        row = dict(zip(text.columns, text.rows[index], strict=True))
+        if models.id_of(name, row).casefold() == wanted.casefold():
             rows.append(index)
     return rows
 
@@ -147,7 +223,7 @@ def _ambiguous(text: CsvText, rows: list[int]) -> DataFileError:
 
 def _check_named(table: str, model: str, instance: str, metric: str, points: list[Point],
                  models: set[str], instances: set[str]) -> None:
-    if not any(name.casefold() == model.strip().casefold() for name in models):
+    if not instances:
         raise HistoryError(f"no release of {table} has a row with Model {model!r} "
                            f"(models: {_listing(models)})")
     if not instances or not any(i.casefold() == instance.strip().casefold() for i in instances):
@@ -170,24 +246,31 @@ def _listing(names: set[str], most: int = 12) -> str:
 
 
 def history_rows(history: History) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the history table: values as written, gaps say why."""
-    context = [c for c in CONTEXT_COLUMNS if any(c in p.context for p in history.points)]
-    header = ["Release", "Date", history.metric, *context, "Row"]
-    rows = [[p.release.version, p.release.date,
+    """Header and rows of the history table: values as written, gaps say why, configuration
+    changes named; the SDK version and batch size always, other configuration columns when
+    they change."""
+    shown = [VERSION_COLUMN, "Batch Size"]
+    shown += [c for c in CONFIG_COLUMNS if c not in shown
+              and len({p.context.get(c, "") for p in history.points if p.value is not None}) > 1]
+    context = [c for c in shown if any(c in p.context for p in history.points)]
+    header = ["Release", "Date", history.metric, *context, "Configuration change", "Row"]
+    rows = [[p.release.version, p.release.date or f"(in release {p.folder}'s files)",
              p.text if p.value is not None else f"gap: {p.text}",
-             *(p.context.get(c, "") for c in context), p.origin]
+             *(p.context.get(c, "") for c in context), change_text(p.changes), p.origin]
             for p in history.points]
     return header, rows
 
 
 def description(history: History) -> str:
     values = "; ".join(f"{p.release.version}: {p.text if p.value is not None else 'no value'}"
+                       + (f" ({change_text(p.changes)})" if p.changes else "")
                        for p in history.points)
     return f"{history.metric} of {history.model} on {history.instance} by release. {values}."
 
 
 def history_chart_svg(history: History, title: str | None = None) -> str:
-    """A line chart over the releases in version order; a gap breaks the line."""
+    """A line chart over the releases in version order; a gap breaks the line, and a change of
+    configuration is a dashed line at its release, labelled with what changed."""
     versions = [p.release.version for p in history.points]
     values = [math.nan if p.value is None else p.value for p in history.points]
     heading = title or f"{history.model} on {history.instance}: {history.metric}"
@@ -196,16 +279,33 @@ def history_chart_svg(history: History, title: str | None = None) -> str:
         axes = figure.add_subplot(1, 1, 1)
         positions = list(range(len(versions)))
         axes.plot(positions, values, marker="o", color=charts.COLORS[0], linewidth=1.5)
-        for position, value in zip(positions, values, strict=True):
-            if math.isnan(value):
+        top = max((v for v in values if not math.isnan(v)), default=1.0)
+        for position, point in zip(positions, history.points, strict=True):
+            if point.value is None:
                 axes.axvspan(position - 0.4, position + 0.4, color="#999999", alpha=0.15,
                              linewidth=0)
+            if point.changes:
+                axes.axvline(position - 0.5, color="#b35900", linestyle="--", linewidth=1)
+                axes.annotate(_short_change(point.changes), (position - 0.45, top * 1.02),
+                              fontsize=7, color="#b35900", rotation=90, va="bottom")
         axes.set_xticks(positions, versions, rotation=60, ha="right")
         axes.set_xlim(-0.6, len(versions) - 0.4)
-        axes.set_ylim(bottom=0)
-        axes.set_xlabel("Release (shaded: no published value)")
+        axes.set_ylim(bottom=0, top=top * 1.45 if any(p.changes for p in history.points)
+                      else None)
+        axes.set_xlabel("Release (shaded: no published value; dashed: configuration change)")
         axes.set_ylabel(history.metric)
         axes.set_title(heading)
 
     width = max(6.0, 0.35 * len(versions) + 2.0)
     return charts._render(draw, width, 4.2, heading, description(history))
+
+
+def change_text(changes: tuple[tuple[str, str, str], ...]) -> str:
+    """``Batch Size 8 -> 16; Sequence Length 128 -> 512``."""
+    return "; ".join(f"{column} {before} -> {after}" for column, before, after in changes)
+
+
+def _short_change(changes: tuple[tuple[str, str, str], ...]) -> str:
+    """``batch size 8\u219216``: the label on the chart."""
+    return "; ".join(f"{column.lower()} {before}\u2192{after}"
+                     for column, before, after in changes)

@@ -1,4 +1,5 @@
-"""Numbers: the one parser of a cell's number and the one percentile. No Sphinx import."""
+"""Numbers: the one parser of a cell's number, the one mean and the one percentile. No Sphinx
+import."""
 
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def parse_number(text: object) -> float | None:
         except ValueError:
             return None
     return value if math.isfinite(value) else None
+
+
+def mean(values: Sequence[float]) -> float:
+    """The arithmetic mean, ``sum / n``."""
+    if not values:
+        raise ValueError("mean of an empty sequence")
+    return sum(values) / len(values)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -29,6 +29,7 @@ RELEASES_DIR = "releases"
 INDEX_NAME = "index.csv"
 INDEX_COLUMNS = ("Version", "Date", "Source")
 NOT_PLATFORMS = frozenset({"raw", "reports", RELEASES_DIR})
+PRICE_TABLE = "prices.csv"  # <version>/<platform>/prices.csv: an imported release's prices
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 
 

@@ -203,6 +203,39 @@ def _cost_note(label: str, pricing: str, catalog: PriceCatalog,
     return f"{label}: {pricing} hourly rate ({currency}), {basis.replace('read', 'prices read')}."
 
 
+def add_rates(rows: Rows, spec: TableSpec, catalog: PriceCatalog) -> Rows:
+    """One column per ``rates`` entry: each row's hourly rate under that pricing model
+    (None where the catalog has none), as the old pages showed their price CSV's columns."""
+    for header, pricing in spec.rates.items():
+        if pricing not in catalog.pricing_models():
+            raise SpecMismatch(catalog.path, 0,
+                               f"rates: {header}: pricing model {pricing!r} is not in "
+                               f"{catalog.path} (it has: {', '.join(catalog.pricing_models())})",
+                               key="rates")
+        values: list[object] = []
+        for instance in rows.values(spec.instance):
+            entry = catalog.lookup(str(instance))
+            price = entry.prices.get(pricing) if entry else None
+            values.append(price.rate if price else None)
+        rows = rows.with_column(header, values)
+    return rows
+
+
+def shown_headers(columns: list[str], labels: dict[str, str], path: str) -> tuple[str, ...]:
+    """The header of each shown column: its label, else its name; each header once."""
+    unknown = [name for name in labels if name not in columns]
+    if unknown:
+        raise SpecMismatch(path, 0, f"labels: {', '.join(repr(name) for name in unknown)} "
+                                    f"not among the shown columns ({', '.join(columns)})",
+                           key="labels")
+    headers = tuple(labels.get(name, name) for name in columns)
+    twice = [header for position, header in enumerate(headers) if header in headers[:position]]
+    if twice:
+        raise SpecMismatch(path, 0, f"labels: two columns would both be shown as {twice[0]!r}",
+                           key="labels")
+    return headers
+
+
 def sort_rows(rows: Rows, keys: tuple[SortKey, ...]) -> Rows:
     """Stable multi-key sort on the underlying values; missing values last in either direction."""
     rows.require([key.column for key in keys], "sort column", "sort")
@@ -278,12 +311,13 @@ def build_table(
         label = cost_label(spec.unit or unit_from_column(spec.throughput or "") or "inferences")
         formats.setdefault(label, cost_format(catalog.currency))
         rows, report = add_cost(rows, spec, catalog, label)
+        rows = add_rates(rows, spec, catalog)
     columns = list(spec.columns or rows.columns)
     rows.require(columns, "column", "columns")
     rows.require(list(formats), "formatted column", "formats")
     rows.require([spec.peak] if spec.peak else [], "peak column", "peak")
     rows = top_per_group(sort_rows(rows, spec.sort), spec.top)
-    report.columns = tuple(columns)
+    report.columns = shown_headers(columns, spec.labels, rows.path)
     report.row_lines = list(rows.lines)
     report.peak_row = _peak_row(rows, spec.peak) if spec.peak else None
     report.rows = _cells(rows, columns, formats, spec, label, report)

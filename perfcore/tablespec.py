@@ -23,6 +23,8 @@ SPEC_KEYS = {
     "unit": "what the throughput counts (inferences, tokens, images, ...)",
     "instance": "column holding the instance type (default 'Inst. Type')",
     "columns": "columns to show, in order",
+    "labels": "mapping column -> the header shown for it (default: the column's name)",
+    "rates": "mapping header -> pricing model: a column of each row's hourly rate (with pricing)",
     "sort": "sort keys, a leading '-' sorts descending",
     "formats": "mapping column -> number format (sig3, $sig3, .2f, ${:,.3f})",
     "filter": "row filters such as 'Model == bert-base'",
@@ -30,7 +32,12 @@ SPEC_KEYS = {
     "peak": "column whose highest value is emphasised (bold cell, row class df-peak)",
     "caption": "table caption",
 }
-FAMILY_ONLY_KEYS = {"title": "family title", "notes": "reST notes shown under each table"}
+FAMILY_ONLY_KEYS = {
+    "title": "family title",
+    "notes": "reST notes shown under each table",
+    "superseded": "why the family's rows are not current (shown marked, kept out of cost "
+                  "rankings unless older rows are asked for)",
+}
 FILTER_OPS = ("==", "!=", "<=", ">=", "<", ">")
 _CODE_HINT = re.compile(r"\bpd\.|\bdf\b|^\s*(import|from)\s", re.MULTILINE)
 _FILTER = re.compile(r"^(?P<column>.+?)\s+(?P<op>==|!=|<=|>=|<|>)\s+(?P<value>.+)$")
@@ -71,6 +78,8 @@ class TableSpec:
     unit: str | None = None
     instance: str = "Inst. Type"
     columns: tuple[str, ...] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    rates: dict[str, str] = field(default_factory=dict)
     sort: tuple[SortKey, ...] = ()
     formats: dict[str, str] = field(default_factory=dict)
     filters: tuple[RowFilter, ...] = ()
@@ -79,6 +88,7 @@ class TableSpec:
     caption: str | None = None
     title: str | None = None
     notes: tuple[str, ...] = ()
+    superseded: str | None = None
     key_lines: dict[str, int] = field(default_factory=dict)
 
     def with_data(self, data: str) -> TableSpec:
@@ -175,6 +185,8 @@ def _convert(key: str, node: yaml.Node, where: str) -> object:
             return tuple(_filter(text, where, line_of(node)) for text in texts)
         if key == "formats":
             return _formats(node, where)
+        if key in ("labels", "rates"):
+            return _text_mapping(node, where, key)
         if key == "top":
             return _top(node, where)
         return scalar(node, where, key)
@@ -226,6 +238,14 @@ def _top(node: yaml.Node, where: str) -> TopPerGroup:
     return TopPerGroup(int(n), tuple(string_list(values["per"], where, "top: per")))
 
 
+def _text_mapping(node: yaml.Node, where: str, key: str) -> dict[str, str]:
+    """``labels`` / ``rates``: text -> text; an empty mapping (``{}``) means none."""
+    if isinstance(node, yaml.ScalarNode) and node.value == "" and node.tag.endswith(":null"):
+        raise SpecError(where, line_of(node), f"{key} is empty (write {{}} for none)")
+    return {name: scalar(value, where, f"{key}: {name}")
+            for name, _, value in mapping_items(node, where, key)}
+
+
 def _formats(node: yaml.Node, where: str) -> dict[str, str]:
     formats = {}
     for column, _, fmt_node in mapping_items(node, where, "formats"):
@@ -241,8 +261,8 @@ def _check_consistency(spec: TableSpec, where: str) -> None:
     if spec.pricing and not spec.throughput:
         raise SpecError(where, spec.key_lines["pricing"],
                         "'pricing' needs 'throughput' (the column the cost is computed from)")
-    for key in ("unit", "prices"):
-        if key in spec.key_lines and not spec.pricing:
+    for key in ("unit", "prices", "rates"):
+        if key in spec.key_lines and not spec.pricing and (key != "rates" or spec.rates):
             raise SpecError(where, spec.key_lines[key],
                             f"'{key}' is used only with 'pricing' (the cost column); add "
                             "'pricing' or remove it")

@@ -1,11 +1,12 @@
 """The self-check: each original body under pandas (a child process with a time limit)
 against the declarative table built from the same CSVs.
 
-Verdicts, per table: ``same rows`` (every cell the same, in the same order);
-``same rows, natural order`` (plain pandas ordered some column by its text, e.g. a cost
-formatted as ``$10.5`` before ``$9.2``; sorted by value the rows are the same); otherwise the
-first differing cell; or the body failed under pandas too. Two cells are the same when the
-text is, or when both are the same number (``100.0`` and ``100.00``).
+Verdicts, per table: ``same rows`` (the same headers, and every cell the same, in the same
+order); ``same rows, natural order`` (plain pandas ordered some column by its text, e.g. a
+cost formatted as ``$10.5`` before ``$9.2``; sorted by value the rows are the same); otherwise
+the first difference (headers, then cells, then the number of rows); or the body failed under
+pandas too. Two cells are the same when the text is, or when both are the same number
+(``100.0`` and ``100.00``); headers must be the same text.
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfcore.columns import published_name
 from perfcore.numbers import parse_number
 from perfcore.tabledata import BuiltTable
 
 ROOT = Path(__file__).resolve().parents[2]
 SAME = "same rows"
 SAME_NATURAL = "same rows, natural order"
+
+
+def passed(verdict: str | None) -> bool:
+    """Shown as the page showed it: the same rows, or pandas' rows in natural order (also
+    where a page sorting text as plain pandas does kept other rows with ``head(n)``)."""
+    return verdict is not None and (verdict == SAME or verdict.startswith(SAME_NATURAL))
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,9 @@ def verdict(result: dict[str, Any], table: BuiltTable) -> str:
     if "error" in plain:
         return f"fails under pandas too: {plain['error']}"
     ours = [[cell.text for cell in row] for row in table.rows]
-    columns = [published_name(column) for column in plain["columns"]]
+    columns = list(plain["columns"])
     if columns != list(table.columns):
-        return f"different columns: pandas {plain['columns']} vs {list(table.columns)}"
+        return f"different columns: {column_difference(columns, list(table.columns))}"
     if _same(plain["rows"], ours):
         return SAME
     if "error" not in natural and _same(natural["rows"], ours):
@@ -78,6 +84,22 @@ def verdict(result: dict[str, Any], table: BuiltTable) -> str:
                 f"rows ({first_difference(plain['rows'], ours, columns)})")
     reference = natural if "error" not in natural else plain
     return first_difference(reference["rows"], ours, columns)
+
+
+def column_difference(theirs: list[str], ours: list[str]) -> str:
+    """The first header that differs, and what is missing or extra."""
+    missing = [name for name in theirs if name not in ours]
+    extra = [name for name in ours if name not in theirs]
+    parts = []
+    if missing:
+        parts.append(f"pandas also shows {', '.join(map(repr, missing))}")
+    if extra:
+        parts.append(f"the migrated table also shows {', '.join(map(repr, extra))}")
+    if not parts:
+        position = next(i for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if a != b)
+        parts.append(f"column {position + 1} is {theirs[position]!r} in pandas, "
+                     f"{ours[position]!r} migrated")
+    return "; ".join(parts)
 
 
 def _same(theirs: list[list[str]], ours: list[list[str]]) -> bool:

@@ -21,7 +21,7 @@ import yaml
 
 from perfcore.columns import published_name
 from perfcore.csvfile import CsvText, read_csv_text
-from perfcore.errors import UserError
+from perfcore.errors import DataFileError, UserError
 from perfcore.families import load_families
 from perfcore.prices import PRICING_MODELS, load_price_catalog
 from perfcore.yamlfile import YamlError
@@ -40,15 +40,21 @@ class MigratedCsv:
     notes: tuple[str, ...]
 
 
+def stored_name(column: str) -> str:
+    """The name a migrated CSV keeps a page's column under: today's name, and ``Source``
+    (which the migration fills with where a row came from) as ``Model Source``."""
+    name = published_name(column)
+    return RENAMED_SOURCE if name == SOURCE else name
+
+
 def migrated_csv(original: CsvText, source: str) -> MigratedCsv:
     """Today's column names, and a ``Source`` column saying where each row came from."""
     notes = []
     names = []
     for column in original.columns:
-        name = published_name(column)
-        if name == SOURCE:
-            name = RENAMED_SOURCE
-            notes.append(f"column {SOURCE!r} renamed {RENAMED_SOURCE!r} ({SOURCE} says where a "
+        name = stored_name(column)
+        if name == RENAMED_SOURCE and column != RENAMED_SOURCE:
+            notes.append(f"column {column!r} renamed {RENAMED_SOURCE!r} ({SOURCE} says where a "
                          f"row came from)")
         elif name != column:
             notes.append(f"column {column!r} renamed {name!r}")
@@ -122,8 +128,8 @@ def price_entries(prices: CsvText, instance_column: str, rate_columns: dict[str,
             try:
                 rate = float(text)
             except ValueError:
-                raise MergeConflict(f"{prices.path}:{line}: {column!r} must be an hourly rate "
-                                    f"(a number), got {text!r}") from None
+                raise DataFileError(prices.path, line, f"{column!r} must be an hourly rate "
+                                                       f"(a number), got {text!r}") from None
             entries.append(PriceEntry(record[instance_column].strip(), pricing, rate, read,
                                       region, source))
     return entries
@@ -191,25 +197,59 @@ def _merge_price(target: Path, key: str, current: dict[str, Any], entry: PriceEn
 
 # ---------------------------------------------------------------------- families
 
+# A key a platform's tables do without, written in its ``platforms`` entry as "none".
+EMPTY = {"labels": {}, "rates": {}, "formats": {}, "filter": [], "notes": []}
+DEFAULTS = {"instance": "Inst. Type"}
+NOT_SHOWN = ("title",)  # family keys that do not change the tables
+
+
+class Unexpressible(Exception):
+    """A platform's tables need the family without a key it sets (no ``platforms`` entry can
+    say so); the tab-set stays per-table specs."""
+
+
 def merged_families_text(target: Path, found: dict[str, dict[str, dict[str, Any]]]
-                         ) -> tuple[str | None, list[str]]:
+                         ) -> tuple[str | None, list[str], dict[tuple[str, str], str]]:
     """Families ``{family: {platform: spec}}`` merged into the catalog.
 
     A new family takes the first platform's spec; a platform whose spec differs from the
-    family's declares the differing keys under ``platforms: {<platform>: ...}``; a platform
-    that already declares other values there is a conflict.
+    family's declares the differing keys under ``platforms: {<platform>: ...}`` (a key it
+    does without as ``{}``/``[]``). Returns the text (None when unchanged), what changed, and
+    ``{(family, platform): why}`` for platforms whose tables the family cannot reproduce
+    (the caller keeps their tab-sets as per-table specs). A platform entry already in the
+    file with other values is a conflict.
     """
     if target.is_file():
         load_families(target)  # duplicate keys and unknown keys are located errors
     head, catalog = _load_yaml(target, {"schema_version": 1, "families": {}})
     families = catalog.setdefault("families", {})
-    changes = []
+    existing = set(families)
+    changes: list[str] = []
+    refused: dict[tuple[str, str], str] = {}
     for name, per_platform in found.items():
         for platform, spec in per_platform.items():
-            change = _merge_family(target, families, name, platform, spec)
+            try:
+                change = _merge_family(target, families, name, platform, spec)
+            except Unexpressible as why:
+                if name in existing:
+                    raise MergeConflict(str(why)) from None
+                refused[(name, platform)] = str(why)
+                continue
             if change:
                 changes.append(change)
-    return (_with_comments(head, _dump(catalog)) if changes else None), changes
+    return (_with_comments(head, _dump(catalog)) if changes else None), changes, refused
+
+
+def resolved_family(family: dict[str, Any], platform: str) -> dict[str, Any]:
+    """The spec a platform's tables get: the family's keys, then its platform entry."""
+    base = {key: value for key, value in family.items() if key != "platforms"}
+    return base | family.get("platforms", {}).get(platform, {})
+
+
+def _shown(spec: dict[str, Any]) -> dict[str, Any]:
+    """What makes the tables: keys with their "none" or default value, and titles, left out."""
+    return {key: value for key, value in spec.items() if key not in NOT_SHOWN
+            and value != EMPTY.get(key, object()) and value != DEFAULTS.get(key, object())}
 
 
 def _merge_family(target: Path, families: dict[str, Any], name: str, platform: str,
@@ -219,11 +259,19 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
         return f"family {name}: added (from {platform})"
     base = {key: value for key, value in families[name].items() if key != "platforms"}
     differing = {key: value for key, value in spec.items() if base.get(key) != value}
+    unset = []
     for key in base:
-        if key == "notes" and key not in spec:
-            differing[key] = []
-        elif key not in spec and key != "title":
-            differing[key] = None
+        if key in spec or key in NOT_SHOWN:
+            continue
+        if key in EMPTY or key in DEFAULTS:
+            if base[key] != EMPTY.get(key, DEFAULTS.get(key)):
+                differing[key] = EMPTY.get(key, DEFAULTS.get(key))
+        else:
+            unset.append(key)
+    if unset:
+        raise Unexpressible(f"{target}: family {name} sets {', '.join(unset)}, which the "
+                            f"migrated {platform} tables do not have (give it under "
+                            f"platforms: {platform} by hand, or keep per-table specs)")
     declared = families[name].get("platforms", {}).get(platform)
     if not differing and declared is None:
         return ""
@@ -235,12 +283,14 @@ def _merge_family(target: Path, families: dict[str, Any], name: str, platform: s
                             f"migration")
     if declared == differing:
         return ""
-    if None in differing.values():
-        unset = [key for key, value in differing.items() if value is None]
-        raise MergeConflict(f"{target}: family {name} sets {', '.join(unset)}, which the "
-                            f"migrated {platform} tables do not have (give it under "
-                            f"platforms: {platform} by hand)")
-    families[name].setdefault("platforms", {})[platform] = differing
+    platforms = families[name].setdefault("platforms", {})
+    platforms[platform] = differing
+    if _shown(resolved_family(families[name], platform)) != _shown(spec):  # a guard
+        del platforms[platform]
+        if not platforms:
+            del families[name]["platforms"]
+        raise Unexpressible(f"{target}: family {name} cannot declare what the migrated "
+                            f"{platform} tables show")
     return f"family {name}: platform {platform} declares {', '.join(differing)}"
 
 

@@ -37,9 +37,10 @@ def run_freeze(version: str, date: str | None, data_dir: Path, source: str | Non
     return f"release {version} ({day}): froze {count} CSV(s) into {folder}"
 
 
-def run_import(src: str, data_dir: Path, map_path: Path | None) -> str:
+def run_import(src: str, data_dir: Path, map_path: Path | None,
+               keep_malformed: bool = False) -> str:
     """Import SRC's releases; writes and returns the report."""
-    report = import_releases(Path(src), data_dir, map_path)
+    report = import_releases(Path(src), data_dir, map_path, keep_malformed)
     text = format_report(report)
     write_atomic(Path(data_dir) / RELEASES_DIR / REPORT_NAME, text)
     return text
@@ -78,8 +79,10 @@ def format_report(report: ImportReport) -> str:
     lines.append("Superseded (another file of the same snapshot used for today's file):")
     lines += [f"  {old} (by {new}): {_versions(v)}" for (old, new), v in
               sorted(report.superseded.items())] or ["  none"]
-    lines.append("Malformed rows (reported, left out):")
-    lines += [f"  {line}" for line in report.bad_rows] or ["  none"]
+    lines.append("Unreadable files (left out):")
+    lines += [f"  {version}: {error}" for version, error in report.unreadable] or ["  none"]
+    lines.append("Malformed rows:")
+    lines += [f"  {version}: {row}" for version, row in report.malformed] or ["  none"]
     lines.append("Skipped as declared:")
     lines += [f"  {old}: {why}" for old, why in sorted(report.skipped.items())] or ["  none"]
     return "\n".join(lines) + "\n"

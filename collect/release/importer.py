@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from collect.release.mapping import ColumnMap, load_column_map
-from perfcore.csvfile import CsvText, read_csv_text
+from perfcore.csvfile import KEEP, LEAVE_OUT, CsvText, MalformedRow, read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.releases import (
     RELEASES_DIR,
@@ -81,7 +81,8 @@ class ImportReport:
     superseded: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     price_columns: dict[tuple[str, str], list[str]] = field(
         default_factory=lambda: defaultdict(list))
-    bad_rows: list[str] = field(default_factory=list)
+    malformed: list[tuple[str, MalformedRow]] = field(default_factory=list)  # (version, row)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (version, located error)
 
 
 def read_folder_list(src: Path) -> list[Folder]:
@@ -153,16 +154,24 @@ def source_origin(src: Path) -> tuple[str, str]:
 
 
 def convert_snapshot(folder: Path, column_map: ColumnMap, version: str,
-                     report: ImportReport) -> dict[str, bytes]:
-    """Today's files of one snapshot folder: relative path -> CSV bytes."""
+                     report: ImportReport, keep_malformed: bool = False) -> dict[str, bytes]:
+    """Today's files of one snapshot folder: relative path -> CSV bytes.
+
+    A malformed row is treated as ``collect migrate`` treats it (one reader policy,
+    :data:`perfcore.csvfile.MALFORMED`): left out and reported, or with ``keep_malformed``
+    kept as pandas read it.
+    """
     tables: dict[str, tuple[str, CsvText]] = {}
     prices: dict[str, bytes] = {}
 
-    def read(path: Path) -> CsvText:
-        bad: list[DataFileError] = []
-        text = read_csv_text(path, f"{folder.name}/{path.parent.name}/{path.name}",
-                             bad_rows=bad)
-        report.bad_rows.extend(f"{error} (left out of {version})" for error in bad)
+    def read(path: Path) -> CsvText | None:
+        try:
+            text = read_csv_text(path, f"{folder.name}/{path.parent.name}/{path.name}",
+                                 malformed=KEEP if keep_malformed else LEAVE_OUT)
+        except DataFileError as err:  # the file as a whole (not UTF-8, a bad header)
+            report.unreadable.append((version, str(err)))
+            return None
+        report.malformed.extend((version, row) for row in text.malformed)
         return text
 
     for path in sorted(folder.glob("*/*.csv")):
@@ -172,12 +181,14 @@ def convert_snapshot(folder: Path, column_map: ColumnMap, version: str,
             report.skipped[old] = target
         elif kind == "unmapped":
             report.unmapped_files[old].append(version)
+        elif (text := read(path)) is None:
+            continue
         elif kind == "price":
             platform = path.parent.name
-            prices[f"{platform}/prices.csv"] = _price_csv(read(path), old, column_map,
-                                                          version, report)
+            prices[f"{platform}/prices.csv"] = _price_csv(text, old, column_map, version,
+                                                          report)
         else:
-            _choose_table(tables, old, target, read(path), version, report)
+            _choose_table(tables, old, target, text, version, report)
     for target, (old, _) in tables.items():
         if old != target:
             report.file_moves[(old, target)].append(version)
@@ -250,7 +261,8 @@ def _source_note(group: Group, origin: str, source_text: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def import_releases(src: Path, data_dir: Path, map_path: Path | None = None) -> ImportReport:
+def import_releases(src: Path, data_dir: Path, map_path: Path | None = None,
+                    keep_malformed: bool = False) -> ImportReport:
     """Import every release of SRC into ``DATA/releases``; refuses existing releases first."""
     src, data_dir = Path(src), Path(data_dir)
     releases_dir = data_dir / RELEASES_DIR
@@ -265,7 +277,8 @@ def import_releases(src: Path, data_dir: Path, map_path: Path | None = None) -> 
     report = ImportReport(not_imported=before)
     batch: list[tuple[Release, dict[str, bytes]]] = []
     for group in groups:
-        files = convert_snapshot(src / group.state.name, column_map, group.version, report)
+        files = convert_snapshot(src / group.state.name, column_map, group.version, report,
+                                 keep_malformed)
         files["SOURCE.txt"] = _source_note(group, origin, source_text)
         source = f"{origin}: commit {group.state.commit[:12]} (snapshot {group.state.name})"
         release = Release(group.version, group.folders[0].date, source)

@@ -27,8 +27,7 @@ ROW = {
     "batch_size": 1,
     "throughput": 812.0,
     "unit": "inferences",
-    "latency_p50_ms": 5.1,
-    "latency_p99_ms": 9.8,
+    "latency_ms": {"batch-p50": 5.1, "batch-p99": 9.8},
     "cost_per_1m": {"on-demand": 0.259, "ri-effective": None},
     "source": "fixture",
     "table": "latency",
@@ -70,8 +69,8 @@ Costs
 
 .. cost-explorer::
    :model: bert "base" <b>
-   :sla-ms: 10
-   :percentile: p50
+   :max-ms: 10
+   :latency: p50
    :pricing: on-demand
 """
 
@@ -80,13 +79,24 @@ PROVIDER_CONF = "cost_explorer_rows_provider = 'fixture_provider:rows'\n"
 
 def test_payload_shape_and_nan_becomes_null():
     payload = build_cost_payload(
-        [{**ROW, "latency_p50_ms": math.nan}], price_notes={"on-demand": "fixture rates"}
+        [{**ROW, "latency_ms": {"batch-p50": math.nan, "batch-p99": 9.8}}],
+        price_notes={"on-demand": "fixture rates"}
     )
-    assert payload["schema_version"] == 1
+    assert payload["schema_version"] == 2
     assert payload["pricing_models"] == ["on-demand", "ri-effective"]
-    assert payload["rows"][0]["latency_p50_ms"] is None
-    assert payload["rows"][0]["cost_per_1m"] == {"on-demand": 0.259, "ri-effective": None}
+    row = payload["rows"][0]
+    assert row["latency_ms"] == {"batch-p50": None, "batch-p99": 9.8}
+    assert row["cost_per_1m"] == {"on-demand": 0.259, "ri-effective": None}
     assert payload["generated"].endswith("Z")
+    # a provider's rows get the site's display rounding; the page never rounds on its own
+    assert row["display"] == {"throughput": "812", "latency_ms": {"batch-p50": "n/a",
+                                                                  "batch-p99": "9.8"},
+                              "cost_per_1m": {"on-demand": "$0.259", "ri-effective": "n/a"}}
+    assert (row["model_name"], row["published_as"], row["counts"]) == (
+        "bert-base", "bert-base", "inferences")
+    assert payload["models"] == {"bert-base": {"name": "bert-base", "family": "", "params": "",
+                                               "published_as": ["bert-base"]}}
+    assert payload["latency_metrics"]["batch-p99"]["label"] == "P99 per batch"
 
 
 def test_generated_follows_source_date_epoch(monkeypatch):
@@ -99,7 +109,9 @@ def test_generated_follows_source_date_epoch(monkeypatch):
     [
         ({"model": ""}, "row 1 ('' on 'inf2.xlarge'): 'model' must be a non-empty string"),
         ({"throughput": "fast"}, "'throughput' must be a number or null, got 'fast'"),
-        ({"latency_p99_ms": True}, "'latency_p99_ms' must be a number or null"),
+        ({"latency_ms": {"batch-p99": True}},
+         "\"latency_ms['batch-p99']\" must be a number or null"),
+        ({"latency_ms": {"p99": 3}}, "'latency_ms' key 'p99' is not a latency of the schema"),
         ({"cost_per_1m": {}}, "'cost_per_1m' must map pricing model to cost"),
         ({"cost_per_1m": {"spot": math.inf}}, "\"cost_per_1m['spot']\" must be finite"),
         ({"colour": "red"}, "unknown keys ['colour']"),
@@ -147,8 +159,8 @@ def test_directive_html_escapes_options_and_writes_json(tmp_path):
     page = (app.outdir / "index.html").read_text("utf-8")
     assert (
         '<div class="cost-explorer" data-src="_static/cost-explorer.json" '
-        'data-model="bert &quot;base&quot; &lt;b&gt;" data-sla-ms="10" data-percentile="p50" '
-        'data-pricing="on-demand"><noscript>'
+        'data-model="bert &quot;base&quot; &lt;b&gt;" data-max-ms="10" '
+        'data-latency="batch-p50" data-pricing="on-demand"><noscript>'
     ) in page
     assert 'src="_static/cost-explorer.js' in page
     assert 'src="_static/df-table.js' in page
@@ -183,12 +195,14 @@ def test_data_src_under_dirhtml(tmp_path):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ((":sla-ms: 10", ":sla-ms: -3"), ":sla-ms: must be a positive number of milliseconds, "
+    ((":max-ms: 10", ":max-ms: -3"), ":max-ms: must be a positive number of milliseconds, "
                                       "got '-3'"),
-    ((":sla-ms: 10", ":sla-ms: fast"), ":sla-ms: must be a positive number of milliseconds, "
+    ((":max-ms: 10", ":sla-ms: fast"), ":sla-ms: must be a positive number of milliseconds, "
                                         "got 'fast'"),
-    ((":percentile: p50", ":percentile: p95"), ":percentile: must be one of p99, p50, "
-                                                "got 'p95'"),
+    ((":latency: p50", ":latency: p95"), ":latency: must be one of batch-p50, batch-p99, "
+                                          "token-p50, token-p99, ttft-p50, ttft-p99, tpot-p50, "
+                                          "tpot-p99 (p99 and p50 mean batch-p99 and batch-p50), "
+                                          "got 'p95'"),
 ])
 def test_bad_option_is_a_located_error_and_a_box(tmp_path, change, message):
     """Issue 9: docutils' own converters logged an error but left no box on the page."""
@@ -213,10 +227,12 @@ def test_model_or_pricing_naming_nothing_is_a_located_error(tmp_path, change, me
     assert f"index.rst:4: ERROR: cost-explorer: {message}" in warnings
 
 
-def test_missing_provider_warns_at_the_directive_and_exports_no_rows(tmp_path):
+def test_without_a_provider_the_site_data_is_exported(tmp_path):
+    """No cost_explorer_rows_provider: the rows of df_table_data_dir (here: none, as the
+    folder has no price catalog), and no warning."""
     srcdir = make_site(tmp_path, {"index": EXPLORER_PAGE})
     app, warnings = build(srcdir)
-    assert "index.rst:4: WARNING: cost-explorer: conf.py does not set" in warnings
+    assert warnings == ""
     assert json.loads((app.outdir / COST_JSON_URI).read_text("utf-8"))["rows"] == []
 
 

@@ -27,15 +27,15 @@ def test_latency_tab_shows_its_table_and_synced_tab_sets_follow(page):
 
 def explorer(page):
     container = page.locator("div.cost-explorer")
-    container.locator("table.cost-explorer-table tbody tr").first.wait_for()
+    container.locator("table.cost-explorer-ranked tbody tr").first.wait_for()
     return container
 
 
 def ranking(container) -> list[tuple[str, str, str]]:
     """(instance, batch size, cost) per ranked row, badge text removed."""
     rows = container.evaluate(
-        """c => Array.from(c.querySelectorAll('table.cost-explorer-table tbody tr')).map(r => [
-             r.cells[1].firstChild.textContent, r.cells[3].textContent, r.cells[7].textContent])"""
+        """c => Array.from(c.querySelectorAll('table.cost-explorer-ranked tbody tr')).map(r => [
+             r.cells[1].firstChild.textContent, r.cells[5].textContent, r.cells[2].textContent])"""
     )
     return [tuple(row) for row in rows]
 
@@ -47,8 +47,8 @@ def cheapest(container) -> list[str]:
 def test_explorer_starts_from_the_directive_options(page):
     container = explorer(page)
     assert container.locator("select[name=model]").input_value() == "bert-base"
-    assert container.locator("input[name=sla-ms]").input_value() == "10"
-    assert container.locator("select[name=percentile]").input_value() == "p99"
+    assert container.locator("input[name=max-ms]").input_value() == "10"
+    assert container.locator("select[name=latency]").input_value() == "batch-p99"
     assert ranking(container) == [
         ("inf2.xlarge", "1", "$0.259"),
         ("c7i.xlarge", "1", "$0.412"),
@@ -56,39 +56,43 @@ def test_explorer_starts_from_the_directive_options(page):
     ]
     assert cheapest(container) == ["inf2.xlargecheapest"]
     summary = container.locator(".cost-explorer-summary").text_content()
-    assert summary.startswith("Cheapest for bert-base (P99 \u2264 10 ms, on-demand): inf2.xlarge")
-    assert "2 configurations of bert-base exceed the limit" in container.text_content()
-    caption = container.locator("table.cost-explorer-table caption").text_content()
+    assert summary.startswith(
+        "Cheapest for bert-base (P99 per batch \u2264 10 ms, on-demand): inf2.xlarge")
+    assert "Not ranked for bert-base: 2 over the bound; 1 older measurement" in \
+        container.text_content()
+    caption = container.locator("table.cost-explorer-ranked caption").text_content()
     assert caption == "Configurations of bert-base ranked by cost per 1M inferences (on-demand)"
 
 
 def test_relaxing_the_sla_updates_the_ranking(page):
     container = explorer(page)
-    container.locator("input[name=sla-ms]").fill("20")
+    container.locator("input[name=max-ms]").fill("20")
     assert [row[0] for row in ranking(container)] == [
         "g5.xlarge", "inf2.xlarge", "inf2.xlarge", "c7i.xlarge", "inf2.8xlarge"
     ]
     assert cheapest(container) == ["g5.xlargecheapest"]
-    container.locator("input[name=sla-ms]").fill("")
+    container.locator("input[name=max-ms]").fill("")
     assert len(ranking(container)) == 5
 
 
 def test_p50_bound_uses_the_p50_latency(page):
     container = explorer(page)
-    container.locator("select[name=percentile]").select_option("p50")
-    assert ranking(container)[0] == ("inf2.xlarge", "4", "$0.14")
-    assert "P50 \u2264 10 ms" in container.locator(".cost-explorer-summary").text_content()
+    container.locator("select[name=latency]").select_option("batch-p50")
+    assert ranking(container)[0] == ("inf2.xlarge", "4", "$0.140")
+    assert "P50 per batch \u2264 10 ms" in \
+        container.locator(".cost-explorer-summary").text_content()
 
 
-def test_pricing_model_changes_costs_and_unpriced_rows_go_last(page):
+def test_pricing_model_changes_costs_and_unpriced_rows_are_apart(page):
     container = explorer(page)
-    container.locator("input[name=sla-ms]").fill("20")
+    container.locator("input[name=max-ms]").fill("20")
     container.locator("select[name=pricing]").select_option("ri-effective")
     rows = ranking(container)
-    assert rows[0] == ("inf2.xlarge", "4", "$0.061")
-    assert rows[-1] == ("c7i.xlarge", "1", "n/a")
+    assert rows[0] == ("inf2.xlarge", "4", "$0.0610")
+    assert "c7i.xlarge" not in [row[0] for row in rows]
+    assert "c7i.xlarge" in container.locator("table.cost-explorer-unpriced").text_content()
     assert cheapest(container) == ["inf2.xlargecheapest"]
-    header = container.locator("table.cost-explorer-table thead th").nth(7).text_content()
+    header = container.locator("table.cost-explorer-ranked thead th").nth(2).text_content()
     assert header == "Cost per 1M inferences (ri-effective)"
     assert "1-year RI effective" in container.locator(".cost-explorer-note").text_content()
 
@@ -96,9 +100,9 @@ def test_pricing_model_changes_costs_and_unpriced_rows_go_last(page):
 def test_explorer_data_is_shown_as_text_never_markup(page):
     container = explorer(page)
     container.locator("select[name=model]").select_option("<img src=x onerror=window.__xss=2>")
-    container.locator("input[name=sla-ms]").fill("")
-    assert ranking(container)[0] == ("<b>c7i</b>", "n/a", "$1,234.50")
-    table = container.locator("table.cost-explorer-table")
+    container.locator("input[name=max-ms]").fill("")
+    assert ranking(container)[0] == ("<b>c7i</b>", "n/a", "$1,234")
+    table = container.locator("table.cost-explorer-ranked")
     assert table.locator("b, img, script").count() == 0
     assert page.evaluate("typeof window.__xss") == "undefined"
 

@@ -22,8 +22,8 @@ PAGE = """Explore
 
 .. cost-explorer::
    :model: bert-base
-   :sla-ms: 10
-   :percentile: p99
+   :max-ms: 10
+   :latency: p99
    :pricing: on-demand
 """
 
@@ -57,7 +57,7 @@ def test_explorer_ranks_the_provider_rows_like_the_directive(browser, served: st
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(served)
         container = page.locator("div.cost-explorer")
-        container.locator("table.cost-explorer-table tbody tr").first.wait_for()
+        container.locator("table.cost-explorer-ranked tbody tr").first.wait_for()
         summary = container.locator(".cost-explorer-summary").text_content()
         directive_answer = page.locator("table.cost-review tbody tr td").nth(1).text_content()
         assert errors == []
@@ -65,4 +65,5 @@ def test_explorer_ranks_the_provider_rows_like_the_directive(browser, served: st
         context.close()
     assert directive_answer == "inf2.xlarge"
     assert summary.startswith(
-        "Cheapest for bert-base (P99 \u2264 10 ms, on-demand): inf2.xlarge"), summary
+        "Cheapest for bert-base (P99 per batch \u2264 10 ms, on-demand): inf2.xlarge, "
+        "batch size 1"), summary

@@ -86,31 +86,54 @@ def test_build_date_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -
     assert build_date() == date(2026, 11, 22)
 
 
+NOTICES = [
+    "data/prices.yaml:8: price notice: inf2.xlarge ri-effective rate was read 2025-05-20, "
+    "551 days before 2026-11-22 (older than df_table_price_max_age_days = 365); the pages "
+    "that use it say so",
+    "data/prices.yaml:13: price notice: inf2.8xlarge ri-effective rate was read 2025-05-20, "
+    "551 days before 2026-11-22 (older than df_table_price_max_age_days = 365); the pages "
+    "that use it say so",
+]
 STALE = [
     "data/prices.yaml:8: WARNING: price is stale: inf2.xlarge ri-effective rate was read "
-    "2025-05-20, 551 days before 2026-11-22 (df_table_price_max_age_days = 365) "
-    "[df_table.stale_price]",
+    "2025-05-20, 551 days before 2026-11-22 (older than df_table_price_max_age_days = 365); "
+    "the pages that use it say so [df_table.stale_price]",
     "data/prices.yaml:13: WARNING: price is stale: inf2.8xlarge ri-effective rate was read "
-    "2025-05-20, 551 days before 2026-11-22 (df_table_price_max_age_days = 365) "
-    "[df_table.stale_price]",
+    "2025-05-20, 551 days before 2026-11-22 (older than df_table_price_max_age_days = 365); "
+    "the pages that use it say so [df_table.stale_price]",
 ]
+PAGE_NOTICE = (
+    "Some costs on this page use prices read more than 365 days before this build "
+    "(2026-11-22): inf2.8xlarge, inf2.xlarge ri-effective rates (data/prices.yaml), read "
+    "2025-05-20, 551 days before this build. Prices may have changed since; those costs are "
+    "as of the read date.")
 
 
-def test_a_used_stale_price_warns_once_per_build_at_its_entry(
+def notices(site: Site) -> list[str]:
+    return sorted(line for line in site.status.splitlines() if "price notice" in line)
+
+
+def test_an_old_price_is_a_dated_notice_and_never_a_warning(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: a strict build must not fail because the calendar moved."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
-    # Two pages show ri-effective costs of both instances: still one warning each.
+    # Two pages show ri-effective costs of both instances: still one log line each.
     site.write("sla2.rst", "SLA 2\n=====\n\n.. cheapest-under-sla::\n   :max-ms: 5\n"
                            "   :pricing: ri-effective\n")
     site.write("df.rst", "Table\n=====\n\n.. df-table::\n\n   data: inf2/latency_data_encoder.csv\n"
                          "   pricing: ri-effective\n   throughput: Throughput (inference/sec)\n")
     site.build(df_table_price_max_age_days=365)
-    lines = site.warning_lines()
-    assert sorted(line for line in lines if "stale" in line) == sorted(STALE)
-    assert [line for line in lines if "stale" not in line] == [
+    assert site.warning_lines() == [
         "df.rst: WARNING: document isn't included in any toctree [toc.not_included]",
         "sla2.rst: WARNING: document isn't included in any toctree [toc.not_included]",
     ]
+    assert notices(site) == sorted(NOTICES)
+    for page in ("sla2", "df", "compare"):
+        html = site.html(page)
+        assert '<p class="admonition-title">Price notice</p>' in html
+        assert PAGE_NOTICE in html.replace("\n", " ")
+    assert "Price notice" not in site.html("index")  # a page without costs says nothing
+    assert "Price notice" not in site.html("sla")  # on-demand prices only: none is old
 
 
 def test_only_prices_a_page_uses_count_and_the_limit_is_configurable(
@@ -118,21 +141,38 @@ def test_only_prices_a_page_uses_count_and_the_limit_is_configurable(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
     site.write("compare.rst", "Compare\n=======\n\n.. cost-comparison::\n   :pricing: on-demand\n")
     site.build(df_table_price_max_age_days=365)
-    assert site.warning_lines() == []  # ri-effective rates are old but no page shows them
+    assert notices(site) == []  # ri-effective rates are old but no page shows them
     site.write("compare.rst", "Compare\n=======\n\n.. cost-comparison::\n")
     site.build(df_table_price_max_age_days=730)
-    assert site.warning_lines() == []
+    assert notices(site) == []
     site.build(df_table_price_max_age_days=365)
-    assert sorted(site.warning_lines()) == sorted(STALE)
+    assert notices(site) == sorted(NOTICES)
 
 
-def test_stale_warning_can_be_suppressed(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_build_date_rereads_the_pages_so_the_age_is_current(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
-    site.build(df_table_price_max_age_days=365, suppress_warnings=["df_table.stale_price"])
+    site.build(df_table_price_max_age_days=365)
+    site.build(df_table_price_max_age_days=365)
+    assert site.read_docs == []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(BUILD_DAY_EPOCH) + 86400))
+    site.build(df_table_price_max_age_days=365)
+    assert sorted(site.read_docs) == ["compare", "sla"]
+    assert "552 days before this build" in site.html("compare").replace("\n", " ")
+
+
+def test_the_notice_can_be_made_a_warning_and_that_suppressed(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
+    site.build(df_table_price_max_age_days=365, df_table_price_notice_warns=True)
+    assert sorted(site.warning_lines()) == sorted(STALE)
+    site.build(df_table_price_max_age_days=365, df_table_price_notice_warns=True,
+               suppress_warnings=["df_table.stale_price"])
     assert site.warning_lines() == []
 
 
-def test_parallel_build_warns_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_build_logs_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY_EPOCH)
     site.build(parallel=2, df_table_price_max_age_days=365)
-    assert sorted(site.warning_lines()) == sorted(STALE)
+    assert site.warning_lines() == []
+    assert notices(site) == sorted(NOTICES)

@@ -10,34 +10,37 @@ import pytest
 from cost_site import Site, cells, paragraphs
 from docutils import nodes
 
-HEADER = ["Instance", "Platform", "Batch Size", "Optimized for", "Throughput (inferences/s)",
-          "Latency P50 (ms)", "Latency P99 (ms)", "Cost per 1M inferences (on-demand)",
-          "Cost per 1M inferences (ri-effective)", "Note"]
-UNSTATED = "n/a: the source does not state the instance size"
+HEADER = ["Instance", "Platform", "Batch Size", "Optimized for", "Version",
+          "Throughput (inferences/s)", "P50 per batch (ms)", "P99 per batch (ms)",
+          "Cost per 1M inferences (on-demand)", "Cost per 1M inferences (ri-effective)", "Note"]
+UNSTATED = "not ranked; n/a: the source does not state the instance size"
 
 
 def test_comparison_lists_every_configuration_with_cheapest_marked(site: Site) -> None:
     app = site.build()
     assert site.warning_lines() == []
     bert, gpt2, t5 = cells(app, "compare")
+    stated = "not stated"
     assert bert == [
         HEADER,
-        ["inf2.xlarge", "inf2", "8", "throughput", "1200", "6.1", "12.0", "$0.176", "$0.0759",
-         "cheapest (on-demand, ri-effective)"],
-        ["inf2.8xlarge", "inf2", "8", "throughput", "2600", "5.5", "11.5", "$0.210", "$0.0908",
-         ""],
-        ["inf2.xlarge", "inf2", "1", "latency", "800", "1.2", "1.5", "$0.263", "$0.114", ""],
-        ["inf2.8xlarge", "inf2", "1", "latency", "900", "1.1", "1.3", "$0.607", "$0.262", ""],
-        ["inf2 (size not stated)", "inf2", "16", "throughput", "3000", "4.0", "9.0", "n/a",
-         "n/a", UNSTATED],
+        ["inf2.xlarge", "inf2", "8", "throughput", stated, "1,200", "6.1", "12.0", "$0.176",
+         "$0.0759", "cheapest (on-demand, ri-effective)"],
+        ["inf2.8xlarge", "inf2", "8", "throughput", stated, "2,600", "5.5", "11.5", "$0.210",
+         "$0.0908", ""],
+        ["inf2.xlarge", "inf2", "1", "latency", stated, "800", "1.2", "1.5", "$0.263",
+         "$0.114", ""],
+        ["inf2.8xlarge", "inf2", "1", "latency", stated, "900", "1.1", "1.3", "$0.607",
+         "$0.262", ""],
+        ["inf2 (size not stated)", "inf2", "16", "throughput", stated, "3,000", "4.0", "9.0",
+         "n/a", "n/a", UNSTATED],
     ]
     assert gpt2[1][-3:] == ["n/a", "n/a", UNSTATED]  # an all-unpriced model is still listed
     assert t5 == [
-        ["Instance", "Platform", "Batch Size", "Optimized for", "Throughput (tokens/s)",
-         "Latency per Token P50 (ms)", "Latency per Token P99 (ms)",
+        ["Instance", "Platform", "Batch Size", "Optimized for", "Version",
+         "Throughput (tokens/s)", "P50 per token (e2e) (ms)", "P99 per token (e2e) (ms)",
          "Cost per 1M tokens (on-demand)", "Cost per 1M tokens (ri-effective)", "Note"],
-        ["trn1.2xlarge", "trn1", "8", "throughput", "5000", "3.0", "4.0", "$0.0747", "n/a",
-         "cheapest (on-demand); n/a: no ri-effective price for trn1.2xlarge in "
+        ["trn1.2xlarge", "trn1", "8", "throughput", stated, "5,000", "3.0", "4.0", "$0.0747",
+         "n/a", "cheapest (on-demand); n/a: no ri-effective price for trn1.2xlarge in "
          "data/prices.yaml"],
     ]
 
@@ -63,19 +66,32 @@ def test_comparison_marks_with_text_and_emphasis_and_says_which_prices(site: Sit
 
 
 def test_cheapest_under_p99_sla(site: Site) -> None:
+    """A per-batch bound ranks per-batch latencies only: t5-small publishes latency per
+    token, which is not the latency of a request, so it has no answer here."""
     app = site.build()
     assert cells(app, "sla") == [[
-        ["Model", "Instance", "Platform", "Batch Size", "Optimized for", "Throughput",
-         "Latency P99 (ms)", "Cost (on-demand)"],
-        ["bert-base", "inf2.xlarge", "inf2", "1", "latency", "800 inferences/s", "1.5",
-         "$0.263 per 1M inferences"],
-        ["t5-small", "trn1.2xlarge", "trn1", "8", "throughput", "5000 tokens/s",
-         "4.0 (per token)", "$0.0747 per 1M tokens"],
+        ["Model", "Instance", "Platform", "Batch Size", "Optimized for", "Version",
+         "Throughput", "P99 per batch (ms)", "Cost (on-demand)"],
+        ["bert-base", "inf2.xlarge", "inf2", "1", "latency", "not stated", "800 inferences/s",
+         "1.5", "$0.263 per 1M inferences"],
     ]]
     assert paragraphs(app, "sla", "cost-review-none") == [
-        "No priced configuration of gpt2-encoder meets P99 <= 10 ms under on-demand prices "
-        "(1 measured, 1 unpriced).",
+        "No current, priced configuration of gpt2-encoder meets P99 per batch <= 10 ms under "
+        "on-demand prices (1 measured, 1 unpriced).",
+        "No current, priced configuration of t5-small meets P99 per batch <= 10 ms under "
+        "on-demand prices (1 measured, 1 without a P99 per batch latency (they publish "
+        "P50 per token (e2e), P99 per token (e2e))).",
     ]
+
+
+def test_a_per_token_bound_ranks_token_rows(site: Site) -> None:
+    site.write("sla.rst", "SLA\n===\n\n.. cheapest-under-sla::\n   :latency: token-p99\n"
+                          "   :max-ms: 10\n")
+    app = site.build()
+    (table,) = cells(app, "sla")
+    assert table[0][7] == "P99 per token (e2e) (ms)"
+    assert [row[:2] + row[7:] for row in table[1:]] == [
+        ["t5-small", "trn1.2xlarge", "4.0", "$0.0747 per 1M tokens"]]
 
 
 @pytest.mark.parametrize(("options", "answer"), [
@@ -96,8 +112,8 @@ def test_no_configuration_meets_a_tight_bound(site: Site) -> None:
     app = site.build()
     assert cells(app, "sla") == []
     assert paragraphs(app, "sla", "cost-review-none") == [
-        "No priced configuration of bert-base meets P99 <= 1 ms under on-demand prices "
-        "(5 measured, 1 unpriced).",
+        "No current, priced configuration of bert-base meets P99 per batch <= 1 ms under "
+        "on-demand prices (5 measured, 1 unpriced, 4 over the bound).",
     ]
 
 
@@ -106,10 +122,12 @@ def test_no_configuration_meets_a_tight_bound(site: Site) -> None:
      "cost-comparison: :pricing: 'reserved' is not a pricing model of data/prices.yaml "
      "(it has: on-demand, ri-effective, spot)"),
     (".. cost-comparison::\n   :models: bert-large\n",
-     "cost-comparison: :models: no published row has Model 'bert-large' "
+     "cost-comparison: :models: no published row is model 'bert-large' "
      "(models: bert-base, gpt2-encoder, t5-small)"),
     (".. cheapest-under-sla::\n   :max-ms: 10\n   :latency: p95\n",
-     "cheapest-under-sla: :latency: must be one of p99, p50, ttft-p99, ttft-p50, got 'p95'"),
+     "cheapest-under-sla: :latency: must be one of batch-p50, batch-p99, token-p50, "
+     "token-p99, ttft-p50, ttft-p99, tpot-p50, tpot-p99 (p99 and p50 mean batch-p99 and "
+     "batch-p50), got 'p95'"),
     (".. cheapest-under-sla::\n   :latency: p99\n",
      "cheapest-under-sla: :max-ms: is required (the latency bound in milliseconds)"),
     (".. cheapest-under-sla::\n   :max-ms: -3\n",
@@ -153,7 +171,7 @@ def test_instance_without_any_price_warns_once_and_shows_na(site: Site) -> None:
         "its cost shows n/a [df_table.price]",
     ]
     rows = cells(app, "compare")[0]
-    assert rows[-1][-1] == "n/a: no price for inf2.2xlarge in data/prices.yaml"
+    assert rows[-1][-1] == "not ranked; n/a: no price for inf2.2xlarge in data/prices.yaml"
 
 
 def test_cell_text_is_escaped(site: Site) -> None:

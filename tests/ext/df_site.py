@@ -31,6 +31,7 @@ class Site:
     def __init__(self, srcdir: Path) -> None:
         self.srcdir = srcdir
         self.warnings = ""
+        self.status = ""
         self.read_docs: list[str] = []
 
     def write(self, relative: str, text: str) -> Path:
@@ -41,9 +42,9 @@ class Site:
 
     def build(self, parallel: int = 0, builddir: Path | None = None,
               **confoverrides: object) -> SphinxTestApp:
-        warning = StringIO()
+        warning, status = StringIO(), StringIO()
         app = SphinxTestApp("html", srcdir=self.srcdir, builddir=builddir,
-                            confoverrides=confoverrides, status=StringIO(), warning=warning,
+                            confoverrides=confoverrides, status=status, warning=warning,
                             parallel=parallel)
         self.read_docs = []
         app.connect("source-read", lambda _app, docname, _src: self.read_docs.append(docname))
@@ -52,6 +53,7 @@ class Site:
         finally:
             app.cleanup()
         self.warnings = warning.getvalue()
+        self.status = ANSI.sub("", status.getvalue()).replace(str(self.srcdir) + "/", "")
         return app
 
     def warning_lines(self) -> list[str]:

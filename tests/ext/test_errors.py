@@ -10,8 +10,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 
 HEADER = "Errors\n======\n\n"
 PRICED = "   pricing: on-demand\n   throughput: Throughput (inference/sec)\n"
-KNOWN_KEYS = ("data, prices, pricing, throughput, unit, instance, columns, sort, formats, "
-              "filter, top, peak, caption")
+KNOWN_KEYS = ("data, prices, pricing, throughput, unit, instance, columns, labels, rates, "
+              "sort, formats, filter, top, peak, caption")
 COLUMNS = "Model, Scripts, Inst. Type, Throughput (inference/sec), Neuron Version, " \
           "Compilation Autocast Data Type"
 BAD_CSV = "Model,Inst. Type,Throughput (inference/sec)\nx,inf2.xlarge,10\ny,inf2.xlarge\n"

@@ -154,7 +154,7 @@ def test_spec_parses_sort_filter_formats():
 @pytest.mark.parametrize(("body", "line", "message"), [
     ("data: x.csv\ncolums: [a]", 2,
      "unknown key 'colums' (known keys: data, prices, pricing, throughput, unit, instance, "
-     "columns, sort, formats, filter, top, peak, caption)"),
+     "columns, labels, rates, sort, formats, filter, top, peak, caption)"),
     ("data: x.csv\ncolumns: {a: 1}", 2, "columns must be a list of text values"),
     ("data: x.csv\nfilter: [Model is bert]", 2,
      "filter 'Model is bert' must read '<column> <op> <value>' with op one of == != <= >= < >"),

@@ -1,5 +1,6 @@
 """The layout's promises, checked the way a newcomer would: dependencies point one way
-(perfcore <- ext, perfcore <- collect), no import cycles, light entry points, installable."""
+(perfcore <- pandas_compat <- ext, collect; ext and collect never on each other), no import
+cycles, perfcore without pandas or Sphinx, light entry points, installable."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("perfcore", "ext", "collect")
+PACKAGES = ("perfcore", "pandas_compat", "ext", "collect")
 
 
 def module_name(path: Path) -> str:
@@ -26,18 +27,20 @@ def project_modules() -> dict[str, Path]:
             for path in sorted((ROOT / package).rglob("*.py"))}
 
 
-def imported_modules(path: Path, known: set[str]) -> set[str]:
-    """Project modules ``path`` imports anywhere (also inside functions)."""
+def imported_names(path: Path) -> set[str]:
+    """Every module name ``path`` imports anywhere (also inside functions)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        found |= {name for name in names if name in known}
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
     return found
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """Project modules ``path`` imports anywhere (also inside functions)."""
+    return imported_names(path) & known
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -78,14 +81,25 @@ def test_find_cycle_finds_one():
 
 
 @pytest.mark.parametrize(("package", "forbidden"), [
-    ("perfcore", ("ext", "collect")),
+    ("perfcore", ("pandas_compat", "ext", "collect")),
+    ("pandas_compat", ("ext", "collect")),
     ("ext", ("collect",)),
+    ("collect", ("ext",)),
 ])
 def test_dependencies_point_one_way(package, forbidden):
     wrong = {name: sorted(target for target in targets
                           if target.split(".")[0] in forbidden)
              for name, targets in import_graph().items() if name.split(".")[0] == package}
     assert not {name: targets for name, targets in wrong.items() if targets}
+
+
+def test_perfcore_imports_neither_pandas_nor_sphinx_anywhere():
+    """Not even inside a function: the core stays light for the site and the collector."""
+    third_party = {"pandas", "sphinx", "docutils"}
+    wrong = {module_name(path): sorted(name for name in imported_names(path)
+                                       if name.split(".")[0] in third_party)
+             for path in sorted((ROOT / "perfcore").rglob("*.py"))}
+    assert not {name: found for name, found in wrong.items() if found}
 
 
 def imported_at_start(*argv: str) -> set[str]:
@@ -127,7 +141,8 @@ def test_the_project_builds_as_a_wheel_with_the_collect_command(tmp_path):
                     "-q", str(tree), "-w", str(tmp_path / "dist")], check=True, cwd=tree)
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"perfcore/tabledata.py", "ext/static/df-table.js", "collect/cli.py"} <= set(names)
+    assert {"perfcore/tabledata.py", "pandas_compat/runner.py", "ext/static/df-table.js",
+            "collect/cli.py"} <= set(names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "collect = collect.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

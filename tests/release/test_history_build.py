@@ -124,12 +124,12 @@ def test_history_page_draws_values_and_gaps(site: Path) -> None:
     assert "history.rst" not in warnings
     first, second, third = _tables(app, "history")
     assert first[0] == ["Release", "Date", "Throughput (inference/second)", "Neuron Version",
-                        "Batch Size", "Row"]
+                        "Batch Size", "Configuration change", "Row"]
     # version order (1.9.0 < 1.10.0 < 1.11), values as written, the row each came from
     assert [row[:3] for row in first[1:]] == [["1.9.0", "2023-02-01", "101.5"],
                                               ["1.10.0", "2023-03-01", "125"],
                                               ["1.11", "2023-04-01", "140"]]
-    assert first[1][5] == "1.9.0/inf2/throughput_data_encoder.csv:2"
+    assert first[1][6] == "1.9.0/inf2/throughput_data_encoder.csv:2"
     # model-b: its 1.10.0 table was superseded, so that release is a gap saying why
     assert [row[2] for row in second[1:]] == ["50", "gap: no row", "gap: no row"]
     # :where: picks one of model-f's two rows of 1.11

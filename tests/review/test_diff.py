@@ -12,6 +12,7 @@ import pytest
 
 from collect import cli
 from perfcore import diff
+from perfcore.columns import COMPARISON_KEYS, SCHEMA, key_columns, record_value
 from perfcore.errors import UserError
 from perfcore.prices import load_price_catalog
 
@@ -132,8 +133,18 @@ def test_repeated_key_keeps_later_record_with_note(tmp_path):
     result = _compare(tmp_path, [_record("m", 1, WIDE), _record("m", 1, TIGHT)],
                       [_record("m", 1, TIGHT)])
     assert _metric(result.matched[0], "throughput").old == pytest.approx(1000.0)
-    assert (f"old: {tmp_path / 'old.jsonl'}:2 repeats the key of {tmp_path / 'old.jsonl'}:1; "
-            "the later row is used") in result.notes
+    old = tmp_path / "old.jsonl"
+    (note,) = [note for note in result.notes if note.startswith("old: ")]
+    assert note.startswith(f"old: {old}:1 and {old}:2 state the same configuration (m | ")
+    assert note.endswith(f") with different numbers; {old}:2 is compared")
+
+
+def test_a_configuration_published_twice_with_the_same_numbers_is_one_row(tmp_path):
+    """The throughput and latency tables often repeat a row: no note, one comparison."""
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 1, TIGHT)],
+                      [_record("m", 1, TIGHT)])
+    assert len(result.matched) == 1
+    assert result.notes == []
 
 
 def test_csv_snapshots_say_noise_unknown(review_data):
@@ -169,10 +180,85 @@ def test_git_revisions_of_data(tmp_path, review_data):
     assert old.rows[0]["origin"] == "HEAD~1:data/inf2/throughput_data_encoder.csv:2"
     result = diff.compare(old, new)
     assert [r.verdict for r in result.matched] == ["possible regression", "unchanged"]
-    with pytest.raises(diff.DiffError, match=r"git -C .* ls-tree .* no-such-rev"):
+    with pytest.raises(diff.DiffError) as bad_revision:
         diff.load_snapshot("git:no-such-rev", repo)
+    assert str(bad_revision.value) == (f"git:no-such-rev: cannot read revision 'no-such-rev' "
+                                       f"in {repo}: Not a valid object name no-such-rev")
     with pytest.raises(diff.DiffError, match=r"git:HEAD:nothing: no CSV files under nothing/"):
         diff.load_snapshot("git:HEAD:nothing", repo)
+
+
+def test_a_git_snapshot_is_two_git_processes_and_a_bad_revision_one_line(
+        tmp_path, review_data, monkeypatch, capsys):
+    """One listing and one read of every file, however many; history and prices left out."""
+    repo = tmp_path / "repo"
+    table = review_data / "release-a" / "throughput_data_encoder.csv"
+    for folder in ("inf1", "inf2", "trn1", "releases/2.20/inf2"):
+        (repo / "data" / folder).mkdir(parents=True)
+        shutil.copy(table, repo / "data" / folder / table.name)
+    (repo / "data" / "inf2" / "prices.csv").write_text(
+        "Inst. Type,Pricing Model,Rate (USD/hour)\ninf2.xlarge,ri-effective,0.3\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "data")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "a")
+    commands = []
+    run = subprocess.run
+
+    def counted(args, **kwargs):
+        commands.append(args[3])
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    snapshot = diff.load_snapshot("git:HEAD", repo)
+    assert commands == ["ls-tree", "cat-file"]
+    assert sorted({row["origin"].rsplit(":", 1)[0] for row in snapshot.rows}) == [
+        f"HEAD:data/{platform}/{table.name}" for platform in ("inf1", "inf2", "trn1")]
+    assert cli.main(["diff", "git:no-such-rev", "git:HEAD", "--repo", str(repo)]) == 1
+    assert capsys.readouterr().err == (f"error: git:no-such-rev: cannot read revision "
+                                       f"'no-such-rev' in {repo}: Not a valid object name "
+                                       "no-such-rev\n")
+
+
+def test_comparison_keys_are_declared_once_in_the_schema():
+    """A key a column states takes its label and record fields from the column; a key no
+    column publishes declares its own; every column's key is compared."""
+    column_keys = {column.key: column.name for column in SCHEMA if column.key}
+    names = [key.name for key in COMPARISON_KEYS]
+    assert len(names) == len(set(names)) and set(column_keys) <= set(names)
+    for key in COMPARISON_KEYS:
+        if key.name in column_keys:
+            assert (key.label, key.record_field) == (None, None), key.name
+        else:
+            assert key.label, key.name
+    always = [key.always for key in COMPARISON_KEYS]
+    assert always == sorted(always, reverse=True)  # the keys of every comparison first
+    assert tuple(key.name for key in COMPARISON_KEYS if key.always) == diff.KEY_FIELDS
+
+
+def test_key_labels_are_the_published_column_names(tmp_path):
+    assert diff.KEY_LABELS["dtype"] == "Model Data Type"
+    assert {name: diff.KEY_LABELS[name] for name in key_columns()} == key_columns()
+    result = _compare(tmp_path, [_record("m", 1, TIGHT)],
+                      [_record("m", 1, [v * 0.9 for v in TIGHT])])
+    for table in (diff.change_rows(result), diff.result_table(result, split_key=True)):
+        assert table.columns[:6] == ("Model", "Inst. Type", "Sequence Length",
+                                     "Model Data Type", "Batch Size", "Mode")
+
+
+def test_rows_are_read_through_the_schemas_columns(tmp_path):
+    """A record's metric is what its columns publish (record_value); a CSV's legacy header is
+    read as today's column, and its key as that column states it."""
+    record = {**_record("m", 1, TIGHT), "mode": "generate", "throughput_avg": None,
+              "total_tokens_per_s": 50.0, "latency_ms_p50": None,
+              "latency_per_token_ms_p50": 3.0}
+    (row,) = diff.read_results_jsonl(_write_jsonl(tmp_path / "r.jsonl", [record])).rows
+    assert row["throughput"] == record_value("Throughput (tokens/second)", record) == 50.0
+    assert row["latency_p50"] == record_value("Latency per Token P50 (ms)", record) == 3.0
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "t.csv").write_text(
+        "Model,Inst. Type,Avg Throughput (/sec),Seq. Length,Model Data Type\nm,x,10,128,BF16\n")
+    (row,) = diff.read_csv_snapshot(tmp_path / "csv").rows
+    assert (row["throughput"], row["sequence_length"], row["dtype"]) == (10.0, "128", "bf16")
 
 
 @pytest.mark.parametrize(
@@ -364,3 +450,36 @@ def test_a_decimal_comma_in_a_published_csv_is_a_located_error(tmp_path):
     (tmp_path / "t.csv").write_text('Model,Inst. Type,Throughput (inference/sec)\nm,x,"812,5"\n')
     with pytest.raises(UserError, match=rf"^{tmp_path / 't.csv'}:2: column"):
         diff.read_csv_snapshot(tmp_path)
+
+
+def test_rows_match_by_model_id_whatever_each_side_calls_it(tmp_path):
+    from perfcore.models import parse_model_catalog
+
+    header = "Model,Inst. Type,Throughput (inference/sec),Latency P99 (ms),Batch Size\n"
+    for side, name in (("old", "Resnet-50"), ("new", "resnet50")):
+        (tmp_path / side / "inf2").mkdir(parents=True)
+        (tmp_path / side / "inf2" / "throughput_data_cnn.csv").write_text(
+            header + f"{name},inf2.xlarge,100,5,1\n", encoding="utf-8")
+        (tmp_path / side / "inf2" / "prices.csv").write_text(
+            "Inst. Type,Pricing Model,Rate (USD/hour)\ninf2.xlarge,ri-effective,0.3\n",
+            encoding="utf-8")
+    models = parse_model_catalog("schema_version: 1\nmodels:\n  resnet50: {name: ResNet-50, "
+                                 "family: ResNet, aliases: [Resnet-50], source: one network}\n",
+                                 "models.yaml")
+    apart = diff.compare(diff.load_snapshot(str(tmp_path / "old")),
+                         diff.load_snapshot(str(tmp_path / "new")))
+    assert (len(apart.matched), len(apart.added), len(apart.removed)) == (0, 1, 1)
+    together = diff.compare(diff.load_snapshot(str(tmp_path / "old"), models=models),
+                            diff.load_snapshot(str(tmp_path / "new"), models=models))
+    assert [row.key["model"] for row in together.matched] == ["resnet50"]
+    assert together.notes == []  # an imported release's prices.csv is no table to note
+
+
+def test_change_rows_are_numbers_and_unchanged_rows_apart(tmp_path):
+    result = _compare(tmp_path, [_record("m", 1, TIGHT), _record("m", 2, TIGHT)],
+                      [_record("m", 1, [v * 0.9 for v in TIGHT]), _record("m", 2, TIGHT)])
+    changed = diff.change_rows(result)
+    (row,) = changed.records
+    assert (row["Throughput old"], row["Throughput new"], row["Throughput change (%)"]) == (
+        "1,000", "900", "-10.0")
+    assert [r["Batch Size"] for r in diff.change_rows(result, unchanged=True).records] == ["2"]

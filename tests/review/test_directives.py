@@ -32,11 +32,15 @@ def test_review_page_renders_diff_tables_and_charts(app, warning):
     assert "New rows (1)" in html and "Removed rows (1)" in html
     assert "Throughput: noise unknown: threshold only" in html
     assert "release-b/sweep_note.csv: skipped" in html
-    assert "1,000 -&gt; 940 (-6.0%)" in html
-    assert ("Every compared row has Sequence Length 128, Data Type bf16, Mode offline, Run Mode "
-            "Data Parallel.") in html
-    assert ("Every compared row has Sequence Length 128, Data Type bf16, Mode offline, Model "
-            "Copies 1, Workers per Model 1.") in html
+    # old, new and change are cells of their own, plain numbers a browser sorts as numbers
+    assert "<td><p>1,000</p></td>\n<td><p>940</p></td>\n<td><p>-6.0</p></td>" in html
+    assert "<td><p>$0.211</p></td>\n<td><p>$0.224</p></td>\n<td><p>+6.4</p></td>" in html
+    assert ("Every changed row has Sequence Length 128, Model Data Type bf16, Mode offline, "
+            "Model Copies 1, Workers per Model 1.") in html
+    # only changes are listed; unchanged rows are counted
+    assert html.count("1 matched row is unchanged (every metric within 5%): counted, "
+                      "not listed.") == 2
+    assert "repeats the key" not in html
     assert "<th class=\"head\"><p>Batch Size</p></th>" in html
     assert "Cost uses on-demand rates (USD/hour) from prices.yaml, read 2026-11-22." in html
     images = sorted((app.outdir / "_images").glob("perf-chart-*.svg"))
