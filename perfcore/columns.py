@@ -288,11 +288,10 @@ COMPARISON_KEYS: tuple[ComparisonKey, ...] = (
     # the same table's row: not a superseded table's with its successor's, nor a
     # throughput-optimized row with a latency-optimized one of the same configuration
     ComparisonKey("table", short="table", label="Table"),
-    # open-loop runs: one row per offered rate / concurrency / batcher setting
-    ComparisonKey("offered_rate", short="rate", label="Offered Rate (/s)",
-                  record_field="offered_rate"),
-    ComparisonKey("concurrency", short="concurrency", label="Concurrency",
-                  record_field="concurrency"),
+    # open-loop runs: one row per offered rate / concurrency / batcher setting (the first two
+    # are columns of the model cards' served results)
+    ComparisonKey("offered_rate", short="rate"),
+    ComparisonKey("concurrency", short="concurrency"),
     ComparisonKey("max_batch_size", short="max batch", label="Max Batch Size",
                   record_field="max_batch_size"),
     ComparisonKey("max_batch_delay_ms", short="delay ms", label="Max Batch Delay (ms)",
