@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make html   - create .venv (site dependencies only) on first run, then build _build/html strictly
-#   make test   - add the collector and test dependencies, then lint and run the whole suite
+#   make test   - add the collector and test dependencies, then lint (ruff, import layers:
+#                 lint-imports, pyproject.toml) and run the whole suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -18,12 +19,14 @@ html: $(SITE_STAMP)
 
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 dev: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 $(SITE_STAMP): requirements/site.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

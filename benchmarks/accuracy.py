@@ -5,13 +5,13 @@ figures known without measuring, side by side in one run (about 2.5 minutes):
 
 1. Throughput of batches longer than a window: ``synthetic:200`` and ``synthetic:700``
    (200 ms and 700 ms per batch of 1, so the truth is 5.0 and 1.43 inferences/s), through
-   the cpu backend and ``collect.run.measure.measure_offline`` as ``collect run`` runs
+   the cpu backend and ``collect.offline.measure.measure_offline`` as ``collect run`` runs
    them, with short runs (3 s and 5 s). ``throughput_avg / truth`` must be within 2%.
    Beside it: the whole-completed-batches count the collector used before
    (``n_inferences / duration_s``), which was up to one batch off.
 2. Open-loop mean request latency against M/D/1: Poisson arrivals into one worker
    running ``synthetic:<S>`` (deterministic service time S, 20 ms) with batches of 1,
-   through ``collect.run.openloop.run_poisson`` as ``collect run --load poisson`` runs it.
+   through ``collect.openloop.runner.run_poisson`` as ``collect run --load poisson`` runs it.
    The Pollaczek-Khinchine mean for deterministic service is
    ``W = S + rho * S / (2 * (1 - rho))``; at utilisation 0.5 and 0.8 the measured mean
    must be within 5% of it. Beside it: the exact mean of an ideal FIFO server fed the
@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from collect.backends.base import Request
 from collect.backends.cpu import CpuBackend
-from collect.run.infer import make_infer
-from collect.run.measure import MeasureOptions, measure_offline
-from collect.run.models import resolve
-from collect.run.openloop import run_poisson
-from collect.run.schedule import poisson_schedule
+from collect.engine.schedule import poisson_schedule
+from collect.models import resolve
+from collect.offline.measure import MeasureOptions, measure_offline
+from collect.openloop.infer import make_infer
+from collect.openloop.runner import run_poisson
 
 THROUGHPUT_TOLERANCE = 0.02
 LATENCY_TOLERANCE = 0.05

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from collect.backends.base import Request
 from collect.backends.cpu import CpuBackend
 from collect.env.envinfo import collect_env
-from collect.run.measure import MeasureOptions, measure_offline
-from collect.run.models import resolve
+from collect.models import resolve
+from collect.offline.measure import MeasureOptions, measure_offline
 
 CALIBRATION = ((1.0, 0.02, 0.98), (0.1, 0.05, 0.90))
 REAL_TOLERANCE = 0.05

@@ -9,7 +9,7 @@
    offered 2000 requests/s that batch size 1 cannot.
 
 The model is the collector's registry model ``synthetic:<ms>+<per_sample_ms>`` run through
-the cpu backend (``collect.run.infer.make_infer``), as ``collect run --load poisson`` runs it:
+the cpu backend (``collect.openloop.infer.make_infer``), as ``collect run --load poisson`` runs it:
 it sleeps until 0.2 ms before its deadline, then spins, so its service time is accurate
 without holding a core for the whole batch.
 """
@@ -23,15 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collect.run.openloop import GROWTH_LIMIT, SUSTAINED_FRACTION, run_closed, run_poisson
-from collect.run.schedule import poisson_schedule
+from collect.engine.schedule import poisson_schedule
+from collect.openloop.runner import GROWTH_LIMIT, SUSTAINED_FRACTION, run_closed, run_poisson
 
 
 def busy_wait_model(base_ms: float, per_sample_ms: float = 0.0):
     """``infer(batch_size)`` of the registry's ``synthetic:<base_ms>+<per_sample_ms>``."""
     from collect.backends.cpu import CpuBackend
-    from collect.run.infer import make_infer
-    from collect.run.models import resolve
+    from collect.models import resolve
+    from collect.openloop.infer import make_infer
 
     return make_infer(CpuBackend(), resolve(f"synthetic:{base_ms}+{per_sample_ms}"), None,
                       "fp32")

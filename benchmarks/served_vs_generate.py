@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from collect.cli import main as collect_main
-from collect.run.models import TINY_GPT2
+from collect.models import TINY_GPT2
 from perfcore.records import read_records
 from tests.serve.conftest import build_tiny_model, start_server
 

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from collect.backends import detect_backend
+from collect.engine.values import positive_float
 from collect.errors import UsageError
 from collect.run.options import (
     add_load_arguments,
@@ -29,7 +30,6 @@ from collect.run.options import (
     add_output_arguments,
     add_timing_arguments,
     load_settings,
-    positive_float,
     sweep_options,
 )
 from perfcore.errors import UserError
@@ -86,8 +86,8 @@ def add_run_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 
 def handle_run(args: argparse.Namespace) -> int:
+    from collect.engine.outcome import ERROR_STATUSES, status_counts
     from collect.run.runner import run_sweep
-    from collect.run.sweep import ERROR_STATUSES, status_counts
 
     settings = load_settings(args)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -179,8 +179,8 @@ def add_env_command(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 
 def handle_env(args: argparse.Namespace) -> int:
-    from collect.backends.neuron import neuron_present
     from collect.env.envinfo import collect_env
+    from collect.env.neuron import neuron_present
 
     env = collect_env(args.instance_type)
     env.pop("run_id")

@@ -26,6 +26,10 @@ class CompileFailed(Exception):
     """Compiling the model for a backend failed; recorded as ``compile_failed``."""
 
 
+class MeasureTimeout(Exception):
+    """The configuration did not finish within its timeout; recorded as ``timeout``."""
+
+
 def is_out_of_memory(error: BaseException) -> bool:
     """Whether ``error`` means the device (or host) ran out of memory: ``MemoryError``,
     ``torch.OutOfMemoryError`` (and ``torch.cuda.OutOfMemoryError``), an ``OSError`` with

@@ -36,7 +36,8 @@ class Column:
     where a table has several columns of one metric, the first declared wins);
     ``upsert``: part of the key ``collect publish`` replaces a table's rows by (a
     configuration, parallelism included, is one row per application type); ``default``:
-    what a blank cell, or a CSV without the column, means in that key (``1`` copy).
+    what a blank cell, or a CSV without the column, means in that key (``1`` copy);
+    ``decimals``: the places ``collect publish`` writes a number of the column with.
     """
 
     name: str
@@ -52,6 +53,7 @@ class Column:
     latency: str | None = None  # what a latency column measures: a key of LATENCY_MEASURES
     percentile: str | None = None  # "p50", "p95", "p99" of a latency column
     counts: str | None = None  # what a throughput column counts; costs of two counts differ
+    decimals: int = 2
 
 
 SCHEMA: tuple[Column, ...] = (
@@ -66,11 +68,12 @@ SCHEMA: tuple[Column, ...] = (
            "inferences/s", ("throughput_avg",), metric="throughput", counts="inferences",
            legacy_names=("Throughput (inference/second)", "Avg Throughput (/sec)")),
     Column("Latency P50 (ms)", "median latency of one batch", "ms", ("latency_ms_p50",),
-           metric="latency_p50", latency="batch", percentile="p50"),
+           metric="latency_p50", latency="batch", percentile="p50", decimals=3),
     Column("Latency P99 (ms)", "99th-percentile latency of one batch", "ms",
-           ("latency_ms_p99",), metric="latency_p99", latency="batch", percentile="p99"),
+           ("latency_ms_p99",), metric="latency_p99", latency="batch", percentile="p99",
+           decimals=3),
     Column("Latency P95 (ms)", "95th-percentile latency of one batch", "ms",
-           ("latency_ms_p95",), latency="batch", percentile="p95"),
+           ("latency_ms_p95",), latency="batch", percentile="p95", decimals=3),
     # seed transcriptions (seed 003) recorded ``tokens_per_s`` / ``ms_per_token`` / ``e2e_s``
     Column("Throughput (tokens/second)", "input plus output tokens per second", "tokens/s",
            ("total_tokens_per_s", "tokens_per_s"), metric="throughput",
@@ -116,14 +119,14 @@ SCHEMA: tuple[Column, ...] = (
     Column("OS Type", "operating system of the run"),
     Column("TP Degree", "tensor-parallel degree", key="tp_degree", record_fields=("tp_degree",),
            upsert=True, default="1"),
-    Column("DP Degree", "data-parallel degree (model copies)", key="dp_degree", upsert=True,
-           default="1"),
+    Column("DP Degree", "data-parallel degree (model copies)", key="dp_degree",
+           record_fields=("n_models",), upsert=True, default="1"),
     Column("Input Length", "prompt tokens per sequence", key="input_length",
            record_fields=("input_length",), upsert=True),
     Column("Output Length", "generated tokens per sequence", key="output_length",
            record_fields=("output_length",), upsert=True),
     Column("Source", "where the row came from: a seed or a collector run and its results file"),
-    Column("Run ID", "the collector run the row came from"),
+    Column("Run ID", "the collector run the row came from", record_fields=("run_id",)),
     Column("Workers per Model", "threads per model copy", key="workers_per_model",
            record_fields=("workers_per_model",), upsert=True, default="1"),
     Column("Model Copies", "model copies measured together", key="n_models",
@@ -330,15 +333,16 @@ def key_columns() -> dict[str, str]:
 
 def record_value(column: str, record: Mapping[str, Any]) -> Any:
     """The value ``column`` publishes from ``record``: its first record field that is set;
-    a number in the column's unit (a float), a word as it is (None when none is set)."""
+    a number in the column's unit (a count stays an int unless scaled), a word as it is
+    (None when none is set)."""
     declared = BY_NAME[column]
     scale = dict(declared.record_scale)
     for name in declared.record_fields:
         value = record.get(name)
         if value is None or value == "":
             continue
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value) * scale.get(name, 1.0)
+        if isinstance(value, int | float) and not isinstance(value, bool) and name in scale:
+            return float(value) * scale[name]
         return value
     return None
 

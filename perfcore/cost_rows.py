@@ -21,7 +21,6 @@ ranking may use. CSV reading, number parsing and cost maths are those of the tab
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +29,7 @@ from perfcore.columns import columns_with, counted_by, latency_columns, unit_fro
 from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
-from perfcore.families import FamilyCatalog
+from perfcore.families import FamilyCatalog, family_csv_parts
 from perfcore.models import ModelCatalog
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
@@ -39,7 +38,6 @@ from perfcore.tabledata import Rows, throughput_values
 from perfcore.tablespec import TableSpec
 
 NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
-_PUBLISHED = re.compile(r"^(?P<table>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
 LATENCY_COLUMNS = latency_columns()
 # The latency a tie between equal costs is broken by: the first of these a row has.
 TIE_LATENCY = ("batch-p99", "token-p99", "tpot-p99", "ttft-p99")
@@ -136,7 +134,7 @@ def published_csvs(data_dir: str | Path) -> list[Path]:
         if not folder.is_dir() or folder.name in NOT_PLATFORMS or hidden:
             continue
         found += [path for path in sorted(folder.iterdir())
-                  if path.is_file() and _PUBLISHED.match(path.name)]
+                  if path.is_file() and family_csv_parts(path.name)]
     return found
 
 
@@ -155,13 +153,14 @@ def load_cost_rows(
     data = CostData()
     for path in published_csvs(data_dir):
         data.files.append(path)
-        match = _PUBLISHED.match(path.name)
-        assert match is not None  # published_csvs only returns matching names
+        parts = family_csv_parts(path.name)
+        assert parts is not None  # published_csvs only returns matching names
+        variant, family = parts
         csv = read(path)
         if not csv.rows:
             continue
-        spec = _family_spec(families, match["family"], path.parent.name)
-        table = _Table(csv, path.parent.name, match["table"], match["family"], spec)
+        spec = _family_spec(families, family, path.parent.name)
+        table = _Table(csv, path.parent.name, variant, family, spec)
         rows = _rows(table, catalog, models)
         data.rows += rows
         for row in rows:

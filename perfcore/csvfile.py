@@ -1,4 +1,4 @@
-"""Read a data CSV as text, checking every row. No Sphinx import.
+"""Read a data CSV as text, checking every row, and write CSV text. No Sphinx import.
 
 Values stay exactly as written (``2.20`` stays ``2.20``, ``None`` stays ``None``), but a
 number with a possible decimal comma (``812,5``) is an error at its line, never a guess;
@@ -16,7 +16,8 @@ an unclosed quote, so those are left out under either policy.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,3 +175,11 @@ def _check_header(record: list[str], shown: str, line: int) -> list[str]:
             raise DataFileError(shown, line, f"header names column {name!r} twice")
         seen.add(name)
     return header
+
+
+def format_csv_text(rows: Iterable[Sequence[object]], newline: str = "\n") -> str:
+    """CSV text of ``rows`` (the header is a row), quoted as :func:`parse_csv_text` reads it
+    back: the one CSV writer (publish's upserts, release indexes and imports)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=newline).writerows(rows)
+    return buffer.getvalue()

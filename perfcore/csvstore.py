@@ -8,8 +8,6 @@ have to be added to the header, which rewrites every row).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from filelock import FileLock
 
 from perfcore.atomic import write_atomic
 from perfcore.columns import key_default
-from perfcore.csvfile import parse_csv_text
+from perfcore.csvfile import format_csv_text, parse_csv_text
 from perfcore.errors import DataFileError
 
 LOCK_TIMEOUT_S = 60
@@ -90,9 +88,7 @@ def row_key(row: dict[str, str], key_columns: Sequence[str]) -> tuple[str, ...]:
 
 
 def encode_row(values: Sequence[str], newline: str) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=newline).writerow(values)
-    return buffer.getvalue()
+    return format_csv_text([values], newline)
 
 
 def upsert_csv(path: Path, rows: list[dict[str, str]], columns: Sequence[str],

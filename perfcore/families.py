@@ -6,6 +6,7 @@ No Sphinx import. A family is a declarative table spec without ``data``; its CSV
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +37,32 @@ class FamilyCatalog:
         return self.per_platform.get(name, {}).get(platform or "", self.families[name])
 
 
+_SWEEP_CSV = re.compile(r"^sweep_(?P<name>.+)\.csv$")
+_FAMILY_CSV = re.compile(r"^(?P<variant>throughput|latency)_data_(?P<family>[A-Za-z0-9_-]+)\.csv$")
+
+
 def family_csv(platform: str, family: str, variant: str) -> str:
-    """The CSV of one tab, relative to the data directory."""
+    """The CSV of one tab, relative to the data directory: the one place published CSV names
+    are made (``collect publish``, the pages) and read back (:func:`family_csv_parts`)."""
     return f"{platform}/{variant}_data_{family}.csv"
+
+
+def family_csv_parts(file_name: str) -> tuple[str, str] | None:
+    """``(variant, family)`` of a published CSV's file name (``latency_data_decoder.csv`` ->
+    ``("latency", "decoder")``), or None when the name is not one :func:`family_csv` makes."""
+    match = _FAMILY_CSV.match(file_name)
+    return (match["variant"], match["family"]) if match else None
+
+
+def sweep_csv(platform: str, name: str) -> str:
+    """A sweep CSV (``collect publish-sweep``), relative to the data directory."""
+    return f"{platform}/sweep_{name}.csv"
+
+
+def sweep_csv_name(file_name: str) -> str | None:
+    """The sweep's name of a sweep CSV's file name (``sweep_bloom.csv`` -> ``bloom``), or None."""
+    match = _SWEEP_CSV.match(file_name)
+    return match["name"] if match else None
 
 
 def load_families(path: str | Path) -> FamilyCatalog:

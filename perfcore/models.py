@@ -21,6 +21,7 @@ from pathlib import Path
 
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
+from perfcore.families import family_csv_parts, sweep_csv_name
 from perfcore.textfile import read_text
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar, string_list
 
@@ -28,8 +29,6 @@ SUPPORTED_SCHEMA = "1"
 CATALOG_NAME = "models.yaml"
 ENTRY_KEYS = ("name", "family", "params", "aliases", "source")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$")
-_TABLE_CSV = re.compile(r"^(throughput|latency)_data_[A-Za-z0-9_-]+\.csv$|^sweep_.+\.csv$|"
-                        r"^data\.csv$")
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ def model_tables(data_dir: str | Path) -> list[Path]:
         parts = path.relative_to(root).parts
         if parts[0] in ("raw", "reports") or any(part.startswith((".", "_")) for part in parts):
             continue
-        if _TABLE_CSV.match(path.name):
+        if family_csv_parts(path.name) or sweep_csv_name(path.name) or path.name == "data.csv":
             found.append(path)
     return found
 

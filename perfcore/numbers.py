@@ -8,6 +8,9 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+PERCENTILES = (50, 90, 95, 99)
+"""The percentiles the collector records and an SLO may name (``*_p50`` ... ``*_p99``)."""
+
 _NUMBER_JUNK = str.maketrans("", "", "$_ ")
 # A comma inside a number is a thousands separator only in groups of exactly three digits
 # (``1,650``, ``1,650.25``); any other comma between digits (``812,5``, ``1,65``,

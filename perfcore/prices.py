@@ -112,10 +112,8 @@ def parse_price_catalog(text: str, path: str, today: date | None = None) -> Pric
     latest = today or latest_date_anywhere()
     instances = _instances(top["instances"], path, latest) if "instances" in top else {}
     unpriced = _unpriced(top["unpriced"], path) if "unpriced" in top else {}
-    both = sorted(set(instances) & set(unpriced))
-    if both:
-        name = instances[both[0]].name
-        raise YamlError(path, 0, f"instance {name!r} is both priced and unpriced")
+    if set(instances) & set(unpriced):
+        _refuse_priced_and_unpriced(top["instances"], top["unpriced"], path)
     return PriceCatalog(path=path, currency=currency, instances=instances, unpriced=unpriced)
 
 
@@ -189,6 +187,19 @@ def _unpriced(node, path: str) -> dict[str, str]:
         name.strip().lower(): scalar(reason, path, f"unpriced: {name}")
         for name, _, reason in mapping_items(node, path, "unpriced", fold_case=True)
     }
+
+
+def _refuse_priced_and_unpriced(instances_node, unpriced_node, path: str) -> None:
+    """An instance listed under ``unpriced`` that also has prices: an error at its
+    ``unpriced`` line, naming the line of its prices."""
+    priced = {name.strip().lower(): line_of(key_node) for name, key_node, _
+              in mapping_items(instances_node, path, "instances", fold_case=True)}
+    for name, key_node, _ in mapping_items(unpriced_node, path, "unpriced", fold_case=True):
+        line = priced.get(name.strip().lower())
+        if line is not None:
+            raise YamlError(path, line_of(key_node),
+                            f"instance {name!r} is both priced (line {line}) and unpriced; "
+                            "keep one of the two")
 
 
 def rate_basis(used: set[tuple[str, str]]) -> str | None:

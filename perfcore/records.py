@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,41 @@ def read_records(path: Path) -> ReadResult:
         result.line_numbers.append(number)
         result.complete_bytes = offset
     return result
+
+
+@dataclass(frozen=True)
+class Located:
+    """A record and where it came from (for messages and the ``Source`` column)."""
+
+    record: dict
+    path: Path
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class LocatedResults:
+    """The records of several results files in order, each with its file and line; ``torn``
+    lists ``(file, line)`` of every torn last line that was left out."""
+
+    records: list[Located] = field(default_factory=list)
+    torn: list[tuple[Path, int]] = field(default_factory=list)
+
+
+def read_located(paths: Iterable[Path]) -> LocatedResults:
+    """The one reader of results files for everything after ``collect run``: every complete
+    record of ``paths``, located (:func:`read_records` for each file)."""
+    located = LocatedResults()
+    for path in map(Path, paths):
+        result = read_records(path)
+        if result.torn_line is not None:
+            located.torn.append((path, result.torn_line))
+        located.records += [Located(record, path, line) for record, line
+                            in zip(result.records, result.line_numbers, strict=True)]
+    return located
 
 
 def check_record(record: Any, path: Path, number: int) -> None:

@@ -13,16 +13,14 @@ Versions are text: ``2.20`` stays ``2.20`` (never 2.2) and sorts as a version, a
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfcore.atomic import write_atomic
-from perfcore.csvfile import read_csv_text
+from perfcore.csvfile import format_csv_text, read_csv_text
 from perfcore.errors import DataFileError, UserError
 
 RELEASES_DIR = "releases"
@@ -120,12 +118,8 @@ def _index_row(cells: tuple[str, ...], position: dict[str, int], path: str,
 
 def index_text(releases: list[Release]) -> str:
     """``index.csv`` text, sorted by version."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(INDEX_COLUMNS)
-    for release in sorted(releases, key=lambda r: version_key(r.version)):
-        writer.writerow((release.version, release.date, release.source))
-    return buffer.getvalue()
+    ordered = sorted(releases, key=lambda r: version_key(r.version))
+    return format_csv_text([INDEX_COLUMNS, *((r.version, r.date, r.source) for r in ordered)])
 
 
 def find_release(releases: list[Release], version: str) -> Release | None:

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: one Playwright-driven Debian Chromium per session.
+"""Fixtures shared by every test folder: one Playwright-driven Debian Chromium per session, and
+Ray kept on loopback.
 
 Playwright's sync API runs an event loop for as long as it is open, so a process may hold
 only one: every browser test uses the session-scoped ``browser`` fixture below. If
@@ -8,12 +9,18 @@ on a fresh machine); a failed install fails the tests with the command to run by
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
+
+# Test traffic stays on loopback: Ray reads this when it is imported, and the local clusters of
+# the campaign tests (and the drivers they start) then bind every node to 127.0.0.1 instead of
+# this machine's interface address.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

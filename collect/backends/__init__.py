@@ -30,7 +30,7 @@ def get_backend(name: str) -> Backend:
 
 def detect_backend() -> str:
     """neuron if torch-neuronx and a Neuron device are present, else cuda if usable, else cpu."""
-    from collect.backends.neuron import neuron_present
+    from collect.env.neuron import neuron_present
 
     if neuron_present()[0]:
         return "neuron"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collect.errors import CollectError, CompileFailed
-from collect.run.models import ModelSpec, example_inputs, load_minilm_tokenizer, minilm_texts
+from collect.models import ModelSpec, example_inputs, load_minilm_tokenizer, minilm_texts
 
 Step = Callable[[], float]
 DTYPES = ("fp32", "bf16", "fp16")

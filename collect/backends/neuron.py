@@ -23,7 +23,6 @@ this module is tested there (see docs/collector.rst for what ran on which hardwa
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import tempfile
 import time
@@ -39,22 +38,8 @@ from collect.backends.base import (
     request_inputs,
     synthetic_steps,
 )
+from collect.env.neuron import neuron_present, neuron_versions
 from collect.errors import BackendUnavailable, CollectError, CompileFailed
-
-NEURON_DEVICE = Path("/dev/neuron0")
-NEURON_PACKAGES = (
-    "torch-neuronx", "neuronx-cc", "libneuronxla", "torch-xla", "transformers-neuronx",
-)
-
-
-def neuron_present() -> tuple[bool, str]:
-    """Whether torch-neuronx is importable and a Neuron device exists, and if not why."""
-    if importlib.util.find_spec("torch_neuronx") is None:
-        return False, "torch_neuronx is not installed"
-    if not NEURON_DEVICE.exists():
-        return False, f"no Neuron device ({NEURON_DEVICE} does not exist)"
-    return True, ""
-
 
 VISIBLE_CORES = "NEURON_RT_VISIBLE_CORES"
 
@@ -209,16 +194,3 @@ def runner(traced: Any, names: list[str]) -> Any:
         return traced(*(batch[name] for name in names))
 
     return run
-
-
-def neuron_versions() -> dict[str, str] | None:
-    """Installed Neuron SDK Python packages, or None when there are none."""
-    from importlib import metadata
-
-    found = {}
-    for package in NEURON_PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return found or None

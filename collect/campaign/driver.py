@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -24,16 +25,20 @@ from typing import Any, TextIO
 from collect.campaign.progress import CampaignProgress, Tally
 from collect.campaign.spec import Campaign, Target, load_campaign
 from collect.campaign.worker import Outcome, Unit, run_unit
+from collect.engine.outcome import Configuration, make_record
 from collect.env.envinfo import new_run_id, utc_now
 from collect.env.utilization import write_timeseries
 from collect.errors import CollectError
-from collect.run.sweep import Config, make_record, plan
+from collect.run.modes import plan
 from perfcore.records import ResultsWriter, config_id, read_records
 
 LOCAL_OBJECT_STORE_BYTES = 200 * 1024 * 1024  # records are small; Ray's default is 30% of RAM
 WAIT_TICK_S = 1.0  # ray.wait returns this often, so Ctrl-C is seen at once
 # Shipped to the nodes with each campaign (Ray ``py_modules``): the code a node runs.
 PACKAGES_FOR_NODES = ("collect", "perfcore")
+RAY_LOOPBACK = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""``0``: Ray binds its nodes to 127.0.0.1 (the default off Windows and macOS is the machine's
+address, reachable from other machines)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Planned:
     """A unit of work and what the driver needs to record it without the node."""
 
     unit: Unit
-    config: Config
+    config: Configuration
     target: Target
 
     @property
@@ -74,12 +79,12 @@ class Plan:
     already_done: int = 0
 
 
-def unit_resources(target: Target, config: Config) -> dict[str, float]:
+def unit_resources(target: Target, config: Configuration) -> dict[str, float]:
     """The Ray resources one configuration asks for: its target's slot, and on Neuron one
     NeuronCore per model copy (the backend places copy i on visible core i)."""
     resources = {target.slot: 1.0}
     if target.backend == "neuron":
-        resources["neuron_cores"] = float(config.n_models)
+        resources["neuron_cores"] = float(config.fields()["n_models"])
     return resources
 
 
@@ -157,11 +162,16 @@ def run_campaign(options: CampaignOptions, stream: TextIO) -> dict[str, Tally]:
 
 @contextlib.contextmanager
 def ray_connection(options: CampaignOptions, targets: list[Target]) -> Iterator[Any]:
-    """Ray connected to ``--address``, or a local instance holding the one target's slot.
+    """Ray connected to ``--address``, or a local instance holding the one target's slot and
+    listening on loopback only.
 
     The ``collect`` package travels to the nodes with the job (``py_modules``); the nodes
     need the same Python packages as this machine (torch, and the backend's SDK).
     """
+    if options.address is None:
+        # This machine alone: every Ray process listens on loopback, not on the machine's
+        # interface address (Ray reads this when it is imported).
+        os.environ[RAY_LOOPBACK] = "0"
     import ray
 
     common: dict[str, Any] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from collect.run.progress import BAR_WIDTH
+from collect.engine.progress import BAR_WIDTH
 
 
 @dataclass

@@ -18,7 +18,9 @@ from typing import NoReturn
 import yaml
 
 from collect.backends import BACKEND_NAMES
+from collect.engine.options import SweepOptions
 from collect.errors import CollectError, UsageError
+from collect.run.modes import plan
 from collect.run.options import (
     add_load_arguments,
     add_model_arguments,
@@ -27,7 +29,6 @@ from collect.run.options import (
     load_settings,
     sweep_options,
 )
-from collect.run.sweep import SweepOptions, plan
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar, string_list
 
 SCHEMA_VERSION = 1

@@ -12,12 +12,14 @@ import socket
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from collect.run.sweep import Config, SweepOptions
-
-if TYPE_CHECKING:
-    from collect.backends import Backend
+from collect.engine.options import SweepOptions
+from collect.engine.outcome import Configuration, OomSkips, make_record
+from collect.engine.sweep import measure_one
+from collect.env.envinfo import collect_env, utc_now
+from collect.errors import CollectError
+from collect.run.modes import mode_for, plan
+from perfcore.records import config_id
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,7 @@ class Outcome:
     timeseries: dict | None
 
 
-def find_config(options: SweepOptions, wanted: str) -> Config:
-    from collect.errors import CollectError
-    from collect.run.sweep import plan
-    from perfcore.records import config_id
-
+def find_config(options: SweepOptions, wanted: str) -> Configuration:
     for config in plan(options):
         if config_id(config.fields()) == wanted:
             return config
@@ -68,41 +66,23 @@ def run_unit(unit: Unit) -> Outcome:
 
 
 def measure(unit: Unit, options: SweepOptions) -> dict:
-    """``collect run``'s record of the configuration; a backend that cannot run here, or
-    another domain error, is recorded ``failed`` with the reason instead of stopping."""
-    from collect.backends import get_backend
-    from collect.env.envinfo import collect_env, utc_now
-    from collect.errors import CollectError
-    from collect.run.runner import measurement_for
-    from collect.run.sweep import make_record, run_one
-
+    """``collect run``'s record of the configuration (the same engine and mode); a backend
+    that cannot run here, or another domain error, is recorded ``failed`` with the reason
+    instead of stopping."""
     config = find_config(options, unit.config_id)
     env = collect_env(options.instance_type, unit.run_id)
-    oom_at = {config.group(): unit.oom_batch} if unit.oom_batch else {}
+    skips = OomSkips({config.group(): unit.oom_batch} if unit.oom_batch else None)
     started_at = utc_now()
-    measurement = measure_generation if options.mode == "generate" else \
-        measurement_for(options.mode)
     try:
-        backend = get_backend(options.backend)
-        return run_one(measurement, backend, config, options, env, oom_at)
+        session = mode_for(options.mode).open(options)
     except CollectError as error:
         return make_record(config, env, started_at, "failed", str(error), {})
-
-
-def measure_generation(backend: Backend, config: Config, options: SweepOptions) -> dict:
-    """One generation cell (model built for this configuration alone), as
-    :func:`collect.run.loadrun.run_generation` measures it; failures come back as a status."""
-    from collect.run.generate import build_random_model, generation_sweep
-
-    device = "cuda" if backend.name == "cuda" else "cpu"
-
-    def load_model(dtype: str) -> Any:
-        return build_random_model(config.spec.generation_config(), dtype, device)
-
-    cells = generation_sweep(load_model, [config.batch_size], [config.dtype],
-                             options.input_length, options.output_length,
-                             duration_s=options.duration_s)
-    return next(cells)
+    try:
+        return measure_one(session, config, options, env, skips)
+    except CollectError as error:
+        return make_record(config, env, started_at, "failed", str(error), {})
+    finally:
+        session.close()
 
 
 def read_sidecar(out: Path, record: dict) -> dict | None:

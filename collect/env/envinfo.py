@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 import collect
+from collect.env.neuron import neuron_versions
 
 DMI_PRODUCT_NAME = Path("/sys/class/dmi/id/product_name")
 # EC2 Nitro instances publish the instance type (e.g. "inf2.xlarge") as the DMI product name.
@@ -85,8 +86,6 @@ def cuda_device() -> str | None:
 
 def collect_env(instance_type_override: str | None = None, run_id: str | None = None) -> dict:
     """The ``env`` object of a results record (schema v1)."""
-    from collect.backends.neuron import neuron_versions
-
     return {
         "instance_type": instance_type(instance_type_override),
         "cpu_model": cpu_model(),

@@ -38,6 +38,7 @@ import psutil
 
 from collect.env.neuron_monitor import NeuronMonitorFormatError, monitor_config, parse_report
 from perfcore.atomic import write_atomic
+from perfcore.numbers import percentile
 
 TIMESERIES_SCHEMA_VERSION = 1
 MB = 1024 * 1024
@@ -48,7 +49,7 @@ def summarize(values: Sequence[float]) -> dict[str, float] | None:
     data = np.array([v for v in values if v is not None], dtype=float)
     if data.size == 0:
         return None
-    p50, p95 = np.percentile(data, [50, 95])
+    p50, p95 = (percentile(data.tolist(), point) for point in (50, 95))
     return {
         "avg": round(float(data.mean()), 3),
         "min": round(float(data.min()), 3),

@@ -16,7 +16,7 @@ from typing import Any
 
 from collect.errors import CollectError
 from collect.serve.metrics import summary
-from collect.serve.runner import ServeConfig
+from collect.serve.options import ServeConfig
 from perfcore.numbers import shift_decimal
 from perfcore.records import SCHEMA_VERSION, config_id
 

@@ -9,8 +9,6 @@ naming both values.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +18,7 @@ from typing import Any
 import yaml
 
 from perfcore.columns import published_name
-from perfcore.csvfile import CsvText, read_csv_text
+from perfcore.csvfile import CsvText, format_csv_text, read_csv_text
 from perfcore.errors import DataFileError, UserError
 from perfcore.families import load_families
 from perfcore.prices import PRICING_MODELS, load_price_catalog
@@ -97,12 +95,8 @@ def _check_same(target: Path, old: list[tuple[int, dict[str, str]]],
 
 
 def _csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-    return out.getvalue()
+    return format_csv_text([header, *([row.get(column, "") for column in header]
+                                      for row in rows)])
 
 
 # ------------------------------------------------------------------------ prices

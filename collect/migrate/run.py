@@ -26,12 +26,11 @@ from collect.migrate.translate import (
 from perfcore.atomic import write_atomic
 from perfcore.csvfile import KEEP, LEAVE_OUT, CsvText, MalformedRow, read_csv_text
 from perfcore.errors import UserError
-from perfcore.families import VARIANTS
+from perfcore.families import VARIANTS, family_csv_parts
 from perfcore.prices import InstancePrices, Price, PriceCatalog
 from perfcore.tabledata import BuiltTable, build_table
 from perfcore.tablespec import parse_spec
 
-_PUBLISHED_CSV = re.compile(r"^(throughput|latency)_data_[A-Za-z0-9_-]+\.csv$")
 _VARIANT_OF_LABEL = {label.lower(): variant for variant, label in VARIANTS.items()}
 _TITLE_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 _ROUND = re.compile(r"^round\d+$")
@@ -356,7 +355,7 @@ def _plan_unreferenced_csvs(options: Options, plan: Plan) -> None:
     """Published-style CSVs no page reads (families the pages do not show yet)."""
     for path in sorted(options.src.glob("*/*.csv")):
         target = Path(path.parent.name) / path.name
-        if target in plan.csvs or not _PUBLISHED_CSV.match(path.name):
+        if target in plan.csvs or not family_csv_parts(path.name):
             continue
         try:
             csv = _read(options, plan, path, path.relative_to(options.src))
@@ -392,11 +391,11 @@ def _family_of(lines: list[str], tab_set: pages.TabSet, tables: list[Table]
         if len(inside) != 1 or inside[0].spec is None:
             return None
         spec = dict(inside[0].spec)
-        match = re.fullmatch(rf"[^/]+/{variant}_data_(?P<family>[A-Za-z0-9_-]+)\.csv",
-                             str(spec.pop("data")))
-        if not match:
+        folder, _, file_name = str(spec.pop("data")).rpartition("/")
+        parts = family_csv_parts(file_name)
+        if not folder or "/" in folder or parts is None or parts[0] != variant:
             return None
-        names.add(match["family"])
+        names.add(parts[1])
         specs.append(spec)
         notes.append(_notes(pages.other_content(lines, item, inside[0].block)))
     if len(names) != 1 or len(specs) != len(VARIANTS) or any(s != specs[0] for s in specs) \

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from collect.publish.cells import format_value
-from collect.serve.published import load_text, server_text, unpublishable
+from collect.publish.served import load_text, server_text, unpublishable
 from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
 from perfcore.model_cards import card_csv

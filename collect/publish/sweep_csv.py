@@ -18,21 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collect.errors import CollectError
-from collect.publish.tables import format_value, load_located, source_of
-from perfcore.columns import record_value
+from collect.publish.cells import published_cell
+from collect.publish.tables import load_located, source_of
 from perfcore.csvstore import Changes, upsert_csv
+from perfcore.families import sweep_csv
 
 KEY_COLUMNS = ("Model", "Batch Size", "Engine", "Data Type")
-OFFLINE_VALUES = {  # column (perfcore.columns: which record fields) -> decimals
-    "Throughput (inference/sec)": 2,
-    "Latency P50 (ms)": 3,
-    "Latency P99 (ms)": 3,
-}
-GENERATE_VALUES = {
-    "Throughput (tokens/second)": 2,
-    "Time per Token (ms)": 2,
-    "Latency (s)": 2,
-}
+OFFLINE_VALUES = ("Throughput (inference/sec)", "Latency P50 (ms)", "Latency P99 (ms)")
+GENERATE_VALUES = ("Throughput (tokens/second)", "Time per Token (ms)", "Latency (s)")
+"""Value columns (perfcore.columns: which record fields, in which unit, how many decimals)."""
 SWEEP_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
@@ -56,7 +50,7 @@ def engine_label(record: dict) -> str:
     return f"{backend}, {copies_text} x {workers_text}"
 
 
-def value_columns(records: list[dict]) -> dict[str, int]:
+def value_columns(records: list[dict]) -> tuple[str, ...]:
     modes = {record.get("mode", "offline") for record in records}
     if modes == {"offline"}:
         return OFFLINE_VALUES
@@ -65,7 +59,7 @@ def value_columns(records: list[dict]) -> dict[str, int]:
     raise CollectError(f"a sweep CSV holds one mode; these results mix {', '.join(sorted(modes))}")
 
 
-def sweep_row(record: dict, source: str, values: dict[str, int]) -> dict[str, str]:
+def sweep_row(record: dict, source: str, values: tuple[str, ...]) -> dict[str, str]:
     status = str(record.get("status") or "")
     row = {
         "Model": str(record.get("model") or ""),
@@ -73,9 +67,8 @@ def sweep_row(record: dict, source: str, values: dict[str, int]) -> dict[str, st
         "Engine": engine_label(record),
         "Data Type": str(record.get("dtype") or "dtype not stated"),
     }
-    for column, decimals in values.items():
-        row[column] = format_value(record_value(column, record), decimals) \
-            if status == "ok" else ""
+    for column in values:
+        row[column] = published_cell(column, record) if status == "ok" else ""
     row.update({"Status": status, "Source": source, "Run ID": str(record.get("run_id") or "")})
     return row
 
@@ -90,5 +83,5 @@ def publish_sweep(options: SweepOptions) -> tuple[Path, Changes]:
     values = value_columns([item.record for item in located])
     rows = [sweep_row(item.record, source_of(item), values) for item in located]
     columns = (*KEY_COLUMNS, *values, "Status", "Source", "Run ID")
-    path = options.data_dir / options.platform / f"sweep_{options.name}.csv"
+    path = options.data_dir / sweep_csv(options.platform, options.name)
     return path, upsert_csv(path, rows, columns, KEY_COLUMNS)

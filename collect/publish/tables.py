@@ -32,15 +32,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from collect.errors import CollectError
-from collect.publish.cells import format_value
+from collect.models import SYNTHETIC_PATTERN, registry
+from collect.publish.cells import published_cell
 from collect.publish.token_columns import token_columns
-from collect.run.models import SYNTHETIC_PATTERN, registry
 from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
-from perfcore.records import read_records
+from perfcore.families import family_csv
+from perfcore.records import Located, read_located
 
 COLUMNS = columns.INFERENCE_TABLE
 KEY_COLUMNS = columns.upsert_key(COLUMNS)
@@ -64,19 +64,6 @@ class PublishOptions:
     instance_type: str | None = None
 
 
-@dataclass(frozen=True)
-class Located:
-    """A record and where it came from (for messages and the Source column)."""
-
-    record: dict
-    path: Path
-    line: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
 @dataclass
 class PublishReport:
     lines: list[str] = field(default_factory=list)
@@ -84,16 +71,12 @@ class PublishReport:
 
 
 def load_located(paths: list[Path], notes: list[str]) -> list[Located]:
-    located = []
-    for path in paths:
-        if not path.is_file():
-            raise CollectError(f"{path}: results file not found")
-        result = read_records(path)
-        if result.torn_line is not None:
-            notes.append(f"{path}:{result.torn_line}: ignored a torn last line")
-        located += [Located(record, path, line)
-                    for record, line in zip(result.records, result.line_numbers, strict=True)]
-    return located
+    missing = next((path for path in paths if not path.is_file()), None)
+    if missing is not None:
+        raise CollectError(f"{missing}: results file not found")
+    results = read_located(paths)
+    notes += [f"{path}:{line}: ignored a torn last line" for path, line in results.torn]
+    return results.records
 
 
 def latest_per_config(located: list[Located]) -> list[Located]:
@@ -153,8 +136,8 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
 
 
 def served_qualifying(items: list[Located], notes: list[str]) -> list[Located]:
-    """Served records that may go in a table (see collect.serve.published)."""
-    from collect.serve.published import unpublishable
+    """Served records that may go in a table (see collect.publish.served)."""
+    from collect.publish.served import unpublishable
 
     kept = []
     for item in items:
@@ -260,7 +243,7 @@ def source_of(item: Located) -> str:
     if source == "collect run":
         served = ""
         if item.record.get("mode") == "serve":
-            from collect.serve.published import source_suffix
+            from collect.publish.served import source_suffix
 
             served = source_suffix(item.record)
         return f"collect run {item.record.get('run_id')} ({item.path.as_posix()}){served}"
@@ -275,8 +258,8 @@ def task_of(record: dict, spec: object | None) -> str:
     return getattr(spec, "task", "") if spec else ""
 
 
-def _count(value: Any) -> str:
-    return "" if value is None else str(value)
+FROM_RECORD = tuple(name for name in COLUMNS if columns.BY_NAME[name].record_fields)
+"""Inference-table columns published straight from a record field (the schema's mapping)."""
 
 
 def to_row(item: Located, instance: str, application_type: str) -> dict[str, str]:
@@ -285,40 +268,28 @@ def to_row(item: Located, instance: str, application_type: str) -> dict[str, str
     neuron = env.get("neuron") or {}
     spec = registry().get(record["model"])
     # A transcribed source (a seed) that does not state a value says so; a collector run
-    # leaves a value it does not record blank.
+    # leaves a value it does not record blank (the upsert key reads a blank as the
+    # schema's default, 1).
     unstated = "" if (record.get("source") or "collect run") == "collect run" else "not stated"
-    row = {
-        "Model": record["model"],
+    row = {name: published_cell(name, record) for name in FROM_RECORD}
+    row.update({
         "Scripts": "",
         # "2.13.0+cpu" -> "PyTorch 2.13.0": the local build tag is not a framework version.
         "Framework": f"PyTorch {str(env['torch']).split('+')[0]}" if env.get("torch")
         else "PyTorch",
         "Inst. Type": instance,
         "Task": task_of(record, spec),
-        "Throughput (inference/sec)": format_value(record.get("throughput_avg"), 2),
-        "Latency P50 (ms)": format_value(record.get("latency_ms_p50"), 3),
-        "Latency P99 (ms)": format_value(record.get("latency_ms_p99"), 3),
         "Application Type": application_type,
         "Neuron Version": neuron.get("torch-neuronx", ""),
         "Run Mode": "Data Parallel" if (record.get("n_models") or 1) > 1 else "Single Copy",
-        "Batch Size": str(record["batch_size"]),
-        "Sequence Length": "" if record.get("sequence_length") is None
-        else str(record["sequence_length"]),
-        "Model Data Type": str(record.get("dtype") or "").upper(),
-        "Compilation Autocast Data Type": str(
-            columns.record_value("Compilation Autocast Data Type", record) or ""),
+        "Model Data Type": row["Model Data Type"].upper(),
         "OS Type": env.get("os") or "",
         "Source": source_of(item),
-        "Run ID": str(record.get("run_id") or ""),
-        "Latency P95 (ms)": format_value(record.get("latency_ms_p95"), 3),
-        # blank when not recorded: the upsert key reads a blank as the schema's default (1)
-        "Workers per Model": _count(record.get("workers_per_model")),
-        "Model Copies": _count(record.get("n_models")),
-    }
+    })
     blank_means_unstated = ("Task", "Neuron Version", "Sequence Length", "Model Data Type",
                             "OS Type")
-    return {name: value or (unstated if name in blank_means_unstated else value)
-            for name, value in row.items()}
+    return {name: row[name] or (unstated if name in blank_means_unstated else "")
+            for name in COLUMNS}
 
 
 def to_token_row(item: Located, instance: str, application_type: str,
@@ -327,7 +298,7 @@ def to_token_row(item: Located, instance: str, application_type: str,
     row = to_row(item, instance, application_type)
     row.update(token_columns(item.record, decoder=family == "decoder"))
     if item.record.get("mode") == "serve":
-        from collect.serve.published import served_cells
+        from collect.publish.served import served_cells
 
         row.update(served_cells(item.record))
     if family != "decoder":
@@ -383,10 +354,10 @@ def publish(options: PublishOptions) -> PublishReport:
     for (model, instance, _seq, _dtype, backend, mode, *_rest), group in sorted(
             groups.items(), key=str):
         best_throughput, best_latency = select(group, options.threshold)
-        folder = options.data_dir / platform_of(backend, instance, options.platform)
+        platform = platform_of(backend, instance, options.platform)
         family = family_of(model, options.family, mode)
-        throughput_csv = folder / f"throughput_data_{family}.csv"
-        latency_csv = folder / f"latency_data_{family}.csv"
+        throughput_csv = options.data_dir / family_csv(platform, family, "throughput")
+        latency_csv = options.data_dir / family_csv(platform, family, "latency")
         if mode in ("generate", "serve"):
             generated.update((throughput_csv, latency_csv))
             rows = (to_token_row(best_throughput, instance, "Batch", family),

@@ -16,15 +16,20 @@ not imported.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from collect.release.mapping import ColumnMap, load_column_map
-from perfcore.csvfile import KEEP, LEAVE_OUT, CsvText, MalformedRow, read_csv_text
+from perfcore.csvfile import (
+    KEEP,
+    LEAVE_OUT,
+    CsvText,
+    MalformedRow,
+    format_csv_text,
+    read_csv_text,
+)
 from perfcore.errors import DataFileError
 from perfcore.releases import (
     RELEASES_DIR,
@@ -245,11 +250,7 @@ def _price_csv(text: CsvText, old: str, column_map: ColumnMap, version: str,
 
 
 def _csv_bytes(header: list[str], rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return format_csv_text([header, *rows]).encode("utf-8")
 
 
 def _source_note(group: Group, origin: str, source_text: str) -> bytes:

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfcore.records import read_records
+from perfcore.numbers import PERCENTILES, percentile
+from perfcore.records import read_located
 
 OPEN_LOOP_MODES = ("poisson", "closed")
 
@@ -38,14 +39,11 @@ class LoadedResults:
 def load_results(paths: Sequence[str | os.PathLike[str]]) -> LoadedResults:
     """Read results JSONL files with the one reader; a torn last line (a crash mid-write) is
     skipped with a note."""
-    loaded = LoadedResults()
-    for path in map(Path, paths):
-        read = read_records(path)
-        if read.torn_line:
-            loaded.notes.append(f"{path.name}:{read.torn_line}: incomplete last line skipped")
-        loaded.records.extend(read.records)
-        loaded.sources.extend([path] * len(read.records))
-    return loaded
+    results = read_located(map(Path, paths))
+    return LoadedResults(
+        records=[item.record for item in results.records],
+        sources=[item.path for item in results.records],
+        notes=[f"{path.name}:{line}: incomplete last line skipped" for path, line in results.torn])
 
 
 def load_timeseries(record: Mapping[str, Any], results_path: Path) -> tuple[list[dict], str | None]:
@@ -228,10 +226,9 @@ def distribution(values: Sequence[float]) -> pd.DataFrame:
     data = np.array([v for v in values if v is not None], dtype=float)
     if data.size == 0:
         return pd.DataFrame(columns=["Metric", "Value"])
-    points = np.percentile(data, [50, 90, 95, 99])
     rows = [("Average", data.mean()), ("Min", data.min()), ("Max", data.max()),
-            ("Std Dev", data.std()), ("P50", points[0]), ("P90", points[1]),
-            ("P95", points[2]), ("P99", points[3])]
+            ("Std Dev", data.std()),
+            *((f"P{point}", percentile(data.tolist(), point)) for point in PERCENTILES)]
     return _table([{"Metric": m, "Value": float(v)} for m, v in rows])
 
 
@@ -248,7 +245,7 @@ def latency_bands(
     columns = ["Latency Range", "Avg Throughput", "Min Throughput", "Max Throughput", "Count"]
     if len(pairs) < 2:
         return pd.DataFrame(columns=columns), None
-    p50, p75, p90 = np.percentile(pairs["latency"], [50, 75, 90])
+    p50, p75, p90 = (percentile(pairs["latency"].tolist(), point) for point in (50, 75, 90))
     bands = [
         (f"< {p50:.1f} ms (P50)", pairs["latency"] < p50),
         (f"{p50:.1f}-{p75:.1f} ms (P50-P75)", (pairs["latency"] >= p50) & (pairs["latency"] < p75)),
@@ -386,11 +383,11 @@ def slo_table(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                record.get("slo_ms"), record.get("slo_percentile"))
         searches.setdefault(key, []).append(record)
     rows = []
-    for (model, batch, delay, slo, percentile), found in searches.items():
+    for (model, batch, delay, slo, slo_percentile), found in searches.items():
         met = [r["offered_rate"] for r in found if r.get("slo_met")]
         tried = sorted(r["offered_rate"] for r in found if r.get("offered_rate") is not None)
         rows.append({"Model": model, "Max batch": batch, "Max delay (ms)": delay,
-                     "SLO": f"P{percentile} <= {slo:g} ms",
+                     "SLO": f"P{slo_percentile} <= {slo:g} ms",
                      "Highest rate meeting it (requests/s)": max(met) if met else None,
                      "Rates tried": ", ".join(f"{rate:g}" for rate in tried)})
     return _table(rows)

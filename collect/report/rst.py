@@ -173,7 +173,7 @@ def _plots(records: Sequence[Mapping[str, Any]], out: Path,
 def _serving(records: Sequence[Mapping[str, Any]], out: Path,
              written: WrittenReport) -> dict[str, Any] | None:
     """Served endpoints (``--mode serve``): the metrics table and the goodput curve."""
-    from collect.serve import report as serve_report
+    from collect.report import served as serve_report
 
     served = serve_report.serving_table(records)
     if served.empty:
@@ -227,7 +227,7 @@ def _measured_sections(number: int, record: Mapping[str, Any], source: Path, out
 
 def _served_details(number: int, record: Mapping[str, Any], source: Path, out: Path,
                     written: WrittenReport) -> dict[str, Any]:
-    from collect.serve import report as serve_report
+    from collect.report import served as serve_report
 
     values = serve_report.per_request_ms(serve_report.read_timelines(record, source))
     plot = serve_report.distribution_plot(values, report.config_label(record),

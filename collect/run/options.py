@@ -1,109 +1,42 @@
 """The options of a benchmark run, shared by ``collect run`` and campaign jobs (whose keys are
-these options): the option groups, their value parsers, the checks of what goes together, and
-the :class:`~collect.run.sweep.SweepOptions` they make. Errors: argparse's for a value that
-does not parse, :class:`~collect.errors.UsageError` for options that do not go together."""
+these options): the option groups, the checks of what goes together, and the
+:class:`~collect.engine.options.SweepOptions` they make. Value types are
+:mod:`collect.engine.values`; the served endpoint's group is :mod:`collect.serve.options`.
+Errors: argparse's for a value that does not parse, :class:`~collect.errors.UsageError` for
+options that do not go together."""
 
 from __future__ import annotations
 
 import argparse
-import math
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from collect.backends import BACKEND_NAMES, detect_backend
+from collect.backends.base import DTYPES
+from collect.engine.options import (
+    DEFAULT_DURATION_S,
+    DEFAULT_SLO_PERCENTILE,
+    DEFAULT_SLO_START_RATE,
+    DEFAULT_TIMEOUT_S,
+    SweepOptions,
+    Timing,
+    default_warmup_text,
+)
+from collect.engine.slo import SLO_PERCENTILES
+from collect.engine.values import (
+    dtype_list,
+    names,
+    non_negative_float,
+    positive_float,
+    positive_float_list,
+    positive_int,
+    positive_ints,
+)
 from collect.errors import UsageError
-from collect.run.slo import SLO_PERCENTILES
-from collect.serve.workload import Length, parse_length
-
-if TYPE_CHECKING:
-    from collect.run.sweep import SweepOptions
-    from collect.serve.runner import ServeOptions
-
-DTYPES = ("fp32", "bf16", "fp16")  # = run.generate.DTYPES; not imported: keeps torch out
-
-
-def positive_ints(text: str) -> list[int]:
-    """``"1,2,4"`` -> ``[1, 2, 4]``."""
-    try:
-        values = [int(part) for part in text.split(",")]
-    except ValueError:
-        values = []
-    if not values or any(value < 1 for value in values):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers, got {text!r}")
-    return values
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def names(choices: Sequence[str] | None = None) -> Callable[[str], list[str]]:
-    def parse(text: str) -> list[str]:
-        values = [part.strip() for part in text.split(",") if part.strip()]
-        if not values:
-            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
-        unknown = [value for value in values if choices and value not in choices]
-        if unknown:
-            raise argparse.ArgumentTypeError(
-                f"unknown value(s) {', '.join(unknown)}; choose from {', '.join(choices or ())}")
-        return values
-
-    return parse
-
-
-def finite_float(text: str) -> float:
-    """A finite number: ``nan`` and ``inf`` are refused (``inf`` would never end a run)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def positive_float_list(text: str) -> list[float]:
-    """``"100,200,400"`` to ``[100.0, 200.0, 400.0]``."""
-    try:
-        return [positive_float(part) for part in text.split(",") if part.strip()] or \
-            positive_float_list("")
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"expected positive numbers separated by commas, e.g. 100,200,400; got {text!r}"
-        ) from None
-
-
-def dtype_list(text: str) -> list[str]:
-    """``"fp32,bf16"`` to ``["fp32", "bf16"]``; unknown names list the known ones."""
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [name for name in names if name not in DTYPES]
-    if not names or unknown:
-        raise argparse.ArgumentTypeError(
-            f"expected dtypes from {', '.join(DTYPES)} separated by commas; got {text!r}"
-        )
-    return names
+from collect.offline.measure import MIN_WARMUP_BATCHES
+from collect.run.modes import mode_for
+from collect.serve.options import add_serve_arguments, length, validate_serve_arguments
+from collect.serve.workload import Length
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -129,14 +62,20 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--duration", type=positive_float, default=10.0, metavar="SECONDS",
-                        help="measured seconds per configuration, after warm-up; default 10")
-    parser.add_argument("--warmup", type=positive_float, metavar="SECONDS",
-                        help="minimum warm-up seconds (discarded); default max(0.5, 10%% of "
-                        "--duration) capped at 5, and at least 2 batches per worker")
-    parser.add_argument("--timeout", type=positive_float, default=600.0, metavar="SECONDS",
+    """``--duration``, ``--warmup``, ``--timeout``: the sweep's :class:`Timing`, by the same
+    names (``duration_s``, ...) and defaults all the way down."""
+    parser.add_argument("--duration", dest="duration_s", type=positive_float,
+                        default=DEFAULT_DURATION_S, metavar="SECONDS",
+                        help="measured seconds per configuration, after warm-up; default "
+                        f"{DEFAULT_DURATION_S:g}")
+    parser.add_argument("--warmup", dest="warmup_s", type=positive_float, metavar="SECONDS",
+                        help="minimum warm-up seconds (discarded); default "
+                        f"{default_warmup_text().replace('%', '%%')}, and at least "
+                        f"{MIN_WARMUP_BATCHES} batches per worker (offline)")
+    parser.add_argument("--timeout", dest="timeout_s", type=positive_float,
+                        default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                         help="a configuration still running this long after its start is "
-                        "recorded as timeout; default 600")
+                        f"recorded as timeout; default {DEFAULT_TIMEOUT_S:g}")
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -151,72 +90,6 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-utilization", action="store_true",
                         help="do not sample CPU/memory/GPU/NeuronCore utilisation (by default "
                         "every configuration records a summary and a time-series sidecar)")
-
-
-def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
-    """``run``'s options (and a campaign job's) as the sweep's settings."""
-    from collect.run.sweep import SweepOptions
-
-    open_loop = args.load != "offline" and settings["mode"] != "serve"
-    return SweepOptions(
-        models=args.model, backend=args.backend or detect_backend(), out=args.out,
-        batch_sizes=args.batch_sizes, sequence_lengths=args.sequence_length,
-        n_models=args.n_models, workers_per_model=args.workers_per_model, dtypes=args.dtypes,
-        compiled=args.compile, intra_op_threads=args.intra_op_threads,
-        duration_s=args.duration, warmup_s=args.warmup,
-        timeout_s=args.timeout, instance_type=args.instance_type, resume=args.resume,
-        force=args.force, mode=settings["mode"],
-        rates=args.rate, concurrency=args.concurrency,
-        max_batch_size=args.max_batch_size if open_loop else None,
-        max_batch_delay_ms=args.max_batch_delay_ms if open_loop else None,
-        arrival_seed=args.arrival_seed, slo_ms=args.slo_ms,
-        slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
-        input_length=settings.get("input_length"), output_length=settings.get("output_length"),
-        sample_utilization=not args.no_utilization, serve=serve_options(args, settings),
-    )
-
-
-def serve_options(args: argparse.Namespace, settings: dict) -> ServeOptions | None:
-    """The endpoint and workload of ``--mode serve``."""
-    if settings["mode"] != "serve":
-        return None
-    from collect.serve.runner import ServeOptions
-
-    return ServeOptions(
-        endpoint=args.endpoint, load=settings["load"], api=args.api or "chat",
-        input_length=args.input_length, output_length=args.output_length,
-        max_concurrency=args.max_concurrency, ignore_eos=args.ignore_eos,
-        dataset=args.dataset, goodput=args.goodput, request_timeout_s=args.request_timeout,
-        tokenizer=args.tokenizer, search=args.goodput_search)
-
-
-def length(text: str) -> Length:
-    """``"128"`` or a uniform range ``"64-256"``."""
-    try:
-        return parse_length(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-GOODPUT_KEYS = {"ttft": "ttft", "tpot": "tpot", "e2e": "e2e", "e2el": "e2e"}
-
-
-def goodput(text: str) -> dict[str, float]:
-    """``"ttft:200,tpot:50"`` to ``{"ttft": 200.0, "tpot": 50.0}`` (milliseconds)."""
-    slos: dict[str, float] = {}
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        key, _, value = part.partition(":")
-        try:
-            limit = positive_float(value)
-        except argparse.ArgumentTypeError:
-            limit = None
-        if key.strip().lower() not in GOODPUT_KEYS or limit is None:
-            raise argparse.ArgumentTypeError(
-                f"expected SLOs like ttft:200,tpot:50 (ms; keys ttft, tpot, e2e), got {text!r}")
-        slos[GOODPUT_KEYS[key.strip().lower()]] = limit
-    if not slos:
-        raise argparse.ArgumentTypeError(f"expected SLOs like ttft:200,tpot:50, got {text!r}")
-    return slos
 
 
 def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -243,10 +116,13 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
     load.add_argument("--slo-ms", type=positive_float, metavar="X",
                       help="find the highest --load poisson rate whose latency percentile stays "
                            "at or under X ms (resumable with --resume)")
-    load.add_argument("--slo-percentile", type=int, choices=SLO_PERCENTILES, default=99,
-                      help="request-latency percentile the SLO applies to (default 99)")
-    load.add_argument("--slo-start-rate", type=positive_float, default=100.0, metavar="R",
-                      help="first rate tried by an SLO search without --rate (default 100)")
+    load.add_argument("--slo-percentile", type=int, choices=SLO_PERCENTILES,
+                      default=DEFAULT_SLO_PERCENTILE,
+                      help="request-latency percentile the SLO applies to (default "
+                           f"{DEFAULT_SLO_PERCENTILE})")
+    load.add_argument("--slo-start-rate", type=positive_float, default=DEFAULT_SLO_START_RATE,
+                      metavar="R", help="first rate tried by an SLO search without --rate "
+                      f"(default {DEFAULT_SLO_START_RATE:g})")
     gen = run_parser.add_argument_group(
         "generation",
         "Greedy generation of a fixed number of tokens (decoder and encoder-decoder models).",
@@ -265,81 +141,6 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
                           "(default fp32)")
     add_serve_arguments(run_parser)
     return run_parser
-
-
-def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
-    serve = run_parser.add_argument_group(
-        "served endpoints (--backend openai --mode serve)",
-        "Streamed chat or completion requests to an OpenAI-compatible server, with --load "
-        "poisson --rate R (latency from each scheduled send) or --load closed --concurrency N. "
-        "--model is the served model name; --dtypes labels the server's data type.")
-    serve.add_argument("--endpoint", metavar="URL",
-                       help="server URL, e.g. http://127.0.0.1:8000 (/v1 and the API path "
-                            "are added unless given)")
-    serve.add_argument("--api", choices=("chat", "completions"),
-                       help="/v1/chat/completions (default) or /v1/completions")
-    serve.add_argument("--max-concurrency", type=positive_int, metavar="N",
-                       help="--load poisson: at most N requests in flight (the wait counts "
-                            "in their latency)")
-    serve.add_argument("--ignore-eos", action="store_true",
-                       help="send vLLM's ignore_eos so every request generates "
-                            "--output-length tokens (servers that do not know it refuse it)")
-    serve.add_argument("--dataset", type=Path, metavar="FILE.jsonl",
-                       help='prompts, one JSON object a line: {"prompt": ..., '
-                            '"output_length": N (optional)}; used in turn')
-    serve.add_argument("--goodput", type=goodput, metavar="KEY:MS[,...]",
-                       help="SLOs per request (ttft, tpot, e2e in ms) for "
-                            "goodput_requests_per_s")
-    serve.add_argument("--goodput-search", action="store_true",
-                       help="--load poisson: find the highest rate at which --slo-percentile %% "
-                            "of requests meet the --goodput SLOs (bisects --rate if given, else "
-                            "starts at --slo-start-rate; resumable with --resume)")
-    serve.add_argument("--request-timeout", type=positive_float, default=300.0,
-                       metavar="SECONDS",
-                       help="a request not complete after this long fails (default 300)")
-    serve.add_argument("--tokenizer", metavar="NAME_OR_PATH",
-                       help="tokenizer that builds exact-length prompts and counts tokens the "
-                            "server does not report (default: --model)")
-
-
-SERVE_ONLY = (("--endpoint", "endpoint"), ("--api", "api"),
-              ("--max-concurrency", "max_concurrency"), ("--ignore-eos", "ignore_eos"),
-              ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"),
-              ("--goodput-search", "goodput_search"))
-
-
-def validate_serve_arguments(args: argparse.Namespace) -> None:
-    """``--mode serve`` goes with ``--backend openai``, an endpoint and a load."""
-    serve, openai = args.mode == "serve", getattr(args, "backend", None) == "openai"
-    if openai and not serve:
-        raise UsageError("--backend openai benchmarks a server: add --mode serve "
-                                "--endpoint URL")
-    if not serve:
-        used = [option for option, name in SERVE_ONLY if getattr(args, name, None)]
-        if used:
-            raise UsageError(f"{', '.join(used)} appl{'ies' if len(used) == 1 else 'y'}"
-                                    " to --mode serve only")
-        return
-    if not openai:
-        raise UsageError("--mode serve needs --backend openai")
-    if not args.endpoint or not args.endpoint.startswith(("http://", "https://")):
-        raise UsageError("--mode serve needs --endpoint http://HOST:PORT")
-    if args.load == "offline":
-        raise UsageError("--mode serve needs --load poisson --rate R or --load closed "
-                                "--concurrency N")
-    if args.slo_ms is not None:
-        raise UsageError("--slo-ms does not apply to --mode serve; search a rate with "
-                                "--goodput SLOs and --goodput-search")
-    if args.goodput_search and (args.load != "poisson" or not args.goodput):
-        raise UsageError("--goodput-search needs --load poisson and --goodput SLOs")
-    if args.load == "poisson" and not args.rate and not args.goodput_search:
-        raise UsageError("--mode serve --load poisson needs --rate (or --goodput-search)")
-    if args.max_concurrency is not None and args.load != "poisson":
-        raise UsageError("--max-concurrency applies to --load poisson (a closed loop "
-                                "has --concurrency clients)")
-    if len(args.dtypes) > 1:
-        raise UsageError("--mode serve: --dtypes names the one data type the server "
-                                "runs; give one")
 
 
 def validate_load_arguments(args: argparse.Namespace) -> None:
@@ -382,3 +183,20 @@ def load_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings.update(input_length=args.input_length.low,
                         output_length=args.output_length.low)
     return settings
+
+
+def sweep_options(args: argparse.Namespace, settings: dict) -> SweepOptions:
+    """``run``'s options (and a campaign job's) as the sweep's settings."""
+    return SweepOptions(
+        models=args.model, backend=args.backend or detect_backend(), out=args.out,
+        mode=settings["mode"], batch_sizes=args.batch_sizes,
+        sequence_lengths=args.sequence_length, n_models=args.n_models,
+        workers_per_model=args.workers_per_model, dtypes=args.dtypes, compiled=args.compile,
+        intra_op_threads=args.intra_op_threads,
+        timing=Timing(args.duration_s, args.warmup_s, args.timeout_s),
+        instance_type=args.instance_type, resume=args.resume, force=args.force,
+        sample_utilization=not args.no_utilization, rates=args.rate,
+        concurrency=args.concurrency, arrival_seed=args.arrival_seed,
+        slo_percentile=args.slo_percentile, slo_start_rate=args.slo_start_rate,
+        settings=mode_for(settings["mode"]).settings(args),
+    )

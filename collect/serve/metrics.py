@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
+from collect.engine.metrics import FLATTEN, Distribution, Summary
 from collect.serve.client import Timeline
-from perfcore.stats import percentile
 
-PERCENTILES = (50, 90, 95, 99)
 SLO_KEYS = ("ttft", "tpot", "e2e")
 CountTokens = Callable[[str], int]
 
@@ -74,15 +73,14 @@ def gaps(times: Sequence[float]) -> list[float]:
     return [later - earlier for earlier, later in pairwise(times)]
 
 
+def distribution(values_s: Sequence[float]) -> Distribution:
+    """P50/P90/P95/P99 and mean, in ms, of values given in seconds."""
+    return Distribution.of((value * 1000 for value in values_s), with_mean=True)
+
+
 def summary(name: str, values_s: Sequence[float]) -> dict[str, float | None]:
     """``<name>_ms_p50/p90/p95/p99/mean`` of values given in seconds."""
-    fields: dict[str, float | None] = {f"{name}_ms_p{p}": None for p in PERCENTILES}
-    fields[f"{name}_ms_mean"] = None
-    if values_s:
-        values_ms = [value * 1000 for value in values_s]
-        fields.update({f"{name}_ms_p{p}": percentile(values_ms, p) for p in PERCENTILES})
-        fields[f"{name}_ms_mean"] = sum(values_ms) / len(values_ms)
-    return fields
+    return distribution(values_s).fields(f"{name}_ms")
 
 
 def is_good(metrics: RequestMetrics, slo_ms: Mapping[str, float]) -> bool:
@@ -96,36 +94,77 @@ def token_source(sources: Sequence[str]) -> str | None:
     return None if not distinct else distinct[0] if len(distinct) == 1 else "mixed"
 
 
-def summarize(timelines: Sequence[Timeline], duration_s: float,
-              count_tokens: CountTokens | None = None,
-              goodput_slo: Mapping[str, float] | None = None) -> dict:
-    """The record fields of one run (see the module docstring)."""
+@dataclass(frozen=True)
+class Goodput(Summary):
+    """Completed requests meeting every SLO of ``goodput_slo`` (ms)."""
+
+    goodput_slo: dict[str, float]
+    n_good: int
+    goodput_requests_per_s: float
+    goodput_fraction: float | None
+
+
+@dataclass(frozen=True)
+class ServedMetrics(Summary):
+    """What one served run measured; :meth:`record_fields` are the record's fields."""
+
+    n_requests: int
+    n_completed: int
+    n_failed: int
+    failure_reasons: dict[str, int]
+    failure_examples: dict[str | None, str | None]
+    duration_s: float
+    total_input_tokens: int
+    total_output_tokens: int
+    token_count_source: str | None
+    input_tokens_known: bool
+    request_throughput: float
+    output_tokens_per_s: float
+    total_tokens_per_s: float
+    ttft_ms: Distribution
+    tpot_ms: Distribution
+    itl_ms: Distribution
+    text_itl_ms: Distribution
+    e2e_ms: Distribution
+    latency_per_token_ms: Distribution
+    goodput: Goodput | None = field(default=None, metadata=FLATTEN)
+
+
+def served_metrics(timelines: Sequence[Timeline], duration_s: float,
+                   count_tokens: CountTokens | None = None,
+                   goodput_slo: Mapping[str, float] | None = None) -> ServedMetrics:
+    """The metrics of one run (see the module docstring)."""
     done = [request_metrics(t, count_tokens) for t in timelines if t.ok]
     failed = [t for t in timelines if not t.ok]
     n_in = sum(m.input_tokens or 0 for m in done)
     n_out = sum(m.output_tokens for m in done)
-    fields: dict = {
-        "n_requests": len(timelines), "n_completed": len(done), "n_failed": len(failed),
-        "failure_reasons": dict(Counter(t.error for t in failed)),
-        "failure_examples": {t.error: t.detail for t in reversed(failed)},
-        "duration_s": duration_s, "total_input_tokens": n_in, "total_output_tokens": n_out,
-        "token_count_source": token_source([m.token_source for m in done]),
-        "input_tokens_known": all(m.input_tokens is not None for m in done),
-        "request_throughput": len(done) / duration_s,
-        "output_tokens_per_s": n_out / duration_s,
-        "total_tokens_per_s": (n_in + n_out) / duration_s,
-    }
-    fields.update(summary("ttft", [m.ttft_s for m in done]))
-    fields.update(summary("tpot", [m.tpot_s for m in done if m.tpot_s is not None]))
-    fields.update(summary("itl", [gap for m in done for gap in m.itls_s]))
-    fields.update(summary("text_itl", [gap for m in done for gap in m.text_itls_s]))
-    fields.update(summary("e2e", [m.e2e_s for m in done]))
-    per_token = [m.e2e_s / m.output_tokens for m in done if m.output_tokens]
-    fields.update({key.replace("per_token", "latency_per_token"): value for key, value in
-                   summary("per_token", per_token).items()})
+    goodput = None
     if goodput_slo:
         good = sum(is_good(m, goodput_slo) for m in done)
-        fields.update(goodput_slo=dict(goodput_slo), n_good=good,
-                      goodput_requests_per_s=good / duration_s,
-                      goodput_fraction=good / len(timelines) if timelines else None)
-    return fields
+        goodput = Goodput(dict(goodput_slo), good, good / duration_s,
+                          good / len(timelines) if timelines else None)
+    return ServedMetrics(
+        n_requests=len(timelines), n_completed=len(done), n_failed=len(failed),
+        failure_reasons=dict(Counter(t.error for t in failed)),
+        failure_examples={t.error: t.detail for t in reversed(failed)},
+        duration_s=duration_s, total_input_tokens=n_in, total_output_tokens=n_out,
+        token_count_source=token_source([m.token_source for m in done]),
+        input_tokens_known=all(m.input_tokens is not None for m in done),
+        request_throughput=len(done) / duration_s, output_tokens_per_s=n_out / duration_s,
+        total_tokens_per_s=(n_in + n_out) / duration_s,
+        ttft_ms=distribution([m.ttft_s for m in done]),
+        tpot_ms=distribution([m.tpot_s for m in done if m.tpot_s is not None]),
+        itl_ms=distribution([gap for m in done for gap in m.itls_s]),
+        text_itl_ms=distribution([gap for m in done for gap in m.text_itls_s]),
+        e2e_ms=distribution([m.e2e_s for m in done]),
+        latency_per_token_ms=distribution([m.e2e_s / m.output_tokens for m in done
+                                           if m.output_tokens]),
+        goodput=goodput,
+    )
+
+
+def summarize(timelines: Sequence[Timeline], duration_s: float,
+              count_tokens: CountTokens | None = None,
+              goodput_slo: Mapping[str, float] | None = None) -> dict:
+    """The record fields of one run: :func:`served_metrics` flattened."""
+    return served_metrics(timelines, duration_s, count_tokens, goodput_slo).record_fields()

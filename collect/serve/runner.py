@@ -2,7 +2,7 @@
 concurrency (closed loop), measured as request timelines and summarised into a record.
 
 Open loop (``--load poisson``): requests are sent at the precomputed Poisson schedule
-(:mod:`collect.run.schedule`) and every latency is measured from the request's *scheduled*
+(:mod:`collect.engine.schedule`) and every latency is measured from the request's *scheduled*
 send time, so a server (or a ``--max-concurrency`` cap) that falls behind shows as
 latency, not as fewer requests (no coordinated omission). Closed loop (``--load closed
 --concurrency N``): N clients send, wait for the whole response, send again.
@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collect.engine.schedule import poisson_schedule
 from collect.errors import CollectError
 from collect.serve.client import StreamClient, Timeline, api_url, run_coroutine, server_info
 from collect.serve.metrics import summarize
+from collect.serve.options import ServeConfig, ServeOptions
 from collect.serve.workload import (
-    Length,
     Prompt,
     PromptBuilder,
     read_dataset,
@@ -40,64 +41,6 @@ from perfcore.stats import percentile
 CLOSED_POOL = 200
 CONNECTION_FAILURES = ("connection refused", "cannot connect", "connection lost")
 ANSWERED_FAILURES = ("no content",)  # the server answered in full, with no token
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    endpoint: str
-    load: str = "poisson"
-    api: str = "chat"
-    input_length: Length = field(default_factory=lambda: Length(128, 128))
-    output_length: Length = field(default_factory=lambda: Length(128, 128))
-    max_concurrency: int | None = None
-    ignore_eos: bool = False
-    dataset: Path | None = None
-    goodput: Mapping[str, float] | None = None
-    request_timeout_s: float = 300.0
-    tokenizer: str | None = None
-    search: bool = False  # --goodput-search: the highest rate meeting the goodput target
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """One served configuration; ``fields()`` are the record's configuration fields."""
-
-    model: str
-    load: str
-    dtype: str | None  # None: not stated (an imported result)
-    input_length: int | str | None
-    output_length: int | str
-    offered_rate: float | None = None
-    concurrency: int | None = None
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "model": self.model, "backend": "openai", "mode": "serve", "batch_size": 1,
-            "n_models": 1, "workers_per_model": 1, "sequence_length": None,
-            "dtype": self.dtype, "compiled": False, "input_length": self.input_length,
-            "output_length": self.output_length, "offered_rate": self.offered_rate,
-            "concurrency": self.concurrency, "max_batch_size": None,
-            "max_batch_delay_ms": None,
-        }
-
-    def label(self) -> str:
-        load = (f"rate={self.offered_rate:g}/s" if self.load == "poisson"
-                else f"concurrency={self.concurrency}")
-        return (f"{self.model} serve {self.load} {load} in={self.input_length} "
-                f"out={self.output_length}")
-
-
-def plan_serve(models: list[str], load: str, dtype: str, serve: ServeOptions,
-               rates: list[float | None], concurrency: int | None) -> list[ServeConfig]:
-    """One configuration per model and rate (poisson) or per model (closed)."""
-    inputs = None if serve.dataset else serve.input_length.label()
-    configs = []
-    for model in models:
-        for rate in rates if load == "poisson" else [None]:
-            configs.append(ServeConfig(model, load, dtype, inputs, serve.output_length.label(),
-                                       offered_rate=rate,
-                                       concurrency=concurrency if load == "closed" else None))
-    return configs
 
 
 class Workload:
@@ -234,8 +177,6 @@ class Driven:
 async def drive_poisson(client: StreamClient, config: ServeConfig, serve: ServeOptions,
                         workload: Workload, duration_s: float, warmup_s: float,
                         seed: int) -> Driven:
-    from collect.run.schedule import poisson_schedule
-
     try:
         schedule = poisson_schedule(config.offered_rate, duration_s, seed=seed)
     except ValueError as error:

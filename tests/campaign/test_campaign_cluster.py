@@ -15,7 +15,7 @@ from campaign_helpers import read_jsonl, start_driver, write_campaign
 from collect.campaign.driver import unit_resources
 from collect.campaign.spec import Target, load_campaign
 from collect.cli import main
-from collect.run.sweep import plan
+from collect.run.modes import plan
 from perfcore.records import config_id
 
 TWO_TYPES = """\
@@ -246,3 +246,11 @@ def test_work_no_node_of_its_type_could_take_is_refused(cluster, tmp_path, capsy
         "bench-inf2.xlarge: 1, neuron_cores: 4; no node serving bench-inf2.xlarge has that "
         "much (bench-inf2.xlarge: 1, neuron_cores: 2)\n")
     assert out.read_text() == ""
+
+
+def test_every_node_of_the_test_cluster_binds_to_loopback(ray_cluster):
+    ray_cluster.add("loopback.box")
+    nodes = ray_cluster.cluster.list_all_nodes()
+    assert len(nodes) >= 2
+    assert {node.node_ip_address for node in nodes} == {"127.0.0.1"}
+    assert ray_cluster.address.startswith("127.0.0.1:")

@@ -46,10 +46,10 @@ def test_a_job_means_what_collect_run_would(tmp_path):
     first = campaign.jobs[0].options_for(campaign.targets["inf2.xlarge"], tmp_path / "r.jsonl")
     assert (first.models, first.backend, first.instance_type) == (
         ["synthetic:5"], "neuron", "inf2.xlarge")
-    assert (first.batch_sizes, first.n_models, first.duration_s) == ([1, 2], [2], 0.5)
+    assert (first.batch_sizes, first.n_models, first.timing.duration_s) == ([1, 2], [2], 0.5)
     assert first.sample_utilization is False and first.out == tmp_path / "r.jsonl"
     second = campaign.jobs[1].options
-    assert (second.mode, second.rates, second.sequence_lengths, second.max_batch_size) == (
+    assert (second.mode, second.rates, second.sequence_lengths, second.settings.max_batch_size) == (
         "poisson", [100.0, 200.0], [16, 32], 4)
 
 
@@ -119,5 +119,5 @@ def test_ray_is_imported_only_when_a_campaign_runs():
     import sys
 
     code = ("import sys; from collect.cli import build_parser; build_parser(); "
-            "import collect.run.sweep, collect.campaign.spec, ext; assert 'ray' not in sys.modules")
+            "import collect.run.modes, collect.campaign.spec, ext; assert 'ray' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0

@@ -4,6 +4,8 @@ machine serving one target (--local-target); then ``collect publish`` takes its 
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
 import subprocess
 import sys
@@ -52,3 +54,25 @@ def test_local_target_run_then_publish(tmp_path):
     assert [(row["Model"], row["Inst. Type"]) for row in rows] == [
         ("distilbert-base-uncased", "my-laptop")]
     assert rows[0]["Source"] == f"collect run {records[0]['run_id']} ({out.as_posix()})"
+
+
+LOCAL_RAY_ADDRESSES = """\
+import json
+from pathlib import Path
+from collect.campaign.driver import CampaignOptions, ray_connection
+from collect.campaign.spec import Target
+options = CampaignOptions(Path("c.yaml"), Path("out.jsonl"), local_target="t")
+with ray_connection(options, [Target("t", "cpu")]) as ray:
+    print(json.dumps([node["NodeManagerAddress"] for node in ray.nodes()]))
+"""
+
+
+def test_a_local_campaign_keeps_ray_on_loopback():
+    """Without the tests' own setting (tests/conftest.py), a local campaign binds Ray to
+    127.0.0.1 by itself."""
+    env = {key: value for key, value in os.environ.items()
+           if key != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"}
+    done = subprocess.run([sys.executable, "-c", LOCAL_RAY_ADDRESSES], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout.splitlines()[-1])) == {"127.0.0.1"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from collect.run.schedule import poisson_schedule
+from collect.engine.schedule import poisson_schedule
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
 

@@ -20,8 +20,8 @@ from collect.backends.neuron import (
     visible_cores_for,
 )
 from collect.errors import CollectError
+from collect.models import resolve
 from collect.publish.tables import PublishOptions, publish
-from collect.run.models import resolve
 from perfcore.columns import record_value
 
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from collect.cli import build_parser, main
-from collect.run.models import known_names
+from collect.models import known_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -204,7 +204,7 @@ def test_run_summarises_statuses_and_fails_on_error_only_when_asked(capsys, tmp_
 
 
 def test_oom_is_an_expected_sweep_boundary_not_an_error():
-    from collect.run.sweep import ERROR_STATUSES, status_counts
+    from collect.engine.outcome import ERROR_STATUSES, status_counts
 
     counts = status_counts([{"status": "ok"}, {"status": "oom"}, {"status": "skipped"}])
     assert counts == {"ok": 1, "oom": 1, "failed": 0, "timeout": 0, "skipped": 1}

@@ -8,10 +8,12 @@ import pytest
 
 from collect.backends.base import Backend, Prepared, Request
 from collect.backends.cpu import CpuBackend, split_cores
-from collect.run.measure import MeasureOptions, measure_offline, summarize, window_seconds
-from collect.run.models import resolve
+from collect.engine.options import SweepOptions, Timing
+from collect.engine.outcome import classify
+from collect.models import resolve
+from collect.offline.measure import MeasureOptions, measure_offline, summarize, window_seconds
+from collect.run.modes import plan
 from collect.run.runner import run_sweep
-from collect.run.sweep import SweepOptions, classify, plan
 
 
 def synthetic(ms: str, batch: int = 1, copies: int = 1, workers: int = 1) -> Prepared:
@@ -98,7 +100,7 @@ def cpu_allocation_failure() -> RuntimeError:
 
 
 def test_cpu_out_of_memory_is_oom_in_every_mode():
-    from collect.run.generate import failure_record
+    from collect.generate.measure import failure_record
 
     error = cpu_allocation_failure()
     assert "can't allocate memory" in str(error)
@@ -137,7 +139,7 @@ class OutOfMemoryAbove(Backend):
 def test_sweep_records_oom_then_skips_larger_batches(tmp_path):
     out = tmp_path / "r.jsonl"
     options = SweepOptions(models=["synthetic:0.5"], backend="cpu", out=out,
-                           batch_sizes=[1, 2, 4, 8], duration_s=0.3, warmup_s=0.05)
+                           batch_sizes=[1, 2, 4, 8], timing=Timing(0.3, 0.05))
     stream = io.StringIO()
     records = run_sweep(options, stream, backend=OutOfMemoryAbove(2))
     assert [r["status"] for r in records] == ["ok", "ok", "oom", "skipped"]
@@ -152,8 +154,7 @@ def test_sweep_records_oom_then_skips_larger_batches(tmp_path):
 
 def test_timeout_is_a_result_and_the_sweep_goes_on(tmp_path):
     options = SweepOptions(models=["synthetic:5000", "synthetic:1"], backend="cpu",
-                           out=tmp_path / "r.jsonl", duration_s=0.3, warmup_s=0.05,
-                           timeout_s=1.5)
+                           out=tmp_path / "r.jsonl", timing=Timing(0.3, 0.05, 1.5))
     records = run_sweep(options, io.StringIO())
     assert [r["status"] for r in records] == ["timeout", "ok"]
     assert records[0]["reason"] == "warm-up did not finish before the timeout"
@@ -162,12 +163,12 @@ def test_timeout_is_a_result_and_the_sweep_goes_on(tmp_path):
 def test_resume_runs_only_missing_configurations(tmp_path):
     out = tmp_path / "r.jsonl"
     first = SweepOptions(models=["synthetic:1"], backend="cpu", out=out, batch_sizes=[1],
-                         duration_s=0.2, warmup_s=0.05)
+                         timing=Timing(0.2, 0.05))
     run_sweep(first, io.StringIO())
     with out.open("a") as handle:
         handle.write('{"schema_version": 1, "config_id": "torn')  # a crash mid-write
     resumed = SweepOptions(models=["synthetic:1"], backend="cpu", out=out, batch_sizes=[1, 2],
-                           duration_s=0.2, warmup_s=0.05, resume=True)
+                           timing=Timing(0.2, 0.05), resume=True)
     stream = io.StringIO()
     records = run_sweep(resumed, stream)
     assert [r["batch_size"] for r in records] == [2]
@@ -182,7 +183,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_and_lines_otherwise():
-    from collect.run.progress import Progress, format_seconds
+    from collect.engine.progress import Progress, format_seconds
 
     record = {"status": "ok", "throughput_avg": 12.5, "latency_ms_p50": 80.0, "stable": True}
     terminal = Terminal()

@@ -9,7 +9,7 @@ from collect.backends.neuron import (
 )
 from collect.env.envinfo import instance_type, new_run_id
 from collect.errors import BackendUnavailable
-from collect.run.models import SyntheticModel, example_inputs, known_names, registry, resolve
+from collect.models import SyntheticModel, example_inputs, known_names, registry, resolve
 from perfcore.errors import UserError
 
 REQUIRED = ("bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased",
@@ -111,7 +111,7 @@ def test_detected_backend_here_is_cpu():
 
 def test_make_infer_runs_any_batch_size():
     from collect.backends.cpu import CpuBackend
-    from collect.run.infer import make_infer
+    from collect.openloop.infer import make_infer
 
     infer = make_infer(CpuBackend(), resolve("synthetic:1.0+0.5"), None, "fp32")
     began = time.perf_counter()

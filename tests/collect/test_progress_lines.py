@@ -1,6 +1,6 @@
 """The line a sweep prints per configuration: figures rounded, gaps named."""
 
-from collect.run.progress import summary_line
+from collect.engine.progress import summary_line
 
 
 def test_served_figures_have_four_significant_digits() -> None:

@@ -64,6 +64,14 @@ def test_price_needs_region_and_a_past_read_date(change: tuple[str, str], messag
     assert str(caught.value) == message
 
 
+def test_an_instance_both_priced_and_unpriced_is_an_error_at_its_unpriced_line() -> None:
+    listed = CATALOG + 'unpriced:\n  my-laptop: "not a cloud instance"\n  INF2.xlarge: "a seed"\n'
+    with pytest.raises(YamlError) as caught:
+        parse_price_catalog(listed, "prices.yaml")
+    assert str(caught.value) == ("prices.yaml:13: instance 'INF2.xlarge' is both priced "
+                                 "(line 3) and unpriced; keep one of the two")
+
+
 def test_read_today_is_accepted_and_the_default_today_is_the_clock() -> None:
     assert parse_price_catalog(CATALOG, "prices.yaml", today=date(2026, 11, 22))
     with pytest.raises(YamlError, match="in the future"):

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from collect.run.batcher import DynamicBatcher, Request
+from collect.openloop.batcher import DynamicBatcher, Request
 
 
 def _submit(batcher, count, start_index=0):

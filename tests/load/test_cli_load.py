@@ -106,6 +106,6 @@ def test_cli_dtype_names_match_the_generation_module_without_importing_torch():
             "print(','.join(c.DTYPES))")
     names = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()
-    from collect.run.generate import DTYPES
+    from collect.generate.measure import DTYPES
 
     assert names.split(",") == list(DTYPES)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel, T5Config
 
-from collect.run.generate import (
+from collect.generate.measure import (
     build_random_model,
     generate_once,
     generation_sweep,

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from collect.run.openloop import run_closed, run_poisson
-from collect.run.schedule import constant_schedule, poisson_schedule
+from collect.engine.schedule import constant_schedule, poisson_schedule
+from collect.openloop.runner import run_closed, run_poisson
 
 
 def sleeping_model(base_ms, per_sample_ms=0.0):
@@ -117,7 +117,7 @@ def test_several_workers_share_the_queue():
 
 def test_warm_up_runs_every_batch_size_the_batcher_can_form():
     # a backend that compiles a shape on first use compiles all of them before measuring
-    from collect.run.openloop import warm_up
+    from collect.openloop.runner import warm_up
 
     sizes = []
     warm_up(sizes.append, 4, 0.0, time.perf_counter)

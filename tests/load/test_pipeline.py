@@ -7,11 +7,11 @@ import pytest
 import torch
 from transformers import GPT2Config
 
+from collect.engine.schedule import poisson_schedule
 from collect.env.utilization import UtilizationSampler, write_timeseries
+from collect.generate.measure import build_random_model, generation_sweep
+from collect.openloop.runner import run_poisson
 from collect.report.rst import write_report
-from collect.run.generate import build_random_model, generation_sweep
-from collect.run.openloop import run_poisson
-from collect.run.schedule import poisson_schedule
 
 
 @pytest.fixture(scope="module", autouse=True)

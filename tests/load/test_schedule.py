@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from collect.run.schedule import constant_schedule, poisson_schedule
+from collect.engine.schedule import constant_schedule, poisson_schedule
 
 
 def test_poisson_schedule_is_reproducible_by_seed():

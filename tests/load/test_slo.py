@@ -2,7 +2,7 @@
 
 import pytest
 
-from collect.run.slo import nice_rate, search_max_rate, slo_met
+from collect.engine.slo import nice_rate, search_max_rate, slo_met
 
 CAPACITY = 1000.0
 
@@ -95,8 +95,8 @@ def test_search_over_real_open_loop_runs():
     """Bisecting real runs of a 2 ms model (capacity 500/s): 800/s cannot meet any SLO."""
     import time
 
-    from collect.run.openloop import run_poisson
-    from collect.run.schedule import poisson_schedule
+    from collect.engine.schedule import poisson_schedule
+    from collect.openloop.runner import run_poisson
 
     def infer(batch_size):
         time.sleep(0.002)
@@ -110,7 +110,7 @@ def test_search_over_real_open_loop_runs():
 
 
 def test_measured_rates_are_read_back_for_the_same_configuration_only():
-    from collect.run.slo import measured_from_records
+    from collect.engine.slo import measured_from_records
 
     records = [
         {**modelled_run(100), "mode": "poisson", "model": "bert", "max_batch_size": 8},

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from collect.cli import main
-from collect.run.options import goodput
+from collect.serve.options import goodput
 
 BASE = ["run", "--model", "m", "--out", "unused.jsonl"]
 SERVE = [*BASE, "--backend", "openai", "--mode", "serve", "--endpoint", "http://127.0.0.1:9"]

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from collect.cli import main
+from collect.publish.served import served_cells, source_suffix, unpublishable
 from collect.serve.client import run_coroutine, server_info
-from collect.serve.published import served_cells, source_suffix, unpublishable
 from perfcore.records import read_records
 from tests.serve.conftest import http_server
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from collect.backends.base import Backend, Prepared, Request
-from collect.run.models import ModelSpec
+from collect.models import ModelSpec
 
 
 def make_infer(backend: Backend, spec: ModelSpec, sequence_length: int | None, dtype: str,

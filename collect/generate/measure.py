@@ -21,21 +21,26 @@ Throughput over all measured generations:
 
 Failures are records: an out-of-memory error gives ``status: oom`` and the
 larger batch sizes of that dtype are ``skipped`` (seed 003's ``oom`` cells);
-any other exception gives ``failed``; the sweep goes on.
+any other exception gives ``failed``; the sweep goes on. ``collect run --mode generate``
+measures the cells through the sweep engine (:mod:`collect.generate.mode`);
+:func:`generation_sweep` is the same without a results file.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from collect.engine.metrics import Distribution, Summary
+from collect.engine.outcome import OomSkips, attempt
 from collect.errors import is_out_of_memory
-from perfcore.numbers import percentile_fields
+from perfcore.numbers import PERCENTILES
 
 DTYPES: dict[str, torch.dtype] = {
     "fp32": torch.float32,
@@ -44,6 +49,7 @@ DTYPES: dict[str, torch.dtype] = {
 }
 
 Clock = Callable[[], float]
+DIGITS = 4  # of the recorded latencies (ms)
 LoadModel = Callable[[str], torch.nn.Module]
 
 
@@ -183,29 +189,44 @@ def measure_generation(
                       output_length, warmup_s)
 
 
+@dataclass(frozen=True)
+class GenerationMetrics(Summary):
+    """What one generation cell measured; :meth:`record_fields` are the record's fields."""
+
+    status: str
+    reason: str | None
+    mode: str
+    batch_size: int
+    input_length: int
+    output_length: int
+    duration_s: float
+    warmup_s: float
+    n_batches: int
+    n_inferences: int
+    ttft_ms: Distribution
+    tpot_ms: Distribution
+    e2e_ms: Distribution
+    latency_per_token_ms: Distribution
+    output_tokens_per_s: float
+    total_tokens_per_s: float
+
+
 def _summarise(ttft_ms, e2e_ms, batch_size, input_length, output_length, warmup_s):
     busy_s = float(e2e_ms.sum()) / 1000
     tpot_ms = (e2e_ms - ttft_ms) / (output_length - 1) if output_length > 1 else np.array([])
-    return {
-        "status": "ok",
-        "reason": None,
-        "mode": "generate",
-        "batch_size": batch_size,
-        "input_length": input_length,
-        "output_length": output_length,
-        "duration_s": round(busy_s, 6),
-        "warmup_s": round(warmup_s, 6),
-        "n_batches": int(e2e_ms.size),
-        "n_inferences": int(e2e_ms.size) * batch_size,
-        **percentile_fields(ttft_ms, "ttft_ms", (50, 99)),
-        **percentile_fields(tpot_ms, "tpot_ms", (50, 99)),
-        **percentile_fields(e2e_ms, "e2e_ms", (50, 90, 95, 99)),
-        **percentile_fields(e2e_ms / output_length, "latency_per_token_ms", (50, 99)),
-        "output_tokens_per_s": round(batch_size * output_length * e2e_ms.size / busy_s, 4),
-        "total_tokens_per_s": round(
-            batch_size * (input_length + output_length) * e2e_ms.size / busy_s, 4
-        ),
-    }
+    return GenerationMetrics(
+        status="ok", reason=None, mode="generate", batch_size=batch_size,
+        input_length=input_length, output_length=output_length,
+        duration_s=round(busy_s, 6), warmup_s=round(warmup_s, 6),
+        n_batches=int(e2e_ms.size), n_inferences=int(e2e_ms.size) * batch_size,
+        ttft_ms=Distribution.of(ttft_ms, (50, 99), digits=DIGITS),
+        tpot_ms=Distribution.of(tpot_ms, (50, 99), digits=DIGITS),
+        e2e_ms=Distribution.of(e2e_ms, PERCENTILES, digits=DIGITS),
+        latency_per_token_ms=Distribution.of(e2e_ms / output_length, (50, 99), digits=DIGITS),
+        output_tokens_per_s=round(batch_size * output_length * e2e_ms.size / busy_s, 4),
+        total_tokens_per_s=round(
+            batch_size * (input_length + output_length) * e2e_ms.size / busy_s, 4),
+    ).record_fields()
 
 
 def failure_record(exc: BaseException) -> dict[str, Any]:
@@ -221,6 +242,45 @@ def _free_memory() -> None:
         torch.cuda.empty_cache()
 
 
+class GenerationCells:
+    """Generation cells of one model at a time: the model is loaded when a cell of another
+    model (``key``) is asked for, the previous one released first. A model that fails to
+    load makes every cell of it a failure record (``oom`` or ``failed``) without retrying;
+    a cell that fails raises, after freeing memory (the sweep engine records it)."""
+
+    def __init__(self, input_length: int, output_length: int, **measure_options: Any) -> None:
+        self.input_length, self.output_length = input_length, output_length
+        self.measure_options = measure_options
+        self._key: Hashable = None
+        self._model: torch.nn.Module | None = None
+        self._load_error: BaseException | None = None
+
+    def measure(self, key: Hashable, load_model: Callable[[], torch.nn.Module],
+                batch_size: int) -> dict[str, Any]:
+        if key != self._key:
+            self.close()
+            self._key = key
+            try:
+                self._model = load_model()
+            except Exception as exc:
+                self._load_error = exc
+                _free_memory()
+        if self._load_error is not None:
+            return failure_record(self._load_error)
+        try:
+            return measure_generation(self._model, batch_size, self.input_length,
+                                      self.output_length, **self.measure_options)
+        except Exception:
+            _free_memory()
+            raise
+
+    def close(self) -> None:
+        if self._model is not None:
+            self._model = None
+            _free_memory()
+        self._key, self._load_error = None, None
+
+
 def generation_sweep(
     load_model: LoadModel,
     batch_sizes: Sequence[int],
@@ -231,34 +291,27 @@ def generation_sweep(
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per (dtype, batch size), as each ends; failures are records.
 
-    ``load_model(dtype)`` builds the model (e.g. from the collector's registry).
-    After an OOM at batch size B, larger batch sizes of that dtype are ``skipped``.
+    ``load_model(dtype)`` builds the model (e.g. from the collector's registry). After an
+    OOM at batch size B, larger batch sizes of that dtype are ``skipped``, as in every
+    sweep (:class:`collect.engine.outcome.OomSkips`).
     """
-    for dtype in dtypes:
-        parse_dtype(dtype)
-        base = {"mode": "generate", "dtype": dtype, "input_length": input_length,
-                "output_length": output_length}
-        try:
-            model = load_model(dtype)
-        except Exception as exc:
+    cells = GenerationCells(input_length, output_length, **measure_options)
+    skips = OomSkips()
+    try:
+        for dtype in dtypes:
+            parse_dtype(dtype)
+            base = {"mode": "generate", "dtype": dtype, "input_length": input_length,
+                    "output_length": output_length}
             for batch_size in sorted(batch_sizes):
-                yield {**base, "batch_size": batch_size, **failure_record(exc)}
-            _free_memory()
-            continue
-        oom_at: int | None = None
-        for batch_size in sorted(batch_sizes):
-            if oom_at is not None:
-                yield {**base, "batch_size": batch_size, "status": "skipped",
-                       "reason": f"batch size {oom_at} ran out of memory"}
-                continue
-            try:
-                record = measure_generation(model, batch_size, input_length, output_length,
-                                            **measure_options)
-            except Exception as exc:
-                record = {"batch_size": batch_size, **failure_record(exc)}
-                _free_memory()
-                if record["status"] == "oom":
-                    oom_at = batch_size
-            yield {**base, **record}
-        del model
-        _free_memory()
+                skipped = skips.reason(dtype, batch_size)
+                if skipped is not None:
+                    yield {**base, "batch_size": batch_size, "status": "skipped",
+                           "reason": skipped}
+                    continue
+                measured = attempt(
+                    lambda dtype=dtype, batch_size=batch_size: cells.measure(
+                        dtype, lambda: load_model(dtype), batch_size),
+                    skips, dtype, batch_size)
+                yield {**base, "batch_size": batch_size, **measured}
+    finally:
+        cells.close()

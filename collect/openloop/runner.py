@@ -27,15 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from collect.run.batcher import Clock, DynamicBatcher, Request
-from collect.run.gcpause import gc_paused
-from collect.run.schedule import Schedule
-from perfcore.numbers import percentile_fields
+from collect.engine.gcpause import gc_paused
+from collect.engine.schedule import Schedule
+from collect.engine.slo import SUSTAINED_FRACTION
+from collect.openloop.batcher import Clock, DynamicBatcher, Request
+from perfcore.numbers import PERCENTILES, percentile, percentile_fields
 
 InferFn = Callable[[int], None]
-
-SUSTAINED_FRACTION = 0.98
-"""A rate is sustained when the achieved rate is at least this fraction of the offered one."""
 
 GROWTH_LIMIT = 2.0
 """Latency is called growing when the P99 of the last third of requests exceeds this
@@ -45,8 +43,6 @@ batch service times."""
 GROWTH_FLOOR_SERVICES = 10
 """A fast model's P99 at low load is a few ms of scheduler noise: 2 ms -> 5 ms is a
 doubling but no queue. A growing queue adds many service times."""
-
-PERCENTILES = (50, 90, 95, 99)
 
 LEAD_S = 0.002
 """The first arrival is this long after the start is taken, so that it is not already late."""
@@ -76,7 +72,7 @@ def run_poisson(
 ) -> dict[str, Any]:
     """Offer ``schedule`` to the workers (one per ``infer`` callable) and measure."""
     # Set-up stays out of the measured interval: the requests are built (with arrival
-    # offsets) before the start is taken, and the collector is paused (collect.run.gcpause).
+    # offsets) before the start is taken, and the collector is paused (collect.engine.gcpause).
     requests = [Request(i, float(offset)) for i, offset in enumerate(schedule.arrivals_s)]
     service = _start_service(infer, max_batch_size, max_batch_delay_ms, warmup_s, clock)
     with gc_paused() as gc_info:
@@ -344,8 +340,8 @@ def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:
     third = requests_latency_ms.size // 3
     if third < 1:
         return None
-    first = float(np.percentile(requests_latency_ms[:third], 99))
-    last = float(np.percentile(requests_latency_ms[-third:], 99))
+    first = percentile(requests_latency_ms[:third].tolist(), 99)
+    last = percentile(requests_latency_ms[-third:].tolist(), 99)
     return first, last
 
 

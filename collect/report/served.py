@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from collect.report.data import served_load_text
 from collect.report.plots import _plain, _save
+from perfcore.numbers import percentile
 
 METRICS = (("ttft", "TTFT"), ("tpot", "TPOT"), ("itl", "ITL"), ("e2e", "E2E"))
 STATS = (("p50", "P50"), ("p90", "P90"), ("p95", "P95"), ("p99", "P99"), ("mean", "Mean"))
@@ -78,8 +79,6 @@ def per_request_ms(timelines: Sequence[Mapping[str, Any]]) -> dict[str, list[flo
 def distribution_plot(values: Mapping[str, Sequence[float]], title: str,
                       path: Path) -> Path | None:
     """One histogram per metric, P50 and P99 marked."""
-    import numpy as np
-
     present = [(name, data) for name, data in values.items() if data]
     if not present:
         return None
@@ -88,7 +87,7 @@ def distribution_plot(values: Mapping[str, Sequence[float]], title: str,
         axes = figure.add_subplot(1, len(present), column)
         axes.hist(data, bins=min(30, max(5, len(data) // 3)), color="#4878a8")
         for pct, style in ((50, "-"), (99, "--")):
-            axes.axvline(float(np.percentile(data, pct)), color="#c44e52", linestyle=style,
+            axes.axvline(percentile(data, pct), color="#c44e52", linestyle=style,
                          label=f"P{pct}")
         axes.set_xlabel(f"{name} (ms)")
         axes.set_ylabel("count" if column == 1 else "")

@@ -16,7 +16,7 @@ tokenize_s)`` per batch. The timeline:
 3. the workers are told to stop and finish their current batch.
 
 Python's garbage collector is collected and frozen before the workers start, disabled
-until they have stopped, and collected after (:mod:`collect.run.gcpause`; the record's
+until they have stopped, and collected after (:mod:`collect.engine.gcpause`; the record's
 ``gc`` field).
 
 Throughput windows are 1 s, unless a batch takes longer than a quarter second: then
@@ -34,7 +34,9 @@ import time
 from dataclasses import dataclass, field
 
 from collect.backends.base import Prepared, Step
-from collect.run.gcpause import gc_paused
+from collect.engine.gcpause import gc_paused
+from collect.engine.options import Timing
+from collect.errors import MeasureTimeout
 from perfcore.numbers import percentile
 from perfcore.stats import inferences_between, latency_summary, stability, window_throughputs
 
@@ -43,21 +45,11 @@ MIN_MEASURED_BATCHES = 3
 POLL_S = 0.005
 
 
-class MeasureTimeout(Exception):
-    """The configuration did not finish within its timeout."""
-
-
 @dataclass(frozen=True)
-class MeasureOptions:
-    duration_s: float
-    warmup_s: float | None = None
-    timeout_s: float = 600.0
-    min_warmup_batches: int = MIN_WARMUP_BATCHES
+class MeasureOptions(Timing):
+    """The sweep's timing, and how many batches every worker runs before measuring."""
 
-    def effective_warmup_s(self) -> float:
-        if self.warmup_s is not None:
-            return self.warmup_s
-        return min(max(0.5, 0.1 * self.duration_s), 5.0)
+    min_warmup_batches: int = MIN_WARMUP_BATCHES
 
 
 @dataclass

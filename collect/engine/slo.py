@@ -1,6 +1,8 @@
-"""SLO search: the highest offered rate whose latency percentile stays under an SLO.
+"""Rate search: the highest offered rate meeting a target, for every mode that asks for one
+(:meth:`collect.engine.mode.Mode.rate_search`). The target is a latency SLO unless the mode
+passes its own ``judge`` (served endpoints: a goodput target).
 
-A rate *meets* the SLO when its run finished ``ok``, the chosen request-latency
+A rate *meets* a latency SLO when its run finished ``ok``, the chosen request-latency
 percentile (measured from scheduled arrival) is at most ``slo_ms``, and the
 system kept up (achieved rate at least 98% of offered; an overloaded system
 whose queue has not yet grown past the SLO in a short run does not pass).
@@ -24,9 +26,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collect.run.openloop import SUSTAINED_FRACTION
+from perfcore.numbers import PERCENTILES
 
-SLO_PERCENTILES = (50, 90, 95, 99)
+SLO_PERCENTILES = PERCENTILES
+
+SUSTAINED_FRACTION = 0.98
+"""A rate is sustained when the achieved rate is at least this fraction of the offered one."""
 
 Measure = Callable[[float], dict[str, Any]]
 OnMeasured = Callable[[dict[str, Any]], None]
@@ -102,24 +107,18 @@ def measured_from_records(
     return found
 
 
-def slo_fields(record: Mapping[str, Any], slo_ms: float, percentile: int) -> dict[str, Any]:
-    """The fields an open-loop record of an SLO search carries (CONTRIBUTING.md)."""
-    return {"slo_ms": slo_ms, "slo_percentile": percentile,
-            "slo_met": slo_met(record, slo_ms, percentile)}
-
-
 class _Prober:
     def __init__(
         self,
         measure: Measure,
-        slo_ms: float,
+        slo_ms: float | None,
         percentile: int,
         measured: Mapping[float, Mapping[str, Any]],
         on_measured: OnMeasured | None,
         judge: Judge | None = None,
     ) -> None:
         self._measure = measure
-        self._judge = judge
+        self._judge = judge or (lambda record: slo_met(record, slo_ms, percentile))
         self._on_measured = on_measured
         self._known = {nice_rate(rate): record for rate, record in measured.items()}
         self.slo_ms, self.percentile = slo_ms, percentile
@@ -141,15 +140,13 @@ class _Prober:
         return ok
 
     def _fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        if self._judge is None:
-            return slo_fields(record, self.slo_ms, self.percentile)
-        return {"slo_ms": None, "slo_percentile": self.percentile,
+        return {"slo_ms": self.slo_ms, "slo_percentile": self.percentile,
                 "slo_met": self._judge(record)}
 
 
 def search_max_rate(
     measure: Measure,
-    slo_ms: float,
+    slo_ms: float | None,
     percentile: int = 99,
     *,
     rates: Sequence[float] | None = None,

@@ -1,0 +1,1 @@
+"""``generate`` mode: LLM generation metrics (:mod:`collect.generate.measure`)."""

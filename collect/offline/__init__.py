@@ -1,0 +1,1 @@
+"""``offline`` mode: fixed batches back to back (:mod:`collect.offline.measure`)."""
