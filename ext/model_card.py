@@ -1,6 +1,7 @@
-"""``.. model-card:: <name>``: an LLM's page from ``data/models/<name>.yaml`` and the served
-results ``collect publish`` wrote to ``data/models/<name>.csv``; ``.. model-card-list::``:
-every card of ``data/models/``, linked to its page.
+"""``.. model-card:: <name>``: an LLM's page from ``data/model-cards/<name>.yaml`` and the
+served results ``collect publish`` wrote to ``data/model-cards/<name>.csv``;
+``.. model-card-list::``: every card of ``data/model-cards/``, linked to its page. A card's
+model is one of the model catalog's (``data/models.yaml``), and ``<name>`` its id's slug.
 
 The card (title, recommended configurations, the Latency / Throughput / TTFT / TPOT (ITL)
 tab-set, sources and prices) is rendered from ``templates/model_card.rst.j2`` with jinja2
@@ -27,12 +28,13 @@ from ext.price_age import note_prices_used
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
 from perfcore.model_cards import (
-    MODELS_DIR,
+    CARDS_DIR,
     CardView,
-    ModelCard,
     card_csv,
+    card_entry,
     card_slug,
     card_view,
+    card_yaml,
     load_model_card,
 )
 from perfcore.prices import rate_basis
@@ -40,7 +42,7 @@ from perfcore.rsttext import rst_escape
 
 logger = logging.getLogger(__name__)
 PRICES = "prices.yaml"
-PAGES_DIR = "models"  # docs/models/<name>.rst shows data/models/<name>.yaml
+PAGES_DIR = "model-cards"  # docs/model-cards/<name>.rst shows data/model-cards/<name>.yaml
 
 
 def template() -> jinja2.Template:
@@ -79,20 +81,22 @@ class ModelCardDirective(DataDirective):
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
-        path = self.data_path(f"{MODELS_DIR}/{name}.yaml")
+        path = self.data_path(card_yaml(name))
         self.depend_if_present(path)
         if not path.is_file():
             return self.failed(name, f"no model card {self.shown(path)} (cards are "
-                               f"{MODELS_DIR}/<name>.yaml in the data folder)")
+                               f"{CARDS_DIR}/<name>.yaml in the data folder)")
         try:
             card = self.cache.get("model_card", str(path),
                                   lambda: load_model_card(path, self.shown(path)))
-            if card_slug(card.model) != name:
+            models = self.model_catalog()
+            model_id = card_entry(card, models).id
+            if card_slug(model_id) != name:
                 raise DataFileError(card.path, card.lines.get("model", 0),
-                                    f"model {card.model!r} publishes to "
-                                    f"{card_csv(card.model)}: name the card "
-                                    f"{card_slug(card.model)}.yaml")
-            view = card_view(card, self.results(card), self.price_catalog(PRICES))
+                                    f"model {card.model!r} (catalog id {model_id!r}) publishes "
+                                    f"to {card_csv(model_id)}: name the card "
+                                    f"{card_slug(model_id)}.yaml")
+            view = card_view(card, self.results(model_id), self.price_catalog(PRICES), models)
         except DataFileError as err:
             return self.failed(name, str(err))
         self.note_prices(view)
@@ -105,8 +109,8 @@ class ModelCardDirective(DataDirective):
         section += self.report(message)
         return [section]
 
-    def results(self, card: ModelCard) -> CsvText:
-        path = self.data_path(card_csv(card.model))
+    def results(self, model_id: str) -> CsvText:
+        path = self.data_path(card_csv(model_id))
         if not path.is_file():
             self.depend_if_present(path)  # re-read the page once publish writes it
             return CsvText(self.shown(path), (), (), ())
@@ -117,7 +121,8 @@ class ModelCardDirective(DataDirective):
         prices = self.data_path(PRICES)
         if priced.missing:
             self.warn_missing_prices(sorted(priced.missing), priced.pricing,
-                                     self.shown(self.data_path(card_csv(view.card.model))),
+                                     self.shown(self.data_path(card_csv(
+                                         self.model_catalog().id_of(view.card.model)))),
                                      self.shown(prices))
         note_prices_used(self.env, prices, priced.instances, priced.pricing)
 
@@ -132,10 +137,10 @@ class ModelCardDirective(DataDirective):
 
 
 class ModelCardList(DataDirective):
-    """A table of every card in ``data/models/``: title, model, link to its page."""
+    """A table of every card in ``data/model-cards/``: title, model, link to its page."""
 
     def run(self) -> list[nodes.Node]:
-        folder = self.data_path(MODELS_DIR)
+        folder = self.data_path(CARDS_DIR)
         # re-read when pages are added, as a globbed toctree is (a new card comes with one)
         self.env.glob_toctrees.add(self.env.docname)
         cards = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
@@ -143,18 +148,19 @@ class ModelCardList(DataDirective):
             return [nodes.paragraph(text="No model cards yet.")]
         rows = []
         try:
+            models = self.model_catalog()
             for path in cards:
                 self.depend(path)
                 card = self.cache.get("model_card", str(path),
                                       lambda path=path: load_model_card(path, self.shown(path)))
-                rows.append((self.page_of(path), card))
+                rows.append((self.page_of(path), card, card_entry(card, models)))
         except DataFileError as err:
             return self.report(str(err))
         lines = [".. list-table::", "   :header-rows: 1", "", "   * - Model card",
                  "     - Model", "     - Recommended configurations"]
-        for page, card in rows:
+        for page, card, entry in rows:
             lines += [f"   * - :doc:`{rst_escape(card.title)} </{page}>`",
-                      f"     - ``{card.model}``", f"     - {len(card.recommended)}"]
+                      f"     - ``{entry.id}``", f"     - {len(card.recommended)}"]
         source, line = self.get_source_info()
         holder = nodes.container()
         self.state.nested_parse(StringList(lines, items=[(source, line - 1)] * len(lines)),

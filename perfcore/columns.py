@@ -131,7 +131,7 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("workers_per_model",), upsert=True, default="1"),
     Column("Model Copies", "model copies measured together", key="n_models",
            record_fields=("n_models",), upsert=True, default="1"),
-    # served results of model cards (data/models/<model>.csv; collect publish of mode: serve)
+    # served results of model cards (data/model-cards/<model>.csv; collect publish of mode: serve)
     Column("Server", "the serving software and its version, e.g. vllm 0.32.0 (blank: not "
            "stated)", upsert=True),
     Column("Load", "how requests were sent: closed (N users), poisson, ...", upsert=True,

@@ -1,13 +1,19 @@
-"""Model cards: an LLM's page from ``data/models/<model>.yaml`` (written by hand: title,
-description, recommended configurations per instance type) and ``data/models/<model>.csv``
-(written by ``collect publish`` from served records: every measured point). No Sphinx.
+"""Model cards: an LLM's page from ``data/model-cards/<model>.yaml`` (written by hand: title,
+description, recommended configurations per instance type) and
+``data/model-cards/<model>.csv`` (written by ``collect publish`` from served records: every
+measured point). No Sphinx.
+
+A card is about one model of the model catalog (``data/models.yaml``, :mod:`perfcore.models`):
+its ``model`` is a catalog id or alias, its files are named by the id, and its rows are the
+results rows whose ``Model`` resolves to that id.
 
 The card's tables are plain data built here (:func:`card_view`): the recommended
 configurations with their published figures, and the Latency / Throughput / TTFT /
 TPOT (ITL) tabs by instance, concurrency (or offered rate) and input|output length, with
 cost per 1M output tokens from the price catalog (:func:`perfcore.cost.cost_per_million`).
-A bad key in the YAML, a value of the wrong kind, or a recommended configuration without a
-published result is an error naming the YAML file and line.
+A bad key in the YAML, a value of the wrong kind, a model the catalog does not know, or a
+recommended configuration without a published result is an error naming the YAML file and
+line; a results row of another or an unknown model is an error at its CSV line.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ import yaml
 from perfcore.cost import cost_format, cost_per_million
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
+from perfcore.families import CARDS_DIR
 from perfcore.formats import format_number
+from perfcore.models import ModelCatalog, ModelEntry
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
 from perfcore.prices import PRICING_MODELS, PriceCatalog
@@ -30,7 +38,6 @@ from perfcore.textfile import read_text
 from perfcore.yamlfile import YamlError, compose, line_of, mapping_items, scalar
 
 SCHEMA_VERSION = "1"
-MODELS_DIR = "models"
 NO_VALUE = "n/a"
 OUTPUT_TOKENS = "Output Token Throughput (tokens/second)"
 COST = "Cost per 1M output tokens"
@@ -58,8 +65,24 @@ def card_slug(model: str) -> str:
 
 
 def card_csv(model: str) -> str:
-    """The served results of ``model``, relative to the data folder."""
-    return f"{MODELS_DIR}/{card_slug(model)}.csv"
+    """The served results of ``model`` (a catalog id), relative to the data folder."""
+    return f"{CARDS_DIR}/{card_slug(model)}.csv"
+
+
+def card_yaml(name: str) -> str:
+    """The card ``name`` (a :func:`card_slug`), relative to the data folder."""
+    return f"{CARDS_DIR}/{name}.yaml"
+
+
+def card_entry(card: ModelCard, models: ModelCatalog) -> ModelEntry:
+    """The catalog's entry of the card's model; a model it does not know is an error at the
+    card's ``model`` line."""
+    entry = models.resolve(card.model)
+    if entry is None:
+        raise YamlError(card.path, card.lines.get("model", 0),
+                        f"model {card.model!r} is not in the model catalog {models.path}: a "
+                        "card's model is a catalog id or alias (add the model there first)")
+    return entry
 
 
 @dataclass(frozen=True)
@@ -178,15 +201,25 @@ class Point:
         return same
 
 
-def card_points(csv: CsvText, model: str) -> list[Point]:
-    """The rows of ``model`` (a CSV without the columns a card needs is an error)."""
+def card_points(csv: CsvText, entry: ModelEntry, models: ModelCatalog) -> list[Point]:
+    """The rows of the card's model: every row, each of which must name that model (a
+    CSV without the columns a card needs, or a row of another or an unknown model, is an
+    error at its line)."""
     missing = [name for name in POINT_COLUMNS if name not in csv.columns]
     if missing:
         raise DataFileError(csv.path, csv.header_line, f"a model card's results need the "
                             f"columns {', '.join(missing)} (collect publish writes them)")
     points = [Point(dict(zip(csv.columns, row, strict=True)), line)
               for row, line in zip(csv.rows, csv.lines, strict=True)]
-    return sorted((point for point in points if point.cell("Model") == model), key=point_order)
+    for point in points:
+        found = models.resolve(point.cell("Model"))
+        if found is None or found.id != entry.id:
+            what = (f"is {found.id!r} in the model catalog {models.path}" if found else
+                    f"is not in the model catalog {models.path}")
+            raise DataFileError(csv.path, point.line, f"Model {point.cell('Model')!r} {what}, "
+                                f"not this card's {entry.id!r}: collect publish writes each "
+                                "model's rows to its own card")
+    return sorted(points, key=point_order)
 
 
 def point_order(point: Point) -> tuple:
@@ -269,10 +302,12 @@ def header_of(columns: Sequence[str], priced: Priced) -> tuple[str, ...]:
     return tuple(cost_header(priced) if column == COST else column for column in columns)
 
 
-def card_view(card: ModelCard, csv: CsvText, catalog: PriceCatalog) -> CardView:
+def card_view(card: ModelCard, csv: CsvText, catalog: PriceCatalog,
+              models: ModelCatalog | None = None) -> CardView:
     """The card's tables; a recommended configuration without a published row is an error
     at its line in the card."""
-    points = card_points(csv, card.model)
+    models = models or ModelCatalog.none()
+    points = card_points(csv, card_entry(card, models), models)
     priced = Priced(catalog, card.pricing)
     chosen = []
     for wanted in card.recommended:

@@ -325,13 +325,18 @@ def served_platform(instance: str) -> str | None:
 
 def publish_model_cards(located: list[Located], options: PublishOptions,
                         notes: list[str]) -> dict[Path, Changes]:
-    """Every ``ok`` served record into its model's card results (data/models/<model>.csv)."""
+    """Every ``ok`` served record into its model's card results
+    (data/model-cards/<model id>.csv)."""
     from collect.publish.served_csv import card_rows, publish_cards
+    from perfcore.models import catalog_in
 
     served = [(item.record, instance_of(item, options.instance_type), source_of(item))
               for item in located
               if item.record.get("mode") == "serve" and item.record.get("status") == "ok"]
-    changes = publish_cards(card_rows(served, notes), options.data_dir)
+    if not served:
+        return {}
+    models = catalog_in(options.data_dir)
+    changes = publish_cards(card_rows(served, notes, models), options.data_dir)
     notes += [f"{path}: {change.summary()}" for path, change in changes.items()]
     return changes
 

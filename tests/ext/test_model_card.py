@@ -42,11 +42,11 @@ def published_site(site: Site, tmp_path: Path, instance: str = "inf2.xlarge") ->
     results = tmp_path / "imported.jsonl"
     write_results(results, records)
     publish(PublishOptions(results=[results], data_dir=site.srcdir / "data"))
-    site.write("data/models/tiny-gpt2.yaml", CARD)
-    site.write("models/tiny-gpt2.rst", PAGE)
-    site.write("models/index.rst", LIST + "\n.. toctree::\n   :glob:\n\n   *\n")
+    site.write("data/model-cards/tiny-gpt2.yaml", CARD)
+    site.write("model-cards/tiny-gpt2.rst", PAGE)
+    site.write("model-cards/index.rst", LIST + "\n.. toctree::\n   :glob:\n\n   *\n")
     index = (site.srcdir / "index.rst").read_text(encoding="utf-8")
-    site.write("index.rst", index + "\n.. toctree::\n\n   models/index\n")
+    site.write("index.rst", index + "\n.. toctree::\n\n   model-cards/index\n")
 
 
 def tab_tables(app: object, docname: str) -> dict[str, list[list[str]]]:
@@ -68,9 +68,9 @@ def test_a_card_from_imported_vllm_and_aiperf_results_builds_strictly(
     published_site(site, tmp_path)
     app = site.build()
     assert site.warning_lines() == []
-    doctree = app.env.get_doctree("models/tiny-gpt2")
-    assert app.env.titles["models/tiny-gpt2"].astext() == "Tiny GPT-2 (random weights)"
-    tabs = tab_tables(app, "models/tiny-gpt2")
+    doctree = app.env.get_doctree("model-cards/tiny-gpt2")
+    assert app.env.titles["model-cards/tiny-gpt2"].astext() == "Tiny GPT-2 (random weights)"
+    tabs = tab_tables(app, "model-cards/tiny-gpt2")
     assert list(tabs) == ["recommended", "Latency", "Throughput", "TTFT", "TPOT (ITL)"]
     vllm = json.loads(VLLM.read_text(encoding="utf-8"))
     [header, *rows] = tabs["Throughput"]
@@ -98,49 +98,130 @@ def test_a_card_from_imported_vllm_and_aiperf_results_builds_strictly(
     assert "imported vllm bench serve 0.32.0 result" in text
     assert "imported AIPerf 0.13.0 result" in text
     assert "us-east-1, read 2026-11-22" in text
-    listing = site.html("models/index")
+    listing = site.html("model-cards/index")
     assert "Tiny GPT-2 (random weights)" in listing and 'href="tiny-gpt2.html"' in listing
 
 
 def test_a_bad_key_and_a_missing_result_are_located_errors(site: Site, tmp_path: Path) -> None:
     published_site(site, tmp_path)
-    site.write("data/models/tiny-gpt2.yaml", CARD.replace("    concurrency: 2",
-                                                          "    concurency: 2"))
+    site.write("data/model-cards/tiny-gpt2.yaml",
+               CARD.replace("    concurrency: 2", "    concurency: 2"))
     site.build()
-    why = ("data/models/tiny-gpt2.yaml:7: unknown key 'concurency' in a recommended "
+    why = ("data/model-cards/tiny-gpt2.yaml:7: unknown key 'concurency' in a recommended "
            "configuration (keys: instance, server, concurrency, input_length, output_length, "
            "dtype, tp_degree, use) [df_table.error]")
     # the card's page, and the list of cards, which reads every card too
-    assert sorted(site.warning_lines()) == [f"models/index.rst:4: ERROR: model-card-list: {why}",
-                                            f"models/tiny-gpt2.rst:1: ERROR: model-card: {why}"]
-    site.write("data/models/tiny-gpt2.yaml", CARD.replace("concurrency: 2", "concurrency: 8"))
+    assert sorted(site.warning_lines()) == [
+        f"model-cards/index.rst:4: ERROR: model-card-list: {why}",
+        f"model-cards/tiny-gpt2.rst:1: ERROR: model-card: {why}"]
+    site.write("data/model-cards/tiny-gpt2.yaml",
+               CARD.replace("concurrency: 2", "concurrency: 8"))
     site.build()
     [error] = site.warning_lines()
-    assert error.startswith("models/tiny-gpt2.rst:1: ERROR: model-card: "
-                            "data/models/tiny-gpt2.yaml:6: no published served result of "
+    assert error.startswith("model-cards/tiny-gpt2.rst:1: ERROR: model-card: "
+                            "data/model-cards/tiny-gpt2.yaml:6: no published served result of "
                             "tiny-gpt2 for inf2.xlarge, concurrency 8, 32|16 in "
-                            "data/models/tiny-gpt2.csv (published: inf2.xlarge concurrency 2 "
+                            "data/model-cards/tiny-gpt2.csv (published: inf2.xlarge concurrency 2 "
                             "16|8; inf2.xlarge concurrency 2 32|16)")
 
 
 def test_an_unpriced_instance_shows_why_and_an_unknown_one_warns(site: Site,
                                                                 tmp_path: Path) -> None:
     published_site(site, tmp_path, instance="inf2 (size not stated)")
-    site.write("data/models/tiny-gpt2.yaml", CARD.replace("inf2.xlarge",
-                                                          "inf2 (size not stated)"))
+    site.write("data/model-cards/tiny-gpt2.yaml",
+               CARD.replace("inf2.xlarge", "inf2 (size not stated)"))
     app = site.build()
     assert site.warning_lines() == []
-    throughput = tab_tables(app, "models/tiny-gpt2")["Throughput"]
+    throughput = tab_tables(app, "model-cards/tiny-gpt2")["Throughput"]
     assert {row[-1] for row in throughput[1:]} == {"n/a"}
     assert "inf2 (size not stated): no price (the source does not state the instance size)" \
-        in app.env.get_doctree("models/tiny-gpt2").astext()
+        in app.env.get_doctree("model-cards/tiny-gpt2").astext()
 
 
 def test_a_card_without_a_page_is_an_error_of_the_list(site: Site, tmp_path: Path) -> None:
     published_site(site, tmp_path)
-    site.write("data/models/other.yaml", CARD.replace("tiny-gpt2", "other"))
+    site.write("data/model-cards/other.yaml", CARD.replace("tiny-gpt2", "other"))
     site.build()
     assert site.warning_lines() == [
-        "models/index.rst:4: ERROR: model-card-list: data/models/other.yaml: no page shows "
-        "this model card: add docs/models/other.rst with '.. model-card:: other' "
+        "model-cards/index.rst:4: ERROR: model-card-list: data/model-cards/other.yaml: no page "
+        "shows this model card: add docs/model-cards/other.rst with '.. model-card:: other' "
         "[df_table.error]"]
+
+
+CATALOG = """\
+schema_version: 1
+models:
+  bert-base: {name: BERT base, family: BERT}
+  tiny-gpt2:
+    name: Tiny GPT-2
+    family: GPT-2
+    aliases: [tiny-gpt2-served]
+    source: the served name of the same weights (vllm serve --served-model-name)
+"""
+
+
+def test_a_card_resolves_its_model_through_the_catalog(site: Site, tmp_path: Path) -> None:
+    """Records served under an alias go to the card of the model's id; the card may name it
+    by an alias too; a model the catalog does not know is an error at the card's line."""
+    site.write("data/models.yaml", CATALOG)
+    records = import_files([VLLM], instance_type="inf2.xlarge", model="tiny-gpt2-served",
+                           imported_at="2026-12-03T12:00:00Z")
+    results = tmp_path / "imported.jsonl"
+    write_results(results, records)
+    report = publish(PublishOptions(results=[results], data_dir=site.srcdir / "data"))
+    card_results = site.srcdir / "data" / "model-cards" / "tiny-gpt2.csv"
+    assert card_results.is_file() and f"{card_results}: 1 added" in "\n".join(report.lines)
+    assert "tiny-gpt2-served," in card_results.read_text(encoding="utf-8")  # as published
+    site.write("data/model-cards/tiny-gpt2.yaml",
+               CARD.replace("model: tiny-gpt2", "model: tiny-gpt2-served"))
+    site.write("model-cards/tiny-gpt2.rst", PAGE)
+    index = (site.srcdir / "index.rst").read_text(encoding="utf-8")
+    site.write("index.rst", index + "\n.. toctree::\n\n   model-cards/tiny-gpt2\n")
+    app = site.build()
+    assert site.warning_lines() == []
+    assert tab_tables(app, "model-cards/tiny-gpt2")["recommended"][1][5] == "32 | 16"
+
+    site.write("data/model-cards/tiny-gpt2.yaml",
+               CARD.replace("model: tiny-gpt2", "model: tiny-gtp2"))
+    site.build()
+    assert site.warning_lines() == [
+        "model-cards/tiny-gpt2.rst:1: ERROR: model-card: data/model-cards/tiny-gpt2.yaml:2: "
+        "model 'tiny-gtp2' is not in the model catalog data/models.yaml: a card's model is a "
+        "catalog id or alias (add the model there first) [df_table.error]"]
+
+    site.write("data/model-cards/tiny-gpt2.yaml", CARD)
+    text = card_results.read_text(encoding="utf-8")
+    card_results.write_text(text + text.splitlines()[1].replace("tiny-gpt2-served", "bert-base",
+                                                                1) + "\n", encoding="utf-8")
+    site.build()
+    assert site.warning_lines() == [
+        "model-cards/tiny-gpt2.rst:1: ERROR: model-card: data/model-cards/tiny-gpt2.csv:3: "
+        "Model 'bert-base' is 'bert-base' in the model catalog data/models.yaml, not this "
+        "card's 'tiny-gpt2': collect publish writes each model's rows to its own card "
+        "[df_table.error]"]
+
+
+def test_publish_notes_a_served_model_the_catalog_does_not_know(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "models.yaml").write_text(CATALOG, encoding="utf-8")
+    records = import_files([VLLM], instance_type="inf2.xlarge", model="llama-new",
+                           imported_at="2026-12-03T12:00:00Z")
+    results = tmp_path / "imported.jsonl"
+    write_results(results, records)
+    report = publish(PublishOptions(results=[results], data_dir=data))
+    assert (f"model card: 'llama-new' is not in the model catalog {data / 'models.yaml'}: its "
+            "rows go to model-cards/llama-new.csv; add the model (or an alias) there for its "
+            "card to show them") in report.lines
+    assert (data / "model-cards" / "llama-new.csv").is_file()
+
+
+def test_a_broken_catalog_is_a_located_error_of_the_card_pages(site: Site,
+                                                              tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    site.write("data/models.yaml", CATALOG.replace("family: GPT-2", "family: GPT-2: 2 layers"))
+    site.build()
+    assert [line for line in site.warning_lines() if "model-card" in line] == [
+        f"model-cards/{page}: ERROR: model-card{what}: data/models.yaml:6: invalid YAML: "
+        "mapping values are not allowed in this context [df_table.error]" for page, what in
+        (("index.rst:4", "-list"), ("tiny-gpt2.rst:1", ""))]

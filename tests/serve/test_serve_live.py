@@ -202,7 +202,7 @@ def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
     report = publish(PublishOptions(results=[out], data_dir=data))
     assert any("published to model cards only" in line for line in report.lines)
     name = card_slug(server.model)
-    (data / "models" / f"{name}.yaml").write_text(
+    (data / "model-cards" / f"{name}.yaml").write_text(
         f"schema_version: 1\nmodel: {server.model}\ntitle: Tiny GPT-2 served\n"
         "recommended:\n  - instance: test-vm\n    concurrency: 2\n    input_length: 8\n"
         "    output_length: 6\n", encoding="utf-8")
@@ -212,11 +212,11 @@ def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
     (site / "conf.py").write_text('extensions = ["ext"]\ndf_table_data_dir = "data"\n'
                                   'exclude_patterns = ["_build", "data"]\n', encoding="utf-8")
     (site / "index.rst").write_text("Cards\n=====\n\n.. model-card-list::\n\n.. toctree::\n"
-                                    "   :glob:\n\n   models/*\n", encoding="utf-8")
-    (site / "models").mkdir()
-    (site / "models" / f"{name}.rst").write_text(f".. model-card:: {name}\n", encoding="utf-8")
+                                    "   :glob:\n\n   model-cards/*\n", encoding="utf-8")
+    (site / "model-cards").mkdir()
+    (site / "model-cards" / f"{name}.rst").write_text(f".. model-card:: {name}\n", encoding="utf-8")
     assert build_main(["-W", "-q", "-b", "html", str(site), str(site / "_build")]) == 0
-    page = (site / "_build" / "models" / f"{name}.html").read_text(encoding="utf-8")
+    page = (site / "_build" / "model-cards" / f"{name}.html").read_text(encoding="utf-8")
     assert "Tiny GPT-2 served" in page and "concurrency 1" in page and "concurrency 2" in page
     assert page.count("8 | 6") >= 2 * 4  # both points in each of the four tabs
     assert "test-vm: no price (the test machine)" in page
