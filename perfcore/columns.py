@@ -153,6 +153,18 @@ SCHEMA: tuple[Column, ...] = (
            "ms", ("text_itl_ms_p50",)),
     Column("Requests", "requests sent in the measured interval", record_fields=("n_requests",)),
     Column("Failed Requests", "requests that did not complete", record_fields=("n_failed",)),
+    Column("Status", "how a served point ended: ok, or degraded (more failed requests than "
+           "its --max-failed; published to model cards only when asked)",
+           record_fields=("status",)),
+    Column("Output Tokens per User P50 (tokens/second)", "median over requests of one user's "
+           "output tokens per second after the first token, 1 / TPOT (AIPerf's output token "
+           "throughput per user)", "tokens/s", ("per_user_output_tokens_per_s_p50",)),
+    Column("TTST P50 (ms)", "median time from the first to the second token (AIPerf's time "
+           "to second token)", "ms", ("ttst_ms_p50",)),
+    Column("Input Token Throughput (tokens/second)", "prompt tokens of completed requests per "
+           "second", "tokens/s", ("input_tokens_per_s",)),
+    Column("Effective Concurrency", "mean requests in flight over the measured interval",
+           record_fields=("effective_concurrency",)),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
 
@@ -197,7 +209,9 @@ SERVED_TABLE = (
     "Request Throughput (requests/second)", "Output Token Throughput (tokens/second)",
     "Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)", "TPOT P50 (ms)",
     "TPOT P99 (ms)", "ITL P50 (ms)", "ITL P99 (ms)", "Text ITL P50 (ms)", "E2E P50 (ms)",
-    "E2E P99 (ms)", "Requests", "Failed Requests", "Source", "Run ID",
+    "E2E P99 (ms)", "Requests", "Failed Requests", "Source", "Run ID", "Status",
+    "Output Tokens per User P50 (tokens/second)", "TTST P50 (ms)",
+    "Input Token Throughput (tokens/second)", "Effective Concurrency",
 )
 
 

@@ -48,11 +48,12 @@ RECOMMENDED_KEYS = ("instance", "server", "concurrency", "input_length", "output
 POINT_COLUMNS = ("Model", "Inst. Type", "Server", "Model Data Type", "TP Degree", "Load",
                  "Concurrency", "Offered Rate (requests/second)", "Input Length",
                  "Output Length", "Source")
+PER_USER = "Output Tokens per User P50 (tokens/second)"
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Latency", ("E2E P50 (ms)", "E2E P99 (ms)")),
-    ("Throughput", ("Request Throughput (requests/second)", OUTPUT_TOKENS,
-                    "Throughput (tokens/second)", COST)),
-    ("TTFT", ("TTFT P50 (ms)", "TTFT P99 (ms)")),
+    ("Throughput", ("Request Throughput (requests/second)", OUTPUT_TOKENS, PER_USER,
+                    "Throughput (tokens/second)", "Effective Concurrency", COST)),
+    ("TTFT", ("TTFT P50 (ms)", "TTFT P99 (ms)", "TTST P50 (ms)")),
     ("TPOT (ITL)", ("TPOT P50 (ms)", "TPOT P99 (ms)", "ITL P50 (ms)", "ITL P99 (ms)",
                     "Text ITL P50 (ms)")),
 )
@@ -188,6 +189,7 @@ class Point:
 
     def matches(self, wanted: Recommended) -> bool:
         same = (self.cell("Inst. Type").lower() == wanted.instance.lower()
+                and self.cell("Status") != "degraded"  # never recommended
                 and self.cell("Load") == "closed"
                 and self.cell("Concurrency") == str(wanted.concurrency)
                 and self.cell("Input Length") == str(wanted.input_length)
@@ -276,10 +278,14 @@ class CardView:
 
 
 def load_text(point: Point) -> str:
+    """``concurrency 4``, ``poisson 2 requests/s``; ``(degraded)`` when the point had more
+    failed requests than its ``--max-failed`` (published only with ``--include-degraded``)."""
+    degraded = " (degraded)" if point.cell("Status") == "degraded" else ""
     if point.cell("Load") == "closed":
-        return f"concurrency {point.cell('Concurrency')}"
+        return f"concurrency {point.cell('Concurrency')}{degraded}"
     rate = point.cell("Offered Rate (requests/second)")
-    return f"{point.cell('Load') or 'load not stated'}" + (f" {rate} requests/s" if rate else "")
+    return (f"{point.cell('Load') or 'load not stated'}"
+            + (f" {rate} requests/s" if rate else "") + degraded)
 
 
 def row_label(point: Point) -> tuple[str, ...]:

@@ -69,6 +69,12 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values)
 
 
+def std(values: Sequence[float]) -> float:
+    """The population standard deviation (numpy's ``std``, ``ddof=0``)."""
+    average = mean(values)
+    return math.sqrt(sum((value - average) ** 2 for value in values) / len(values))
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     """Linear-interpolated percentile (numpy's default "linear" method)."""
     if not values:

@@ -52,8 +52,11 @@ def detect(document: JsonDocument) -> str:
 
 
 def import_file(path: Path, *, instance_type: str, model: str | None = None,
-                fmt: str | None = None, imported_at: str) -> list[dict[str, Any]]:
-    """The served records of one file (several for a vLLM ``--append-result`` file)."""
+                fmt: str | None = None, imported_at: str,
+                max_failed: float | None = None) -> list[dict[str, Any]]:
+    """The served records of one file (several for a vLLM ``--append-result`` file);
+    ``max_failed``: the share of failed requests above which a record is ``degraded``
+    (default :data:`collect.serve.options.DEFAULT_MAX_FAILED`)."""
     from collect.importers.jsonfile import read_documents
     from collect.importers.record import served_record
 
@@ -67,12 +70,15 @@ def import_file(path: Path, *, instance_type: str, model: str | None = None,
                                 f"found; is this a {name} file? ({EXPECTED})")
         records.append(served_record(reading, path=path, shown=shown, index=document.index,
                                      fmt=name, instance_type=instance_type, model=model,
-                                     imported_at=imported_at))
+                                     imported_at=imported_at, **(
+                                         {} if max_failed is None
+                                         else {"max_failed": max_failed})))
     return records
 
 
 def import_files(paths: Sequence[Path], *, instance_type: str, model: str | None = None,
-                 fmt: str | None = None, imported_at: str) -> list[dict[str, Any]]:
+                 fmt: str | None = None, imported_at: str,
+                 max_failed: float | None = None) -> list[dict[str, Any]]:
     """The records of every file, in order; the first problem stops with a located error."""
     if fmt is not None and fmt not in FORMATS:
         raise DataFileError("--format", 0, f"unknown format {fmt!r}; expected one of "
@@ -80,7 +86,7 @@ def import_files(paths: Sequence[Path], *, instance_type: str, model: str | None
     records: list[dict[str, Any]] = []
     for path in paths:
         records += import_file(path, instance_type=instance_type, model=model, fmt=fmt,
-                               imported_at=imported_at)
+                               imported_at=imported_at, max_failed=max_failed)
     return records
 
 

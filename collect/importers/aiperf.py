@@ -5,23 +5,32 @@ not empty), as a collector run does: its ``time_to_first_token`` is the record's
 ``request_latency`` ends at the last content response (the record's E2E), and its
 ``inter_chunk_latency`` is the gap between content responses (``text_itl_ms_*``). Its
 ``inter_token_latency`` is ``(request latency - TTFT) / (output tokens - 1)``: vLLM's TPOT
-(``tpot_ms_*``), not vLLM's ITL. Each metric is ``{"unit": ..., "avg", "p50", ..., "std"}``;
-``std`` is numpy's population standard deviation.
+(``tpot_ms_*``), not vLLM's ITL, and its ``output_token_throughput_per_user`` is 1 / that, per
+request (``per_user_output_tokens_per_s_*``). Its TTFT counts reasoning tokens, as a collector
+run's ``first-token`` TTFT does; ``time_to_first_output_token`` is the first answer token
+(``ttft_answer_ms_*``). Each metric is ``{"unit": ..., "avg", "p50", ..., "std"}``; ``std`` is
+numpy's population standard deviation.
 """
 
 from __future__ import annotations
 
 from collect.importers.jsonfile import JsonDocument
 from collect.importers.record import Reading
+from perfcore.numbers import shift_decimal
 
 TOOL = "AIPerf"
-LATENCIES = {"time_to_first_token": "ttft", "inter_token_latency": "tpot",
+LATENCIES = {"time_to_first_token": "ttft", "time_to_first_output_token": "ttft_answer",
+             "time_to_second_token": "ttst", "inter_token_latency": "tpot",
              "inter_chunk_latency": "text_itl", "request_latency": "e2e"}
+PER_USER = ("output_token_throughput_per_user", "per_user_output_tokens_per_s",
+            ("tokens/sec/user",))
 STATISTICS = {"p50": "p50", "p90": "p90", "p95": "p95", "p99": "p99", "avg": "mean",
               "std": "std", "min": "min", "max": "max"}
 RATES = {"request_throughput": ("request_throughput", "requests/sec"),
          "output_token_throughput": ("output_tokens_per_s", "tokens/sec"),
-         "total_token_throughput": ("total_tokens_per_s", "tokens/sec")}
+         "total_token_throughput": ("total_tokens_per_s", "tokens/sec"),
+         "input_token_throughput": ("input_tokens_per_s", "tokens/sec"),
+         "effective_concurrency": ("effective_concurrency", "requests")}
 TOTALS = {"total_isl": "total_input_tokens", "total_osl": "total_output_tokens"}
 APIS = {"chat": "chat", "completions": "completions"}
 ABSENT_IS_ZERO = "(absent: 0, as AIPerf counts)"
@@ -52,6 +61,15 @@ def read(document: JsonDocument) -> Reading:
     for key, record_field in LATENCIES.items():
         if key in document.value:
             latencies(document, reading, key, record_field)
+    key, record_field, units = PER_USER
+    if key in document.value:
+        unit_of(document, key, units)
+        for statistic, suffix in STATISTICS.items():
+            reading.put(f"{record_field}_{suffix}",
+                        document.number(key, statistic, default=None), f"{key}.{statistic}")
+    error_rate = value_in(document, "request_error_rate", ("%",))
+    if error_rate is not None:  # a percentage, as a share digit for digit
+        reading.put("failed_fraction", shift_decimal(error_rate, -2), "request_error_rate.avg")
     reading.input_length = same_length(document, "input_sequence_length")
     reading.output_length = same_length(document, "output_sequence_length")
     if document.get("was_cancelled", default=False):

@@ -15,15 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from collect.errors import CollectError
-from collect.serve.metrics import summary
-from collect.serve.options import ServeConfig
+from collect.serve.metrics import served_status, spread, summary
+from collect.serve.options import DEFAULT_MAX_FAILED, ServeConfig
 from perfcore.numbers import shift_decimal
 from perfcore.records import SCHEMA_VERSION, config_id
 
-SERVED_METRICS = ("ttft", "tpot", "itl", "text_itl", "e2e", "latency_per_token")
+SERVED_METRICS = ("ttft", "ttft_reasoning", "ttft_answer", "ttst", "tpot", "itl", "text_itl",
+                  "e2e", "latency_per_token")  # ``<name>_ms_*``
+SERVED_SPREADS = ("per_user_output_tokens_per_s", "chunks_per_request")  # ``<name>_*``
 SERVED_TOTALS = ("n_requests", "n_completed", "n_failed", "duration_s", "total_input_tokens",
                  "total_output_tokens", "request_throughput", "output_tokens_per_s",
-                 "total_tokens_per_s", "goodput_requests_per_s")
+                 "total_tokens_per_s", "input_tokens_per_s", "goodput_requests_per_s",
+                 "effective_concurrency", "failed_fraction", "ttft_at")
 SCALES = {"ms": 0, "s": 3, "sec": 3, "us": -3, "ns": -6}  # power of ten to milliseconds
 
 
@@ -64,7 +67,8 @@ def sha256_of(path: Path) -> str:
 
 
 def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: str,
-                  instance_type: str, model: str | None, imported_at: str) -> dict[str, Any]:
+                  instance_type: str, model: str | None, imported_at: str,
+                  max_failed: float = DEFAULT_MAX_FAILED) -> dict[str, Any]:
     """The results record of one reading (``index``: its place among the file's documents)."""
     name = model or reading.model
     if not name:
@@ -74,7 +78,7 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
                          concurrency=reading.concurrency)
     fields = config.fields()
     digest = sha256_of(path)
-    status, reason = status_of(reading)
+    status, reason = status_of(reading, max_failed)
     version = reading.version or "(version not stated)"
     return {
         "schema_version": SCHEMA_VERSION, "run_id": import_run_id(imported_at, digest),
@@ -82,7 +86,7 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
         "source": f"imported {reading.tool} {version} result ({shown})",
         "started_at": None, "ended_at": None, **fields,
         "load": reading.load, "api": reading.api, "endpoint": reading.endpoint,
-        "server": {"name": None, "version": None},
+        "server": {"name": None, "version": None}, "max_failed_fraction": max_failed,
         **empty_served_fields(), **reading.values,
         "imported": {"tool": reading.tool, "version": reading.version, "format": fmt,
                      "file": shown, "sha256": digest, "document": index,
@@ -99,16 +103,14 @@ def import_run_id(imported_at: str, digest: str) -> str:
     return f"{stamp}-import-{digest[:8]}"
 
 
-def status_of(reading: Reading) -> tuple[str, str | None]:
-    """``failed`` when no request completed; ``ok`` otherwise, naming failed requests."""
-    completed = reading.values.get("n_completed")
-    failed = reading.values.get("n_failed")
-    total = reading.values.get("n_requests")
-    if completed == 0:
+def status_of(reading: Reading, max_failed: float) -> tuple[str, str | None]:
+    """``failed`` when no request completed; ``degraded`` when more than ``max_failed`` of
+    the requests failed (:func:`collect.serve.metrics.served_status`); ``ok`` otherwise."""
+    values = reading.values
+    if values.get("n_completed") == 0:
         return "failed", f"no request completed ({reading.tool} file)"
-    if failed:
-        return "ok", f"{failed} of {total} requests failed"
-    return "ok", None
+    return served_status(values.get("n_requests"), values.get("n_failed"),
+                         values.get("failure_reasons"), max_failed)
 
 
 def empty_served_fields() -> dict[str, None]:
@@ -116,4 +118,6 @@ def empty_served_fields() -> dict[str, None]:
     fields: dict[str, None] = dict.fromkeys(SERVED_TOTALS)
     for name in SERVED_METRICS:
         fields.update(dict.fromkeys(summary(name, [])))
+    for name in SERVED_SPREADS:
+        fields.update(dict.fromkeys(spread([]).fields(name)))
     return fields

@@ -48,6 +48,8 @@ def served_row(record: dict[str, Any], instance: str, source: str) -> dict[str, 
         "Output Length": _count(record.get("output_length")),
         "Requests": _count(record.get("n_requests")),
         "Failed Requests": _count(record.get("n_failed")),
+        "Status": str(record.get("status") or ""),
+        "Effective Concurrency": format_value(record.get("effective_concurrency"), 2),
         "Source": f"{source} ({load_text(record)})",
         "Run ID": str(record.get("run_id") or ""),
     }

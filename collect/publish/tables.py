@@ -48,6 +48,7 @@ TOKEN_COLUMNS = columns.TOKEN_TABLE
 DECODER_ONLY_COLUMNS = columns.DECODER_ONLY
 TOKEN_KEY_COLUMNS = columns.upsert_key(TOKEN_COLUMNS)
 PUBLISHED_MODES = ("offline", "generate", "serve")
+DEGRADED = "degraded"  # a served point with more failed requests than its --max-failed
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
                     "inf1": "inf1"}
 
@@ -62,6 +63,7 @@ class PublishOptions:
     platform: str | None = None
     family: str | None = None
     instance_type: str | None = None
+    include_degraded: bool = False  # served points with too many failed requests: cards
 
 
 @dataclass
@@ -114,6 +116,12 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
         notes.append(f"left out {len(calibration)} calibration record(s) (synthetic models "
                      "are never published)")
     candidates = [item for item in offline if not any(item is c for c in calibration)]
+    degraded = [item for item in candidates if item.record.get("status") == DEGRADED]
+    if degraded:
+        notes.append(f"left out {len(degraded)} degraded served point(s) from tables (more "
+                     "failed requests than --max-failed; --include-degraded publishes them to "
+                     "model cards, marked)")
+    candidates = [item for item in candidates if item.record.get("status") != DEGRADED]
     candidates = served_qualifying(candidates, notes)
     failed = [item for item in candidates if item.record.get("status") != "ok"]
     if failed and not options.allow_failed:
@@ -330,9 +338,10 @@ def publish_model_cards(located: list[Located], options: PublishOptions,
     from collect.publish.served_csv import card_rows, publish_cards
     from perfcore.models import catalog_in
 
+    statuses = ("ok", DEGRADED) if options.include_degraded else ("ok",)
     served = [(item.record, instance_of(item, options.instance_type), source_of(item))
               for item in located
-              if item.record.get("mode") == "serve" and item.record.get("status") == "ok"]
+              if item.record.get("mode") == "serve" and item.record.get("status") in statuses]
     if not served:
         return {}
     models = catalog_in(options.data_dir)

@@ -4,7 +4,10 @@ A timeline holds when the request was scheduled and sent, when each *content chu
 arrived (a chunk whose delta ``content``/``text`` is not empty: a role-only opening
 chunk or the closing usage chunk is not a token), and when each *choice chunk* arrived
 (any event with a non-empty ``choices`` list, text or not: what ``vllm bench serve``'s
-client times). Metrics are computed later from
+client times). A reasoning model's chunk may carry reasoning text (``delta.reasoning_content``
+or ``delta.reasoning``, as vLLM's reasoning parsers send it) and answer text
+(``delta.content``); both are content, and the timeline keeps when the first of each arrived.
+Metrics are computed later from
 timelines (:mod:`collect.serve.metrics`), so what was measured can be written out and
 checked. Every failure ends as the timeline's ``error`` (a short kind, counted per kind
 in the record) with ``detail``; nothing is raised for a failed request.
@@ -52,6 +55,9 @@ class Timeline:
     finish_reason: str | None = None
     error: str | None = None
     detail: str | None = None
+    endpoint: int = 0  # which of the sweep's endpoints answered (its index)
+    first_reasoning: float | None = None  # the first chunk with reasoning text
+    first_answer: float | None = None  # the first chunk with answer text
 
     @property
     def ok(self) -> bool:
@@ -60,7 +66,7 @@ class Timeline:
     def relative(self, origin: float) -> dict[str, Any]:
         """A JSON-ready copy with times in seconds from ``origin``."""
         data = asdict(self)
-        for key in ("scheduled", "sent", "end"):
+        for key in ("scheduled", "sent", "end", "first_reasoning", "first_answer"):
             data[key] = None if data[key] is None else data[key] - origin
         data["chunks"] = [t - origin for t in self.chunks]
         data["choice_chunks"] = [t - origin for t in self.choice_chunks]
@@ -196,21 +202,31 @@ class StreamClient:
         if choices:
             timeline.choice_chunks.append(now)
         for choice in choices:
-            text = _choice_text(choice, self.api)
-            if text:
+            reasoning, answer = _choice_texts(choice, self.api)
+            if reasoning and timeline.first_reasoning is None:
+                timeline.first_reasoning = now
+            if answer and timeline.first_answer is None:
+                timeline.first_answer = now
+            if reasoning or answer:
                 timeline.chunks.append(now)
-                timeline.text += text
+                timeline.text += reasoning + answer
             if choice.get("finish_reason"):
                 timeline.finish_reason = choice["finish_reason"]
                 finished = True
         return finished
 
 
-def _choice_text(choice: dict[str, Any], api: str) -> str:
+def _choice_texts(choice: dict[str, Any], api: str) -> tuple[str, str]:
+    """``(reasoning, answer)`` text of one choice of a streamed event."""
     if api == "completions":
-        return choice.get("text") or ""
+        return "", _string(choice.get("text"))
     delta = choice.get("delta") or {}
-    return (delta.get("content") or "") + (delta.get("reasoning_content") or "")
+    reasoning = _string(delta.get("reasoning_content")) or _string(delta.get("reasoning"))
+    return reasoning, _string(delta.get("content"))
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _root_cause(error: BaseException) -> BaseException:

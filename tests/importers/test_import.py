@@ -44,8 +44,11 @@ def assert_values_are_the_files(record: dict, document: dict) -> None:
             assert name.split()[0] not in document and record[record_field] == 0
             continue
         file_value = tool_value(document, name)
-        if record_field.split("_ms_")[0] in ("ttft", "tpot", "itl", "text_itl", "e2e",
-                                             "latency_per_token") and "_ms_" in record_field:
+        if record_field == "failed_fraction":  # a percentage in the file, a share here
+            assert record[record_field] == float(Decimal(repr(float(file_value))).scaleb(-2))
+        elif record_field.split("_ms_")[0] in ("ttft", "ttft_answer", "ttst", "tpot", "itl",
+                                               "text_itl", "e2e", "latency_per_token") \
+                and "_ms_" in record_field:
             # the file's decimal digits, shifted: the double nearest to them (a double holds
             # 15-17 digits; 0.0070034611544308656 s is 7.003461154430866 ms)
             expected = Decimal(repr(float(file_value))).scaleb(MS_PER[fmt])
@@ -76,6 +79,20 @@ def test_an_aiperf_export_becomes_a_served_record_with_the_files_values(tmp_path
     assert imported["fields"]["text_itl_ms_p50"] == "inter_chunk_latency.p50"
     assert imported["fields"]["e2e_ms_p99"] == "request_latency.p99"
     assert record.get("itl_ms_p50") is None  # AIPerf has no gap over every choices chunk
+    # the metrics users expect, as AIPerf wrote them
+    assert imported["fields"]["ttst_ms_p50"] == "time_to_second_token.p50"
+    assert imported["fields"]["ttft_answer_ms_p99"] == "time_to_first_output_token.p99"
+    assert imported["fields"]["ttft_ms_min"] == "time_to_first_token.min"
+    assert imported["fields"]["e2e_ms_std"] == "request_latency.std"
+    assert record["per_user_output_tokens_per_s_p50"] == \
+        document["output_token_throughput_per_user"]["p50"]
+    assert record["per_user_output_tokens_per_s_min"] == \
+        document["output_token_throughput_per_user"]["min"]
+    assert record["input_tokens_per_s"] == document["input_token_throughput"]["avg"]
+    assert record["effective_concurrency"] == document["effective_concurrency"]["avg"]
+    assert record["failed_fraction"] == 0.0 and record["max_failed_fraction"] == 0.01
+    # what AIPerf does not write stays empty (its HTTP chunk count is not content chunks)
+    assert record["ttft_reasoning_ms_p50"] is None and record["chunks_per_request_p50"] is None
     assert record["ttft_ms_p50"] == document["time_to_first_token"]["p50"]
     assert record["source"] == f"imported AIPerf 0.13.0 result ({AIPERF.as_posix()})"
 
@@ -92,6 +109,11 @@ def test_a_vllm_result_becomes_a_served_record_with_the_files_values(tmp_path: P
     assert record["imported"]["version"] == "0.32.0"  # --metadata vllm_version=0.32.0
     # --save-detailed lists every request's lengths: all 32 in, 16 out
     assert (record["input_length"], record["output_length"]) == (32, 16)
+    assert record["ttft_ms_std"] == document["std_ttft_ms"]
+    # vLLM writes no minimum, time to second token, per-user rate or failed share
+    assert record["ttft_ms_min"] is None and record["ttst_ms_p50"] is None
+    assert record["per_user_output_tokens_per_s_p50"] is None
+    assert record["failed_fraction"] is None and record["effective_concurrency"] is None
 
 
 def test_an_appended_vllm_file_gives_one_record_per_run(tmp_path: Path) -> None:
