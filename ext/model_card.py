@@ -72,7 +72,8 @@ def card_text(view: CardView) -> str:
     return template().render(
         title=card.title, description=card.description, model=card.model,
         recommended=view.recommended, tabs=view.tabs, sources=view.sources,
-        price_notes=price_notes(view))
+        price_notes=price_notes(view), speed_points=view.speed_points, results=view.results,
+        pricing=card.pricing)
 
 
 class ModelCardDirective(DataDirective):

@@ -179,6 +179,19 @@ LATENCY_MEASURES: dict[str, tuple[str, str]] = {
     "token": ("per token", "a generation request's end-to-end latency divided by its output "
                            "tokens"),
 }
+# One user's output speed while its answer streams, for cost against speed (model cards, the
+# cost page, the explorer): 1000 / TPOT P50 (ms), the median request's tokens per second after
+# its first (AIPerf's output token throughput per user is 1 / TPOT per request). Every token
+# row publishing TPOT P50 has it, whichever tool measured it.
+TOKENS_PER_USER = "Output Tokens/s per User (1000 / TPOT P50)"
+TOKENS_PER_USER_SOURCE = "TPOT P50 (ms)"
+
+
+def tokens_per_user(tpot_p50_ms: float | None) -> float | None:
+    """1000 / TPOT P50 (ms): the median user's output tokens per second; None without one."""
+    return 1000.0 / tpot_p50_ms if tpot_p50_ms and tpot_p50_ms > 0 else None
+
+
 # Column names of the published Neuron pages that mean a published column under another name;
 # ``collect migrate`` writes today's name, the release history and diffs read either.
 LEGACY_NAMES: dict[str, str] = {old: column.name for column in SCHEMA

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from perfcore.columns import TOKENS_PER_USER_SOURCE, tokens_per_user
 from perfcore.cost import cost_format, cost_per_million
 from perfcore.csvfile import CsvText
 from perfcore.errors import DataFileError
@@ -275,6 +276,8 @@ class CardView:
     tabs: tuple[tuple[str, Table], ...]
     sources: tuple[str, ...]
     priced: Priced
+    results: str = ""  # the card's results CSV, relative to the data folder
+    speed_points: int = 0  # points a cost-against-speed chart draws (priced, with a TPOT)
 
 
 def load_text(point: Point) -> str:
@@ -334,7 +337,12 @@ def card_view(card: ModelCard, csv: CsvText, catalog: PriceCatalog,
                  for title, columns in TABS)
     sources = tuple(dict.fromkeys(point.cell("Source") for point in points if point.cell(
         "Source")))
-    return CardView(card, recommended_table, tabs, sources, priced)
+    drawn = [point for point in points if point.cell("Status") != "degraded"
+             and catalog.rate(point.cell("Inst. Type"), card.pricing) is not None
+             and tokens_per_user(parse_number(point.cell(TOKENS_PER_USER_SOURCE)))
+             and parse_number(point.cell(OUTPUT_TOKENS))]
+    return CardView(card, recommended_table, tabs, sources, priced,
+                    card_csv(card_entry(card, models).id), len(drawn))
 
 
 def missing_result(wanted: Recommended, card: ModelCard, csv: CsvText,

@@ -131,13 +131,14 @@ def test_server_killed_mid_run(doomed_server: Server, tmp_path: Path,
     assert set(record["failure_reasons"]) <= {"connection refused", "stream ended mid-response",
                                               "connection lost"}
     if record["n_completed"]:  # how many finished before the kill depends on the machine
-        assert record["status"] == "ok"
-        assert record["reason"].startswith(f"{record['n_failed']} of 24 requests failed: ")
+        assert record["status"] == "degraded"  # far more failed than --max-failed's 1%
+        assert record["reason"].startswith(f"{record['n_failed']} of 24 requests failed (")
     else:
         assert record["status"] == "failed"
         assert record["reason"].startswith("all 24 requests failed: ")
     capsys.readouterr()
-    # the next configuration cannot warm up: a located error, the first record stays
+    # a later run cannot warm up and measures nothing: a located error, the record stays
+    # (a sweep that loses its server after measuring exits 0: test_serve_sweeps.py)
     assert main([*argv, "--rate", "8,4", "--resume"]) == 1
     assert "warm-up request failed: connection refused" in capsys.readouterr().err
     assert [r["offered_rate"] for r in read_records(out).records] == [8.0]

@@ -100,7 +100,8 @@ def test_dataset_prompts_and_a_server_error_in_the_stream(server: Server, tmp_pa
                    "--output-length", "5")
     assert record["input_length"] is None and record["n_requests"] == 6
     assert record["failure_reasons"] == {"server error in stream": 2}
-    assert record["status"] == "ok" and "2 of 6 requests failed" in record["reason"]
+    # a third failed, far more than --max-failed's 1%: the point is degraded
+    assert record["status"] == "degraded" and "2 of 6 requests failed" in record["reason"]
     assert "index out of range" in record["failure_examples"]["server error in stream"]
     lengths = sorted(row["usage_completion_tokens"] for row in timelines(record, out)
                      if row["error"] is None)
@@ -184,8 +185,8 @@ def test_max_concurrency_holds_requests_back_and_the_wait_counts(server: Server,
 
 def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
         server: Server, tmp_path: Path) -> None:
-    """Two closed-loop runs (concurrency 1, then 2 appended with --resume) against the real
-    server, published, shown by a model card page in a strict (-W) Sphinx build."""
+    """One command sweeps concurrency 1 and 2 against the real server, published, shown by a
+    model card page in a strict (-W) Sphinx build."""
     import shutil
 
     from sphinx.cmd.build import build_main
@@ -194,9 +195,8 @@ def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
     from perfcore.model_cards import card_slug
 
     out = tmp_path / "sweep.jsonl"
-    for concurrency in ("1", "2"):
-        run(server, out, "--load", "closed", "--concurrency", concurrency, "--input-length",
-            "8", "--output-length", "6", "--duration", "1", "--resume")
+    run(server, out, "--load", "closed", "--concurrency", "1,2", "--input-length", "8",
+        "--output-length", "6", "--duration", "1")
     site = tmp_path / "site"
     data = site / "data"
     report = publish(PublishOptions(results=[out], data_dir=data))
