@@ -245,14 +245,18 @@ class PerfChart(SphinxDirective):
         frame = frame.with_column(TOKENS_PER_USER, [math.nan if v is None else v for v in speeds])
         if "throughput-column" not in self.options:
             self.options["throughput-column"] = OUTPUT_TOKENS
-        frame, cost_column, axis = self._with_cost(frame, "Cost per 1M output tokens")
+        frame, cost_column, _ = self._with_cost(frame, "Cost per 1M output tokens")
+        prices = find_input(self, "prices", self.options.get("prices", "prices.yaml").strip())
+        currency = load_price_catalog(prices).currency
+        axis = f"{cost_column} ({currency}, {self.options.get('pricing-model', 'on-demand')})"
         loads = [f"c={record['Concurrency']}" if record.get("Load") == "closed"
                  else f"{record.get('Offered Rate (requests/second)') or '?'}/s"
                  for record in frame.records]
         frame = frame.with_column("Load point", loads)
         series = [name for name in SPEED_SERIES if name in frame.columns]
+        title = self.options.get("title") or "Cost per 1M output tokens against speed per user"
         return charts.cost_speed_chart_svg(frame, TOKENS_PER_USER, cost_column, series,
-                                           "Load point", self.options.get("title"), axis)
+                                           "Load point", title, axis, currency)
 
     def _with_cost(self, frame: Rows,
                    cost_column: str | None) -> tuple[Rows, str, str]:

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from perfcore.cost import cost_per_million
+from perfcore.cost import cost_per_million, cost_text
 from perfcore.errors import UserError
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
@@ -299,7 +299,8 @@ def cost_chart_svg(rows: Rows, cost_column: str, label_columns: Sequence[str],
 
 def cost_speed_chart_svg(rows: Rows, speed_column: str, cost_column: str,
                          series_columns: Sequence[str], label_column: str,
-                         title: str | None = None, cost_label: str | None = None) -> str:
+                         title: str | None = None, cost_label: str | None = None,
+                         currency: str = "USD") -> str:
     """Cost per 1M output tokens (y) against one user's output tokens/s (x): one line per
     ``series_columns`` value (an instance, server, data type and input|output length), its
     points labelled by ``label_column`` (the concurrency) and joined in order of speed.
@@ -324,7 +325,8 @@ def cost_speed_chart_svg(rows: Rows, speed_column: str, cost_column: str,
     for name in names:
         members = sorted(series[name])
         texts = "; ".join(f"{label_column.lower()} {label}: {_format_number(speed)} tokens/s "
-                          f"per user, ${cost:.4g}" for speed, cost, label in members)
+                          f"per user, {cost_text(cost, currency)}"
+                          for speed, cost, label in members)
         summary.append(f"{name}: {texts}")
     description = (f"Line chart of {axis_label} (y, lower is better) against {speed_column} "
                    f"(x, higher is better), one line per configuration, each point a "

@@ -183,7 +183,7 @@ LATENCY_MEASURES: dict[str, tuple[str, str]] = {
 # cost page, the explorer): 1000 / TPOT P50 (ms), the median request's tokens per second after
 # its first (AIPerf's output token throughput per user is 1 / TPOT per request). Every token
 # row publishing TPOT P50 has it, whichever tool measured it.
-TOKENS_PER_USER = "Output Tokens/s per User (1000 / TPOT P50)"
+TOKENS_PER_USER = "Output tokens/s per user (1000 / TPOT P50)"
 TOKENS_PER_USER_SOURCE = "TPOT P50 (ms)"
 
 

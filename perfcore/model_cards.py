@@ -355,3 +355,78 @@ def missing_result(wanted: Recommended, card: ModelCard, csv: CsvText,
             + "".join(f", {text}" for text in (wanted.server, wanted.dtype) if text)
             + f" in {csv.path} (published: {'; '.join(published)}); run it and collect "
             "publish the results, or correct the card")
+
+
+# ------------------------------------------------------------ cost against speed, all cards
+
+
+@dataclass(frozen=True)
+class SpeedPoint:
+    """One served point of a model card with its speed per user and its cost."""
+
+    model_id: str
+    model_name: str
+    point: Point
+    path: str
+    tokens_per_user: float | None  # 1000 / TPOT P50
+    cost: float | None  # per 1M output tokens under the pricing model; None: no price
+    no_price: str | None  # why not, when there is no cost
+
+    def label(self) -> tuple[str, ...]:
+        return row_label(self.point)
+
+
+def speed_points(csvs: Sequence[CsvText], catalog: PriceCatalog, models: ModelCatalog,
+                 pricing: str) -> list[SpeedPoint]:
+    """Every row of the model cards' results (``model-cards/*.csv``) with its speed per user
+    and its cost per 1M output tokens (:func:`perfcore.cost.cost_per_million`)."""
+    found = []
+    for csv in csvs:
+        for row, line in zip(csv.rows, csv.lines, strict=True):
+            point = Point(dict(zip(csv.columns, row, strict=True)), line)
+            entry = models.resolve(point.cell("Model"))
+            instance = point.cell("Inst. Type")
+            rate = catalog.rate(instance, pricing)
+            throughput = parse_number(point.cell(OUTPUT_TOKENS))
+            no_price = None
+            if rate is None:
+                no_price = (catalog.unpriced_reason(instance)
+                            or f"no {pricing} price for {instance} in {catalog.path}")
+            found.append(SpeedPoint(
+                entry.id if entry else point.cell("Model"),
+                entry.name if entry else point.cell("Model"), point, csv.path,
+                tokens_per_user(parse_number(point.cell(TOKENS_PER_USER_SOURCE))),
+                cost_per_million(throughput, rate) if rate is not None and throughput
+                else None, no_price))
+    return found
+
+
+def cheapest_at_speed(points: Sequence[SpeedPoint], minimum: float) -> SpeedPoint | None:
+    """The cheapest priced, not degraded point whose speed per user is at least ``minimum``
+    (ties: the faster, then the instance's name)."""
+    meeting = [p for p in points if p.cost is not None and p.point.cell("Status") != "degraded"
+               and p.tokens_per_user is not None and p.tokens_per_user >= minimum]
+    if not meeting:
+        return None
+    return min(meeting, key=lambda p: (p.cost, -(p.tokens_per_user or 0),
+                                       sort_key(p.point.cell("Inst. Type"))))
+
+
+def why_none_at_speed(points: Sequence[SpeedPoint], minimum: float) -> str:
+    """Why no point is the answer: the points counted by reason."""
+    reasons = {"degraded": 0, "unpriced": 0, "without output tokens/s": 0,
+               "without a TPOT P50": 0, "slower": 0}
+    for p in points:
+        if p.point.cell("Status") == "degraded":
+            reasons["degraded"] += 1
+        elif p.no_price is not None:
+            reasons["unpriced"] += 1
+        elif p.cost is None:
+            reasons["without output tokens/s"] += 1
+        elif p.tokens_per_user is None:
+            reasons["without a TPOT P50"] += 1
+        elif p.tokens_per_user < minimum:
+            reasons["slower"] += 1
+    parts = [f"{len(points)} published"] + [f"{count} {why}" for why, count in reasons.items()
+                                            if count]
+    return ", ".join(parts)

@@ -13,7 +13,7 @@ from docutils import nodes
 from collect.importers import import_files, write_results
 from collect.publish.tables import PublishOptions, publish
 from perfcore.cost import cost_per_million
-from perfcore.formats import format_number
+from perfcore.formats import display_number, format_number
 
 FILES = Path(__file__).resolve().parents[1] / "importers" / "files"
 AIPERF = FILES / "aiperf-0.13.0-transformers-serve-c2.json"
@@ -225,3 +225,71 @@ def test_a_broken_catalog_is_a_located_error_of_the_card_pages(site: Site,
         f"model-cards/{page}: ERROR: model-card{what}: data/models.yaml:6: invalid YAML: "
         "mapping values are not allowed in this context [df_table.error]" for page, what in
         (("index.rst:4", "-list"), ("tiny-gpt2.rst:1", ""))]
+
+
+def card_cells(site: Site) -> dict[str, dict[str, str]]:
+    """The published card rows by input|output length."""
+    import csv
+
+    with (site.srcdir / "data" / "model-cards" / "tiny-gpt2.csv").open(encoding="utf-8") as f:
+        return {f"{row['Input Length']}|{row['Output Length']}": row for row in csv.DictReader(f)}
+
+
+def test_the_card_charts_cost_against_speed_per_user(site: Site, tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    app = site.build()
+    assert site.warning_lines() == []
+    [chart] = list(app.env.get_doctree("model-cards/tiny-gpt2").findall(
+        lambda node: node.tagname == "perf_chart"))
+    rows = card_cells(site)
+    for lengths, row in rows.items():  # each point: 1000 / TPOT P50 and the one cost formula
+        speed = 1000 / float(row["TPOT P50 (ms)"])
+        cost = cost_per_million(float(row["Output Token Throughput (tokens/second)"]), 0.7582)
+        inputs, outputs = lengths.split("|")
+        assert (f"inf2.xlarge | {inputs} | {outputs}: load point c=2: {speed:.3g} tokens/s per "
+                f"user, {format_number('$sig3', cost)}") in chart["alt"]
+    assert "Cost per 1M output tokens (USD, on-demand) (y, lower is better)" in chart["alt"]
+
+
+SPEED_PAGE = """\
+Cost at speed
+=============
+
+.. cheapest-at-speed::
+   :min-tokens-per-user: {minimum}
+"""
+
+
+def test_the_cost_page_answers_the_cheapest_configuration_at_a_speed_per_user(
+        site: Site, tmp_path: Path) -> None:
+    published_site(site, tmp_path)
+    site.write("speed.rst", SPEED_PAGE.format(minimum=20))
+    index = (site.srcdir / "index.rst").read_text(encoding="utf-8")
+    site.write("index.rst", index + "\n.. toctree::\n\n   speed\n")
+    app = site.build()
+    assert site.warning_lines() == []
+    [[header, answer]] = tables_of(app, "speed")
+    vllm = card_cells(site)["32|16"]  # 1000 / 16.68 ms = 60 tokens/s; AIPerf's 12 is slower
+    assert header[:7] == ["Model", "Instance", "Server", "Data type", "Load",
+                          "Input | Output", "Output tokens/s per user"]
+    assert answer[:6] == ["tiny-gpt2", "inf2.xlarge", "n/a", "n/a", "concurrency 2", "32 | 16"]
+    assert answer[6] == display_number(1000 / float(vllm["TPOT P50 (ms)"]))
+    assert answer[-1] == format_number("$sig3", cost_per_million(
+        float(vllm["Output Token Throughput (tokens/second)"]), 0.7582))
+    site.write("speed.rst", SPEED_PAGE.format(minimum=100))
+    app = site.build()
+    assert tables_of(app, "speed") == []
+    assert ("No priced configuration of tiny-gpt2 gives at least 100 output tokens/s per user "
+            "under on-demand prices (2 published, 2 slower).") in \
+        app.env.get_doctree("speed").astext()
+    site.write("speed.rst", SPEED_PAGE.format(minimum="fast"))
+    site.build()
+    assert site.warning_lines() == [
+        "speed.rst:4: ERROR: cheapest-at-speed: :min-tokens-per-user: must be a positive "
+        "number of tokens per second, got 'fast' [df_table.error]"]
+
+
+def tables_of(app: object, docname: str) -> list[list[list[str]]]:
+    doctree = app.env.get_doctree(docname)  # type: ignore[attr-defined]
+    return [[[entry.astext() for entry in row.children] for row in table.findall(nodes.row)]
+            for table in doctree.findall(nodes.table)]
