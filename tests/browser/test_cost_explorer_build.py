@@ -82,16 +82,20 @@ def test_payload_shape_and_nan_becomes_null():
         [{**ROW, "latency_ms": {"batch-p50": math.nan, "batch-p99": 9.8}}],
         price_notes={"on-demand": "fixture rates"}
     )
-    assert payload["schema_version"] == 2
+    assert payload["schema_version"] == 3
     assert payload["pricing_models"] == ["on-demand", "ri-effective"]
     row = payload["rows"][0]
     assert row["latency_ms"] == {"batch-p50": None, "batch-p99": 9.8}
     assert row["cost_per_1m"] == {"on-demand": 0.259, "ri-effective": None}
     assert payload["generated"].endswith("Z")
     # a provider's rows get the site's display rounding; the page never rounds on its own
-    assert row["display"] == {"throughput": "812", "latency_ms": {"batch-p50": "n/a",
-                                                                  "batch-p99": "9.8"},
+    assert row["display"] == {"throughput": "812", "tokens_per_user": "n/a",
+                              "latency_ms": {"batch-p50": "n/a", "batch-p99": "9.8"},
                               "cost_per_1m": {"on-demand": "$0.259", "ri-effective": "n/a"}}
+    assert row["tokens_per_user"] is None  # no TPOT: not a token row
+    token_row = {**ROW, "latency_ms": {"tpot-p50": 8.0}}
+    [speed] = build_cost_payload([token_row])["rows"]
+    assert (speed["tokens_per_user"], speed["display"]["tokens_per_user"]) == (125.0, "125")
     assert (row["model_name"], row["published_as"], row["counts"]) == (
         "bert-base", "bert-base", "inferences")
     assert payload["models"] == {"bert-base": {"name": "bert-base", "family": "", "params": "",
