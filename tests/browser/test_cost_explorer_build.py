@@ -173,6 +173,14 @@ def test_directive_html_escapes_options_and_writes_json(tmp_path):
     assert [row["instance"] for row in data["rows"]] == ["inf2.xlarge"]
 
 
+def test_a_speed_bound_on_the_page_is_a_data_attribute(tmp_path):
+    page = EXPLORER_PAGE.replace(":max-ms: 10", ":max-ms: 10\n   :min-tokens-per-user: 20")
+    srcdir = make_site(tmp_path, {"index": page}, PROVIDER_CONF)
+    app, warnings = build(srcdir)
+    assert warnings == ""
+    assert 'data-min-tps="20"' in (app.outdir / "index.html").read_text("utf-8")
+
+
 def test_data_src_is_relative_to_nested_pages(tmp_path):
     srcdir = make_site(tmp_path, {"index": "Home\n====\n"}, PROVIDER_CONF)
     (srcdir / "review").mkdir()
@@ -203,6 +211,8 @@ def test_data_src_under_dirhtml(tmp_path):
                                       "got '-3'"),
     ((":max-ms: 10", ":sla-ms: fast"), ":sla-ms: must be a positive number of milliseconds, "
                                         "got 'fast'"),
+    ((":max-ms: 10", ":max-ms: 10\n   :min-tokens-per-user: 0"),
+     ":min-tokens-per-user: must be a positive number of tokens per second, got '0'"),
     ((":latency: p50", ":latency: p95"), ":latency: must be one of batch-p50, batch-p99, "
                                           "token-p50, token-p99, ttft-p50, ttft-p99, tpot-p50, "
                                           "tpot-p99 (p99 and p50 mean batch-p99 and batch-p50), "

@@ -185,8 +185,8 @@ def test_max_concurrency_holds_requests_back_and_the_wait_counts(server: Server,
 
 def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
         server: Server, tmp_path: Path) -> None:
-    """One command sweeps concurrency 1 and 2 against the real server, published, shown by a
-    model card page in a strict (-W) Sphinx build."""
+    """One command sweeps concurrency 1 and 2 by input|output 8|6 and 16|4 against the real
+    server, published, shown by a model card page in a strict (-W) Sphinx build."""
     import shutil
 
     from sphinx.cmd.build import build_main
@@ -195,8 +195,10 @@ def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
     from perfcore.model_cards import card_slug
 
     out = tmp_path / "sweep.jsonl"
-    run(server, out, "--load", "closed", "--concurrency", "1,2", "--input-length", "8",
-        "--output-length", "6", "--duration", "1")
+    records = run(server, out, "--load", "closed", "--concurrency", "1,2", "--input-output",
+                  "8:6,16:4", "--duration", "1")
+    assert [(r["input_length"], r["output_length"], r["concurrency"]) for r in records] == [
+        (8, 6, 1), (8, 6, 2), (16, 4, 1), (16, 4, 2)]
     site = tmp_path / "site"
     data = site / "data"
     report = publish(PublishOptions(results=[out], data_dir=data))
@@ -219,4 +221,5 @@ def test_a_concurrency_sweep_published_into_a_model_card_builds_strictly(
     page = (site / "_build" / "model-cards" / f"{name}.html").read_text(encoding="utf-8")
     assert "Tiny GPT-2 served" in page and "concurrency 1" in page and "concurrency 2" in page
     assert page.count("8 | 6") >= 2 * 4  # both points in each of the four tabs
+    assert page.count("16 | 4") >= 2 * 4
     assert "test-vm: no price (the test machine)" in page
