@@ -90,9 +90,9 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
         f"{src / 'index.rst'}:22: WARNING: perf-chart: {data / 'torn.csv'}:3: expected 10 "
         "fields as in the header, found 3 [perf.chart]",
         f"{src / 'index.rst'}:26: WARNING: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep) [perf.chart]",
+        "pareto, cost, sweep, cost-speed) [perf.chart]",
         f"{src / 'index.rst'}:29: WARNING: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep, got 'pie') [perf.chart]",
+        "pareto, cost, sweep, cost-speed, got 'pie') [perf.chart]",
         f"{src / 'index.rst'}:33: WARNING: perf-chart: no on-demand price for 'inf2.xlarge' in "
         f"{data / 'prices.yaml'}: cost n/a [perf.price]",
         f"{src / 'index.rst'}:33: WARNING: perf-chart: cost chart: no row has a numeric "
