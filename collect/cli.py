@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from collect.backends import detect_backend
-from collect.engine.values import positive_float
+from collect.engine.values import fraction, positive_float
 from collect.errors import UsageError
 from collect.run.options import (
     add_load_arguments,
@@ -33,7 +33,7 @@ from collect.run.options import (
     sweep_options,
 )
 from perfcore.errors import UserError
-from perfcore.numbers import parse_fraction, parse_probability
+from perfcore.numbers import parse_probability
 
 EXIT_INPUT_ERROR = 1
 EXIT_USAGE = 2
@@ -41,14 +41,6 @@ EXIT_FOUND = 3
 
 
 # --------------------------------------------------------------------------- option values
-
-def fraction(text: str) -> float:
-    """``0.05`` or ``5%``."""
-    try:
-        return parse_fraction(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
 
 def probability(text: str) -> float:
     try:
@@ -61,9 +53,10 @@ def probability(text: str) -> float:
 
 RUN_EPILOG = """\
 exit status: 0 when the sweep ran (also when configurations failed, unless
---fail-on-error), 1 bad input (nothing measured), 2 usage, 3 with --fail-on-error when a
-configuration ended failed, timeout or compile_failed (oom, the expected end of a
-batch-size sweep, and the skipped batches after it do not count).
+--fail-on-error, and when a served endpoint stopped answering after a configuration was
+measured), 1 bad input (nothing measured), 2 usage, 3 with --fail-on-error when a
+configuration ended failed, timeout, compile_failed or degraded (oom, the expected end of
+a batch-size sweep, and the skipped batches after it do not count).
 """
 
 
@@ -127,6 +120,9 @@ def add_publish_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--family", help="table family; default from the model registry")
     parser.add_argument("--instance-type", metavar="NAME",
                         help="instance type for records that say 'unknown'")
+    parser.add_argument("--include-degraded", action="store_true",
+                        help="also publish served points recorded degraded (more failed "
+                        "requests than --max-failed) to their model cards, marked degraded")
     parser.set_defaults(handler=handle_publish)
     return parser
 
@@ -138,6 +134,7 @@ def handle_publish(args: argparse.Namespace) -> int:
         results=args.results, data_dir=args.data_dir, threshold=args.threshold,
         allow_unstable=args.allow_unstable, allow_failed=args.allow_failed,
         platform=args.platform, family=args.family, instance_type=args.instance_type,
+        include_degraded=args.include_degraded,
     ))
     print("\n".join(report.lines))
     return 0
@@ -196,6 +193,76 @@ def handle_env(args: argparse.Namespace) -> int:
             print(f"{key:<{width}}  {value if value is not None else '-'}")
     return 0
 
+
+
+# --------------------------------------------------------------------------- import
+
+IMPORT_DESCRIPTION = """\
+Read results files that other serving benchmarks wrote and write them as served records
+(results schema v1, mode serve) that collect publish takes:
+
+  vllm     vllm bench serve --save-result JSON (--append-result files: one record each)
+  aiperf   AIPerf profile_export_aiperf.json
+  llmperf  LLMPerf <model>_<in>_<out>_summary.json
+
+The format is detected per file. Values go into the record's own fields (ttft_ms_*,
+tpot_ms_*, itl_ms_*, e2e_ms_*, request_throughput, output_tokens_per_s, ...) as the file
+wrote them; a value the file lacks stays empty. Each record names the tool, its version,
+the file and the tool's name for each value (imported.fields). A malformed or truncated
+file is one error naming its line, and nothing is written. See docs/importing.rst.
+"""
+
+IMPORT_EPILOG = """\
+examples:
+  collect import bench/vllm-c4.json --instance-type inf2.8xlarge --out data/raw/imported.jsonl
+  collect import profile_export_aiperf.json --instance-type trn1.32xlarge \\
+      --model meta-llama/Llama-3.1-8B-Instruct --out data/raw/imported.jsonl --append
+"""
+
+
+def add_import_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``import FILE... --instance-type T --out R.jsonl``: other tools' results as records."""
+    from collect.importers import FORMATS
+
+    parser = subparsers.add_parser(
+        "import", help="turn vLLM, AIPerf or LLMPerf results files into served records",
+        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("--instance-type", required=True, metavar="NAME",
+                        help="the instance the tool measured on (the file does not say)")
+    parser.add_argument("--model", metavar="NAME",
+                        help="the model's name on the site (default: the name in the file)")
+    parser.add_argument("--format", choices=tuple(FORMATS), dest="fmt",
+                        help="the tool that wrote every FILE (default: detected per file)")
+    parser.add_argument("--max-failed", type=fraction, metavar="SHARE",
+                        help="a run with more failed requests than this share (1%% or 0.01) is "
+                        "recorded degraded, as collect run does (default 1%%)")
+    parser.add_argument("--out", required=True, type=Path, metavar="RESULTS.jsonl",
+                        help="results file to write (refuses to overwrite without --append "
+                        "or --force)")
+    overwrite = parser.add_mutually_exclusive_group()
+    overwrite.add_argument("--append", action="store_true",
+                           help="add the records to an existing --out")
+    overwrite.add_argument("--force", action="store_true", help="overwrite --out")
+    parser.set_defaults(handler=handle_import)
+    return parser
+
+
+def handle_import(args: argparse.Namespace) -> int:
+    from collect.env.envinfo import utc_now
+    from collect.importers import import_files, write_results
+
+    records = import_files(args.files, instance_type=args.instance_type, model=args.model,
+                           fmt=args.fmt, imported_at=utc_now(), max_failed=args.max_failed)
+    write_results(args.out, records, append=args.append, force=args.force)
+    for record in records:
+        imported = record["imported"]
+        print(f"{imported['file']}: {imported['tool']} {imported['version'] or ''} -> "
+              f"{record['model']}, {record['status']}"
+              + (f" ({record['reason']})" if record["reason"] else ""))
+    print(f"{args.out}: {len(records)} record(s) written")
+    return 0
 
 
 # --------------------------------------------------------------------------- report
@@ -490,7 +557,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in (add_run_command, add_publish_command, add_publish_sweep_command,
                         add_env_command, add_report_command, add_diff_command,
-                        add_release_command, add_migrate_command, add_campaign_command):
+                        add_release_command, add_migrate_command, add_campaign_command,
+                        add_import_command):
         command_parser = add_command(subparsers)
         command_parser.set_defaults(command_parser=command_parser)
     return parser

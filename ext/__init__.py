@@ -26,6 +26,7 @@ from ext.image_sizes import setup_image_sizes
 from ext.interactive import setup_interactive
 from ext.mathml import setup_mathml
 from ext.missing_files import setup_missing_files
+from ext.model_card import setup_model_card
 from ext.models import setup_models
 from ext.perf_family import setup_perf_family
 from ext.perf_history import setup_perf_history
@@ -44,6 +45,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_df_table(app, cache)
     setup_perf_family(app, cache)
     setup_perf_sweep(app, cache)
+    setup_model_card(app, cache)
     setup_cost_review(app, cache)
     setup_cost_explorer(app, cache)
     setup_release_diff(app, cache)

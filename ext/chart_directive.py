@@ -6,6 +6,10 @@
        :kind: pareto
        :data: inf2/throughput_data_encoder.csv
 
+``:kind: cost-speed`` draws a model card's served results (``model-cards/<model>.csv``): cost
+per 1M output tokens against each user's output tokens/s (1000 / TPOT P50), one line per
+instance, server, data type and input|output length across its concurrencies.
+
 The SVG is drawn while the page is read (:mod:`perfcore.charts`, no Sphinx there) and kept in
 the doctree; the HTML writer saves it as ``_images/perf-chart-<hash>.svg`` (content-hashed,
 written atomically, so parallel writers agree) and shows it with ``<img alt=...>``. Other
@@ -30,12 +34,21 @@ from ext.filecache import FileCache
 from ext.image_sizes import svg_size
 from perfcore import charts
 from perfcore.atomic import write_atomic
-from perfcore.columns import columns_with, cost_label, unit_from_column
+from perfcore.columns import (
+    TOKENS_PER_USER,
+    TOKENS_PER_USER_SOURCE,
+    columns_with,
+    cost_label,
+    tokens_per_user,
+    unit_from_column,
+)
 from perfcore.prices import PriceCatalog
 from perfcore.sweep import SweepSpec, build_sweep
 from perfcore.tabledata import Rows
 
-KINDS = ("pareto", "cost", "sweep")
+KINDS = ("pareto", "cost", "sweep", "cost-speed")
+SPEED_SERIES = ("Inst. Type", "Server", "Model Data Type", "Input Length", "Output Length")
+OUTPUT_TOKENS = "Output Token Throughput (tokens/second)"
 THROUGHPUT_COLUMNS = columns_with("throughput")
 LATENCY_COLUMNS = columns_with("latency_p50")
 COST_COLUMNS = tuple(dict.fromkeys(cost_label(unit_from_column(name) or "inferences")
@@ -113,7 +126,7 @@ class PerfChart(DataDirective):
         self._paths: list[Path] = []
         self._left_out: dict[str, str] = {}
         frames = [self._read(path) for path in self.options["data"].split()]
-        svg = getattr(self, f"_{kind}")(frames)
+        svg = getattr(self, f"_{kind.replace('-', '_')}")(frames)
         result: list[nodes.Node] = [self._node(svg)]
         if self._left_out:
             text = "Not drawn: rows on " + "; ".join(
@@ -207,6 +220,31 @@ class PerfChart(DataDirective):
         labels = self._label_columns(frame, ("Model", *LABEL_COLUMNS))
         return charts.cost_chart_svg(frame, cost_column, labels, self.options.get("title"),
                                      cost_label)
+
+    def _cost_speed(self, frames: list[Rows]) -> str:
+        """Cost per 1M output tokens against 1000 / TPOT P50, per served configuration;
+        a degraded point (published only when asked) is not drawn."""
+        frame = self._filtered(self._single(frames), self.options.get("group-column", "Model"))
+        charts.require_columns(frame, [TOKENS_PER_USER_SOURCE, OUTPUT_TOKENS], "cost-speed chart")
+        if "Status" in frame.columns:
+            frame = frame.take([i for i, status in enumerate(frame.values("Status"))
+                                if status != "degraded"])
+        speeds = [tokens_per_user(value) for value in
+                  charts.to_numbers(frame.values(TOKENS_PER_USER_SOURCE))]
+        frame = frame.with_column(TOKENS_PER_USER, [math.nan if v is None else v for v in speeds])
+        if "throughput-column" not in self.options:
+            self.options["throughput-column"] = OUTPUT_TOKENS
+        frame, cost_column, _ = self._with_cost(frame, "Cost per 1M output tokens")
+        currency = self._prices().currency
+        axis = f"{cost_column} ({currency}, {self.options.get('pricing-model', 'on-demand')})"
+        loads = [f"c={record['Concurrency']}" if record.get("Load") == "closed"
+                 else f"{record.get('Offered Rate (requests/second)') or '?'}/s"
+                 for record in frame.records]
+        frame = frame.with_column("Load point", loads)
+        series = [name for name in SPEED_SERIES if name in frame.columns]
+        title = self.options.get("title") or "Cost per 1M output tokens against speed per user"
+        return charts.cost_speed_chart_svg(frame, TOKENS_PER_USER, cost_column, series,
+                                           "Load point", title, axis, currency)
 
     def _with_cost(self, frame: Rows,
                    cost_column: str | None) -> tuple[Rows, str, str]:

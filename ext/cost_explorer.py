@@ -9,7 +9,7 @@ current, and its cost under every pricing model (:func:`perfcore.explorer.explor
 No ``conf.py`` setting is needed; ``cost_explorer_rows_provider = "module:function"`` (or a
 callable) taking the Sphinx app may replace those rows, returning a list of row dicts or a
 mapping ``{"rows": [...], "models": {...}, "price_notes": {...}, "pricing_models": [...],
-"currency": "USD"}``. The JSON shape (schema version 2) is documented in
+"currency": "USD"}``. The JSON shape (schema version 3) is documented in
 ``docs/dev/interactive.rst`` and ``CONTRIBUTING.md``; every number the page shows comes with
 its display text, rounded here with the site's one rounding (:mod:`perfcore.formats`,
 :func:`perfcore.cost.cost_text`).
@@ -40,6 +40,7 @@ from sphinx.writers.html5 import HTML5Translator
 from ext.base import DataDirective, DirectiveError, add_data_directive, log_error
 from ext.filecache import FileCache
 from perfcore.atomic import write_atomic
+from perfcore.columns import tokens_per_user
 from perfcore.cost import cost_text
 from perfcore.cost_rows import bound_key
 from perfcore.explorer import SCHEMA_VERSION, explorer_payload
@@ -51,7 +52,7 @@ COST_JSON_URI = "_static/cost-explorer.json"
 REQUIRED_TEXT = ("model", "instance")
 OPTIONAL_TEXT = ("model_name", "published_as", "platform", "unit", "counts", "source", "table",
                  "version", "older")
-OPTIONAL_NUMBERS = ("batch_size", "throughput", "copies")
+OPTIONAL_NUMBERS = ("batch_size", "throughput", "copies", "tokens_per_user")
 MAPPINGS = ("latency_ms", "cost_per_1m", "no_price", "display")
 NOSCRIPT_TEXT = (
     "The interactive cost explorer needs JavaScript; "
@@ -115,6 +116,7 @@ def _display(row: dict[str, Any], given: Mapping[str, Any], currency: str) -> di
     texts = {
         "throughput": display_number(row["throughput"]) if row["throughput"] is not None
         else "n/a",
+        "tokens_per_user": display_number(row["tokens_per_user"]),
         "latency_ms": {key: display_number(value) for key, value in row["latency_ms"].items()},
         "cost_per_1m": {model: cost_text(cost, currency)
                         for model, cost in row["cost_per_1m"].items()},
@@ -122,7 +124,8 @@ def _display(row: dict[str, Any], given: Mapping[str, Any], currency: str) -> di
     for key, value in given.items():
         if key not in texts:
             raise CostExplorerDataError(f"display: unknown key {key!r} "
-                                        "(throughput, latency_ms, cost_per_1m)")
+                                        "(throughput, tokens_per_user, latency_ms, "
+                                        "cost_per_1m)")
         texts[key] = {**texts[key], **value} if isinstance(value, Mapping) else str(value)
     return texts
 
@@ -147,6 +150,8 @@ def normalize_row(row: Mapping[str, Any], index: int, currency: str = "USD") -> 
     for key in OPTIONAL_NUMBERS:
         out[key] = _number_or_none(row.get(key), where, key)
     out["latency_ms"] = _latencies(row.get("latency_ms"), where)
+    if out["tokens_per_user"] is None:  # the site's one definition, for a provider's rows too
+        out["tokens_per_user"] = tokens_per_user(out["latency_ms"].get("tpot-p50"))
     costs = _mapping(row.get("cost_per_1m"), where, "cost_per_1m", required=True)
     out["cost_per_1m"] = {
         _text(model, where, "cost_per_1m key", required=True): _number_or_none(
@@ -199,7 +204,7 @@ def build_cost_payload(
     currency: str = "USD",
     latency_metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Validate rows and return the JSON document the explorer reads (schema version 2)."""
+    """Validate rows and return the JSON document the explorer reads (schema version 3)."""
     clean = [normalize_row(row, index, currency) for index, row in enumerate(rows, start=1)]
     chosen = list(pricing_models) if pricing_models is not None else _pricing_models(clean)
     missing = [m for m in _pricing_models(clean) if m not in chosen]
@@ -338,6 +343,16 @@ def _latency(argument: str | None) -> str:
     return bound_key(argument or "")
 
 
+def _tokens_per_user(argument: str | None) -> float:
+    try:
+        number = float(argument or "")
+    except ValueError:
+        number = math.nan
+    if not 0 < number < math.inf:
+        raise ValueError(f"must be a positive number of tokens per second, got {argument!r}")
+    return number
+
+
 def _required(argument: str | None) -> str:
     if not (argument or "").strip():
         raise ValueError("needs a value")
@@ -351,6 +366,7 @@ CHECKS: dict[str, tuple[str, Callable[[str | None], Any]]] = {
     "model": ("model", _required), "max-ms": ("max-ms", _max_ms),
     "sla-ms": ("max-ms", _max_ms), "latency": ("latency", _latency),
     "percentile": ("latency", _latency), "pricing": ("pricing", _required),
+    "min-tokens-per-user": ("min-tps", _tokens_per_user),
 }
 
 

@@ -1,4 +1,5 @@
-"""``.. cost-comparison::`` and ``.. cheapest-under-sla::``: which instance is cheapest per model.
+"""``.. cost-comparison::``, ``.. cheapest-under-sla::`` and ``.. cheapest-at-speed::``: which
+instance is cheapest per model.
 
 Both read every published CSV under ``df_table_data_dir`` (:mod:`perfcore.cost_rows`), the
 price catalog ``prices.yaml`` and the model catalog ``models.yaml`` there; every file read is
@@ -10,6 +11,10 @@ TPOT, per token) from the schema. Rankings and "cheapest" marks use current, pri
 only: rows of a superseded table are listed in a collapsed block under the model's table, and
 rows without a price (an instance whose size is not stated) are listed, labelled, after the
 ranked ones. A configuration published twice with the same numbers is shown once.
+
+``cheapest-at-speed`` reads the model cards' served results instead (``model-cards/*.csv``,
+every point of a concurrency sweep): per model, the cheapest configuration at which each user
+gets at least ``:min-tokens-per-user:`` output tokens per second (1000 / TPOT P50).
 
 Tables carry the ``df-table`` class and are plain docutils nodes (cell text is never parsed as
 markup or HTML). Rows carry ``df-cheapest`` / ``cost-unranked`` / ``cost-older`` and cells a
@@ -56,7 +61,15 @@ from perfcore.cost_rows import (
     unanswered,
     unit_label,
 )
+from perfcore.families import CARDS_DIR
 from perfcore.formats import display_number
+from perfcore.model_cards import (
+    ROW_HEADER,
+    SpeedPoint,
+    cheapest_at_speed,
+    speed_points,
+    why_none_at_speed,
+)
 from perfcore.models import ModelCatalog
 from perfcore.prices import PriceCatalog
 
@@ -102,7 +115,7 @@ class CostReviewDirective(DataDirective):
             raise DirectiveError(f"data folder {self.shown(data_dir)} not found "
                                  "(df_table_data_dir)")
         data = load_cost_rows(data_dir, catalog, families, read=self.read_csv, models=models)
-        CsvListing.note(self.env, [(data_dir, tuple(map(str, data.files)))])
+        CsvListing.note(self.env, [(data_dir, listed_files(data_dir))])
         self._warn_missing(data, catalog)
         return merge_identical(data.rows), catalog, models
 
@@ -388,6 +401,93 @@ def no_answer(rows: list[CostRow], name: str, key: str, bound: float, pricing: s
             f"{format(bound, 'g')} ms under {pricing} prices ({', '.join(parts)}).")
 
 
+class CheapestAtSpeed(CostReviewDirective):
+    """Per model of the model cards, the cheapest served point at which each user gets at
+    least ``:min-tokens-per-user:`` output tokens per second."""
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        "min-tokens-per-user": directives.unchanged,
+        "pricing": directives.unchanged,
+        "models": directives.unchanged,
+    }
+
+    def _minimum(self) -> float:
+        text = self.options.get("min-tokens-per-user")
+        if text is None:
+            raise DirectiveError(":min-tokens-per-user: is required (output tokens per second "
+                                 "each user gets at least)")
+        try:
+            minimum = float(text)
+        except ValueError:
+            minimum = math.nan
+        if not 0 < minimum < math.inf:
+            raise DirectiveError(":min-tokens-per-user: must be a positive number of tokens "
+                                 f"per second, got {text!r}")
+        return minimum
+
+    def build(self) -> list[nodes.Node]:
+        minimum = self._minimum()
+        catalog = self.price_catalog()
+        models = self.model_catalog()
+        folder = self.data_path(CARDS_DIR)
+        data_dir = self.config.df_table_data_dir
+        CsvListing.note(self.env, [(data_dir, listed_files(data_dir))])
+        csvs = [self.read_csv(path) for path in sorted(folder.glob("*.csv"))] \
+            if folder.is_dir() else []
+        pricing = self.pricing(catalog, many=False)[0]
+        points = speed_points(csvs, catalog, models, pricing)
+        if not points:
+            return [no_results()]
+        present = list(dict.fromkeys(p.model_id for p in points))
+        wanted = [models.id_of(name.strip()) for name in
+                  self.options.get("models", "").split(",") if name.strip()]
+        for model_id in wanted:
+            if model_id not in present:
+                raise DirectiveError(f":models: no model card result is model {model_id!r} "
+                                     f"(models: {', '.join(present)})")
+        body, sentences = [], []
+        bound = f"at least {format(minimum, 'g')} output tokens/s per user"
+        for model_id in wanted or present:
+            of_model = [p for p in points if p.model_id == model_id]
+            best = cheapest_at_speed(of_model, minimum)
+            if best is None:
+                sentences.append(f"No priced configuration of {of_model[0].model_name} gives "
+                                 f"{bound} under {pricing} prices "
+                                 f"({why_none_at_speed(of_model, minimum)}).")
+            else:
+                body.append(self._answer(best, pricing, catalog.currency))
+        instances = sorted({p.point.cell("Inst. Type") for p in points if p.cost is not None})
+        note_prices_used(self.env, self.data_path(PRICES), instances, pricing)
+        result: list[nodes.Node] = []
+        if body:
+            columns = [("Model", "model", None),
+                       *((name, "config", None) for name in ROW_HEADER),
+                       ("Output tokens/s per user", "throughput", "1000 / TPOT P50 (ms): the "
+                        "median request's output tokens per second after its first"),
+                       ("Output tokens/s", "throughput", "all users together"),
+                       (f"Cost per 1M output tokens ({pricing})", "cost", None)]
+            caption = f"Cheapest configuration per model with {bound} ({pricing} prices)"
+            result.append(review_table(columns, body, caption))
+        for sentence in sentences:
+            result.append(nodes.paragraph(sentence, sentence, classes=["cost-review-none"]))
+        note = price_note(catalog, pricing, instances)
+        if note:
+            text = f"Cost per 1M ({pricing}) uses the {note}."
+            result.append(nodes.paragraph(text, text, classes=["df-table-cost-note"]))
+        return result
+
+    def _answer(self, best: SpeedPoint, pricing: str,
+                currency: str) -> nodes.row:
+        return table_row([
+            _text_cell(best.model_name, role="model"),
+            *(_text_cell(text, role="config") for text in best.label()),
+            _text_cell(display_number(best.tokens_per_user), role="throughput"),
+            _text_cell(display_number(best.point.cell("Output Token Throughput "
+                                                      "(tokens/second)")), role="throughput"),
+            _text_cell(cost_text(best.cost, currency), strong=True, role="cost"),
+        ], ["df-cheapest"])
+
+
 # ------------------------------------------------------------------ new CSVs
 
 
@@ -402,16 +502,23 @@ class CsvListing(PageFacts):
         outdated = []
         for docname, listings in sorted(self.pages(env).items()):
             if docname not in removed and any(
-                    _listed(data_dir) != files for data_dir, files in listings):
+                    listed_files(data_dir) != files for data_dir, files in listings):
                 outdated.append(docname)
         return outdated
 
 
-def _listed(data_dir: str) -> tuple[str, ...]:
-    return tuple(map(str, published_csvs(data_dir))) if Path(data_dir).is_dir() else ()
+def listed_files(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The published CSVs and the model cards' results: a page reading them is re-read when
+    one is added or removed."""
+    if not Path(data_dir).is_dir():
+        return ()
+    cards = Path(data_dir, CARDS_DIR)
+    return (*map(str, published_csvs(data_dir)),
+            *(map(str, sorted(cards.glob("*.csv"))) if cards.is_dir() else ()))
 
 
 def setup_cost_review(app: Sphinx, cache: FileCache) -> None:
     add_data_directive(app, "cost-comparison", CostComparison, cache)
     add_data_directive(app, "cheapest-under-sla", CheapestUnderSla, cache)
+    add_data_directive(app, "cheapest-at-speed", CheapestAtSpeed, cache)
     app.add_env_collector(CsvListing)

@@ -1,11 +1,13 @@
 """Performance charts as SVG text: table rows in (:class:`perfcore.tabledata.Rows`),
 deterministic SVG out.
 
-Three charts:
+Four charts:
 - :func:`pareto_chart_svg`: latency vs throughput per model, Pareto front marked
   (a point is on the front when no other point of its model has lower-or-equal latency
   and higher-or-equal throughput, one of them strictly);
 - :func:`cost_chart_svg`: cost per 1M by instance, cheapest marked;
+- :func:`cost_speed_chart_svg`: cost per 1M output tokens against each user's tokens/s, one
+  line per served configuration across its concurrencies (a model card's points);
 - :func:`sweep_chart_svg`: throughput and latency vs batch size, one curve per
   engine/dtype, peak emphasised, ``oom`` cells drawn as markers on a gap.
 
@@ -23,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from perfcore.cost import cost_per_million
+from perfcore.cost import cost_per_million, cost_text
 from perfcore.errors import UserError
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
@@ -336,6 +338,65 @@ def cost_chart_svg(rows: Rows, cost_column: str, label_columns: Sequence[str],
         axes.grid(axis="y", visible=False)
 
     return _render(draw, 7.0, 1.2 + 0.32 * len(bars), title, description)
+
+
+# --------------------------------------------------------------------------- cost vs speed
+
+
+def cost_speed_chart_svg(rows: Rows, speed_column: str, cost_column: str,
+                         series_columns: Sequence[str], label_column: str,
+                         title: str | None = None, cost_label: str | None = None,
+                         currency: str = "USD") -> str:
+    """Cost per 1M output tokens (y) against one user's output tokens/s (x): one line per
+    ``series_columns`` value (an instance, server, data type and input|output length), its
+    points labelled by ``label_column`` (the concurrency) and joined in order of speed.
+    Rows without both numbers (no price, no TPOT) are not drawn."""
+    require_columns(rows, [speed_column, cost_column, label_column, *series_columns],
+                    "cost-speed chart")
+    points = [(record, speed, cost) for record, speed, cost in zip(
+        rows.records, to_numbers(rows.values(speed_column)),
+        to_numbers(rows.values(cost_column)), strict=True)
+        if math.isfinite(speed) and math.isfinite(cost)]
+    if not points:
+        raise ChartError(f"cost-speed chart: no row has a numeric {speed_column!r} and "
+                         f"{cost_column!r} (a priced instance and a TPOT)")
+    series: dict[str, list[tuple[float, float, str]]] = {}
+    for record, speed, cost in points:
+        name = " | ".join(str(record[c]) for c in series_columns if str(record[c]).strip())
+        series.setdefault(name, []).append((speed, cost, str(record[label_column])))
+    names = sorted(series, key=sort_key)
+    axis_label = cost_label or cost_column
+    title = title or f"{cost_column} against {speed_column}"
+    summary = []
+    for name in names:
+        members = sorted(series[name])
+        texts = "; ".join(f"{label_column.lower()} {label}: {_format_number(speed)} tokens/s "
+                          f"per user, {cost_text(cost, currency)}"
+                          for speed, cost, label in members)
+        summary.append(f"{name}: {texts}")
+    description = (f"Line chart of {axis_label} (y, lower is better) against {speed_column} "
+                   f"(x, higher is better), one line per configuration, each point a "
+                   f"{label_column.lower()}. " + ". ".join(summary) + ".")
+
+    def draw(figure: Figure) -> None:
+        axes = figure.add_subplot()
+        for index, name in enumerate(names):
+            members = sorted(series[name])
+            color = COLORS[index % len(COLORS)]
+            axes.plot([m[0] for m in members], [m[1] for m in members], "-o", color=color,
+                      markersize=4, label=name)
+            if len(points) <= MAX_LABELLED_POINTS:
+                for speed, cost, label in members:
+                    axes.annotate(label, (speed, cost), textcoords="offset points",
+                                  xytext=(4, 4), fontsize=7, color=color)
+        if _log_scale_fits([p[1] for p in points]):
+            axes.set_yscale("log")
+        axes.set_xlabel(_axis_label(speed_column, "higher is better"))
+        axes.set_ylabel(_axis_label(axis_label, "lower is better"))
+        axes.set_title(title)
+        axes.legend(fontsize=7, loc="best")
+
+    return _render(draw, 7.0, 4.8, title, description)
 
 
 # --------------------------------------------------------------------------- sweep chart

@@ -131,6 +131,40 @@ SCHEMA: tuple[Column, ...] = (
            record_fields=("workers_per_model",), upsert=True, default="1"),
     Column("Model Copies", "model copies measured together", key="n_models",
            record_fields=("n_models",), upsert=True, default="1"),
+    # served results of model cards (data/model-cards/<model>.csv; collect publish of mode: serve)
+    Column("Server", "the serving software and its version, e.g. vllm 0.32.0 (blank: not "
+           "stated)", upsert=True),
+    Column("Load", "how requests were sent: closed (N users), poisson, ...", upsert=True,
+           record_fields=("load",)),
+    Column("Concurrency", "users of a closed loop (requests in flight)", key="concurrency",
+           record_fields=("concurrency",), upsert=True),
+    Column("Offered Rate (requests/second)", "requests sent per second (open loop)",
+           "requests/s", ("offered_rate",), key="offered_rate", upsert=True),
+    Column("Request Throughput (requests/second)", "completed requests per second",
+           "requests/s", ("request_throughput",)),
+    Column("E2E P50 (ms)", "median end-to-end latency of a request", "ms", ("e2e_ms_p50",)),
+    Column("E2E P99 (ms)", "99th-percentile end-to-end latency of a request", "ms",
+           ("e2e_ms_p99",)),
+    Column("ITL P50 (ms)", "median gap between streamed chunks with a choices entry (vLLM's "
+           "ITL)", "ms", ("itl_ms_p50",)),
+    Column("ITL P99 (ms)", "99th-percentile gap between chunks with a choices entry", "ms",
+           ("itl_ms_p99",)),
+    Column("Text ITL P50 (ms)", "median gap between streamed chunks with text (AIPerf's ICL)",
+           "ms", ("text_itl_ms_p50",)),
+    Column("Requests", "requests sent in the measured interval", record_fields=("n_requests",)),
+    Column("Failed Requests", "requests that did not complete", record_fields=("n_failed",)),
+    Column("Status", "how a served point ended: ok, or degraded (more failed requests than "
+           "its --max-failed; published to model cards only when asked)",
+           record_fields=("status",)),
+    Column("Output Tokens per User P50 (tokens/second)", "median over requests of one user's "
+           "output tokens per second after the first token, 1 / TPOT (AIPerf's output token "
+           "throughput per user)", "tokens/s", ("per_user_output_tokens_per_s_p50",)),
+    Column("TTST P50 (ms)", "median time from the first to the second token (AIPerf's time "
+           "to second token)", "ms", ("ttst_ms_p50",)),
+    Column("Input Token Throughput (tokens/second)", "prompt tokens of completed requests per "
+           "second", "tokens/s", ("input_tokens_per_s",)),
+    Column("Effective Concurrency", "mean requests in flight over the measured interval",
+           record_fields=("effective_concurrency",)),
 )
 BY_NAME: dict[str, Column] = {column.name: column for column in SCHEMA}
 
@@ -145,6 +179,19 @@ LATENCY_MEASURES: dict[str, tuple[str, str]] = {
     "token": ("per token", "a generation request's end-to-end latency divided by its output "
                            "tokens"),
 }
+# One user's output speed while its answer streams, for cost against speed (model cards, the
+# cost page, the explorer): 1000 / TPOT P50 (ms), the median request's tokens per second after
+# its first (AIPerf's output token throughput per user is 1 / TPOT per request). Every token
+# row publishing TPOT P50 has it, whichever tool measured it.
+TOKENS_PER_USER = "Output tokens/s per user (1000 / TPOT P50)"
+TOKENS_PER_USER_SOURCE = "TPOT P50 (ms)"
+
+
+def tokens_per_user(tpot_p50_ms: float | None) -> float | None:
+    """1000 / TPOT P50 (ms): the median user's output tokens per second; None without one."""
+    return 1000.0 / tpot_p50_ms if tpot_p50_ms and tpot_p50_ms > 0 else None
+
+
 # Column names of the published Neuron pages that mean a published column under another name;
 # ``collect migrate`` writes today's name, the release history and diffs read either.
 LEGACY_NAMES: dict[str, str] = {old: column.name for column in SCHEMA
@@ -165,6 +212,19 @@ TOKEN_TABLE = (
     "Sequence Length", "Input Length", "Output Length", "Model Data Type",
     "Compilation Autocast Data Type", "OS Type", "Source", "Run ID", "Workers per Model",
     "Model Copies",
+)
+
+# A model card's served results: one row per model, instance, data type, parallelism, load
+# (concurrency or offered rate) and input|output length.
+SERVED_TABLE = (
+    "Model", "Inst. Type", "Server", "Model Data Type", "TP Degree", "DP Degree", "Load",
+    "Concurrency", "Offered Rate (requests/second)", "Input Length", "Output Length",
+    "Request Throughput (requests/second)", "Output Token Throughput (tokens/second)",
+    "Throughput (tokens/second)", "TTFT P50 (ms)", "TTFT P99 (ms)", "TPOT P50 (ms)",
+    "TPOT P99 (ms)", "ITL P50 (ms)", "ITL P99 (ms)", "Text ITL P50 (ms)", "E2E P50 (ms)",
+    "E2E P99 (ms)", "Requests", "Failed Requests", "Source", "Run ID", "Status",
+    "Output Tokens per User P50 (tokens/second)", "TTST P50 (ms)",
+    "Input Token Throughput (tokens/second)", "Effective Concurrency",
 )
 
 
@@ -258,11 +318,10 @@ COMPARISON_KEYS: tuple[ComparisonKey, ...] = (
     # the same table's row: not a superseded table's with its successor's, nor a
     # throughput-optimized row with a latency-optimized one of the same configuration
     ComparisonKey("table", short="table", label="Table"),
-    # open-loop runs: one row per offered rate / concurrency / batcher setting
-    ComparisonKey("offered_rate", short="rate", label="Offered Rate (/s)",
-                  record_field="offered_rate"),
-    ComparisonKey("concurrency", short="concurrency", label="Concurrency",
-                  record_field="concurrency"),
+    # open-loop runs: one row per offered rate / concurrency / batcher setting (the first two
+    # are columns of the model cards' served results)
+    ComparisonKey("offered_rate", short="rate"),
+    ComparisonKey("concurrency", short="concurrency"),
     ComparisonKey("max_batch_size", short="max batch", label="Max Batch Size",
                   record_field="max_batch_size"),
     ComparisonKey("max_batch_delay_ms", short="delay ms", label="Max Batch Delay (ms)",

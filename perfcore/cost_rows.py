@@ -29,7 +29,7 @@ from perfcore.columns import columns_with, counted_by, latency_columns, unit_fro
 from perfcore.cost import cost_per_million
 from perfcore.csvfile import CsvText, read_csv_text
 from perfcore.errors import DataFileError
-from perfcore.families import FamilyCatalog, family_csv_parts
+from perfcore.families import NOT_PLATFORMS, FamilyCatalog, family_csv_parts
 from perfcore.models import ModelCatalog
 from perfcore.numbers import parse_number
 from perfcore.ordering import sort_key
@@ -37,7 +37,6 @@ from perfcore.prices import PriceCatalog, rate_basis
 from perfcore.tabledata import Rows, throughput_values
 from perfcore.tablespec import TableSpec
 
-NOT_PLATFORMS = frozenset({"raw", "reports", "releases"})
 LATENCY_COLUMNS = latency_columns()
 # The latency a tie between equal costs is broken by: the first of these a row has.
 TIE_LATENCY = ("batch-p99", "token-p99", "tpot-p99", "ttft-p99")

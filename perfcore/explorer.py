@@ -2,7 +2,7 @@
 
 :func:`explorer_payload` reads ``data/`` (price catalog, families, model catalog and every
 published CSV, :mod:`perfcore.cost_rows`) and returns the JSON document ``cost-explorer.js``
-reads (schema version 2; CONTRIBUTING.md, "Cost explorer export"). Every number the page shows
+reads (schema version 3; CONTRIBUTING.md, "Cost explorer export"). Every number the page shows
 comes with its display text (:func:`perfcore.formats.display_number`, the cost format of
 :mod:`perfcore.cost`), so the browser ranks by numbers and never rounds on its own.
 """
@@ -12,7 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from perfcore.columns import LATENCY_MEASURES, latency_columns, latency_label, latency_meaning
+from perfcore.columns import (
+    LATENCY_MEASURES,
+    latency_columns,
+    latency_label,
+    latency_meaning,
+    tokens_per_user,
+)
 from perfcore.cost import cost_text
 from perfcore.cost_rows import CostRow, load_cost_rows, merge_identical, price_note
 from perfcore.families import load_families
@@ -21,7 +27,7 @@ from perfcore.models import ModelCatalog, catalog_in
 from perfcore.numbers import parse_number
 from perfcore.prices import load_price_catalog
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: rows carry tokens_per_user (1000 / TPOT P50) for a speed bound
 
 
 def latency_metrics() -> dict[str, dict[str, str]]:
@@ -34,6 +40,7 @@ def latency_metrics() -> dict[str, dict[str, str]]:
 def explorer_row(row: CostRow, currency: str) -> dict[str, Any]:
     """One row in the explorer's JSON shape (CONTRIBUTING.md, "Cost explorer export")."""
     batch = parse_number(row.batch_size)
+    per_user = tokens_per_user(row.latencies.get("tpot-p50"))
     return {
         "model": row.model_id, "model_name": row.model_name, "published_as": row.model,
         "platform": row.platform, "instance": row.instance,
@@ -43,8 +50,10 @@ def explorer_row(row: CostRow, currency: str) -> dict[str, Any]:
         "cost_per_1m": dict(row.costs), "no_price": dict(row.no_price),
         "version": row.version, "older": row.superseded,
         "source": row.source, "table": row.optimized_for(), "copies": len(row.copies),
+        "tokens_per_user": per_user,
         "display": {
             "throughput": display_number(row.throughput_text),
+            "tokens_per_user": display_number(per_user),
             "latency_ms": {key: display_number(text) if text else "n/a"
                            for key, text in row.latency_texts.items()},
             "cost_per_1m": {model: cost_text(cost, currency) for model, cost in row.costs.items()},

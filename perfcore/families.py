@@ -21,6 +21,10 @@ VARIANTS = {"throughput": "Throughput optimized", "latency": "Latency optimized"
 FAMILY_KEYS = {k: v for k, v in {**SPEC_KEYS, **FAMILY_ONLY_KEYS}.items() if k != "data"}
 # ``platforms: {inf2: {columns: [...]}}``: keys a platform may set instead of the family's.
 PLATFORMS_KEY = "platforms"
+CARDS_DIR = "model-cards"  # data/model-cards/<model>.{yaml,csv}: perfcore.model_cards
+# Folders of data/ that hold no platform's tables: results, run reports, frozen releases and
+# the model cards.
+NOT_PLATFORMS = frozenset({"raw", "reports", "releases", CARDS_DIR})
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 PERCENTILES = (50, 90, 95, 99)
 """The percentiles the collector records and an SLO may name (``*_p50`` ... ``*_p99``)."""
@@ -68,6 +69,12 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values)
 
 
+def std(values: Sequence[float]) -> float:
+    """The population standard deviation (numpy's ``std``, ``ddof=0``)."""
+    average = mean(values)
+    return math.sqrt(sum((value - average) ** 2 for value in values) / len(values))
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     """Linear-interpolated percentile (numpy's default "linear" method)."""
     if not values:
@@ -79,6 +86,13 @@ def percentile(values: Sequence[float], pct: float) -> float:
     low = math.floor(rank)
     high = math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def shift_decimal(value: float, power: int) -> float:
+    """``value`` x 10**``power``, digit for digit: 0.1234 s -> 123.4 ms (float arithmetic
+    would give 123.39999999999999). Unit changes of imported values use this, so a value
+    keeps the digits its file gave."""
+    return float(Decimal(repr(float(value))).scaleb(power))
 
 
 def parse_fraction(text: str) -> float:

@@ -20,7 +20,8 @@ from typing import Any
 from perfcore.errors import DataFileError, UserError
 
 SCHEMA_VERSION = 1
-FINAL_STATUSES = frozenset({"ok", "failed", "oom", "skipped", "timeout", "compile_failed"})
+FINAL_STATUSES = frozenset({"ok", "failed", "oom", "skipped", "timeout", "compile_failed",
+                            "degraded"})
 CONFIG_FIELDS = (
     "model", "backend", "mode", "batch_size", "n_models", "workers_per_model",
     "sequence_length", "dtype", "compiled", "input_length", "output_length",

@@ -22,11 +22,11 @@ from pathlib import Path
 from perfcore.atomic import write_atomic
 from perfcore.csvfile import format_csv_text, read_csv_text
 from perfcore.errors import DataFileError, UserError
+from perfcore.families import NOT_PLATFORMS
 
 RELEASES_DIR = "releases"
 INDEX_NAME = "index.csv"
 INDEX_COLUMNS = ("Version", "Date", "Source")
-NOT_PLATFORMS = frozenset({"raw", "reports", RELEASES_DIR})
 PRICE_TABLE = "prices.csv"  # <version>/<platform>/prices.csv: an imported release's prices
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from perfcore.numbers import mean, percentile
+from perfcore.numbers import mean, percentile, std
 
 STABILITY_THRESHOLD = 0.10
 MIN_STABLE_WINDOWS = 2
@@ -17,15 +17,13 @@ def latency_summary(latencies_ms: Sequence[float]) -> dict[str, float | None]:
     keys = ("p50", "p90", "p95", "p99", "mean", "std", "min", "max")
     if not latencies_ms:
         return {f"latency_ms_{key}": None for key in keys}
-    average = mean(latencies_ms)
-    variance = sum((value - average) ** 2 for value in latencies_ms) / len(latencies_ms)
     return {
         "latency_ms_p50": percentile(latencies_ms, 50),
         "latency_ms_p90": percentile(latencies_ms, 90),
         "latency_ms_p95": percentile(latencies_ms, 95),
         "latency_ms_p99": percentile(latencies_ms, 99),
-        "latency_ms_mean": average,
-        "latency_ms_std": math.sqrt(variance),
+        "latency_ms_mean": mean(latencies_ms),
+        "latency_ms_std": std(latencies_ms),
         "latency_ms_min": min(latencies_ms),
         "latency_ms_max": max(latencies_ms),
     }

@@ -49,7 +49,7 @@ class SweepOptions:
     modes; ``slo_percentile`` and ``slo_start_rate`` steer a rate search
     (:mod:`collect.engine.slo`); ``settings`` holds the mode's own options (its type is
     the mode's: :class:`collect.openloop.mode.OpenLoopSettings`,
-    :class:`collect.generate.mode.GenerateSettings`, :class:`collect.serve.runner.ServeOptions`).
+    :class:`collect.generate.mode.GenerateSettings`, :class:`collect.serve.options.ServeOptions`).
     """
 
     models: list[str]
@@ -69,7 +69,7 @@ class SweepOptions:
     force: bool = False
     sample_utilization: bool = True
     rates: list[float] | None = None
-    concurrency: int | None = None
+    concurrency: list[int] | None = None  # --load closed: one configuration per value
     arrival_seed: int = 0
     slo_percentile: int = DEFAULT_SLO_PERCENTILE
     slo_start_rate: float = DEFAULT_SLO_START_RATE

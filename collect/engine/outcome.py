@@ -28,8 +28,9 @@ class Configuration(Protocol):
     def label(self) -> str:
         """The configuration in words (progress lines)."""
 
-ERROR_STATUSES = ("failed", "timeout", "compile_failed")
-"""Statuses that mean a configuration could not be measured for a reason to look into
+ERROR_STATUSES = ("failed", "timeout", "compile_failed", "degraded")
+"""Statuses that mean a configuration could not be measured (or, ``degraded``, not well: a
+served point with more failed requests than its ``--max-failed``) for a reason to look into
 (``collect run --fail-on-error`` exits 3 on them). ``oom`` is not one: it is the expected
 upper end of a batch-size sweep (and ``skipped`` follows it)."""
 

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from collect.backends.base import DTYPES
+from perfcore.numbers import parse_fraction
 
 
 def positive_ints(text: str) -> list[int]:
@@ -91,3 +92,11 @@ def dtype_list(text: str) -> list[str]:
             f"expected dtypes from {', '.join(DTYPES)} separated by commas; got {text!r}"
         )
     return names
+
+
+def fraction(text: str) -> float:
+    """``0.05`` or ``5%``: a share in [0, 1)."""
+    try:
+        return parse_fraction(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

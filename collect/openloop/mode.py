@@ -95,12 +95,15 @@ class OpenLoopMode:
                 raise CollectError("--load poisson needs --rate or --slo-ms")
             if settings.slo_ms is None:
                 rates = list(dict.fromkeys(options.rates or []))
-        if self.name == "closed" and options.concurrency is None:
+        if self.name == "closed" and not options.concurrency:
             raise CollectError("--load closed needs --concurrency")
-        return expand(options, batch_sizes=[1], rates=rates,
-                      concurrency=options.concurrency if self.name == "closed" else None,
-                      max_batch_size=settings.max_batch_size,
-                      max_batch_delay_ms=settings.max_batch_delay_ms)
+        concurrencies = (list(dict.fromkeys(options.concurrency or []))
+                         if self.name == "closed" else [None])
+        return [config for concurrency in concurrencies
+                for config in expand(options, batch_sizes=[1], rates=rates,
+                                     concurrency=concurrency,
+                                     max_batch_size=settings.max_batch_size,
+                                     max_batch_delay_ms=settings.max_batch_delay_ms)]
 
     def open(self, options: SweepOptions, backend: Any = None) -> BackendSession:
         return self._session(backend or get_backend(options.backend), options)

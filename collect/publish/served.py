@@ -8,9 +8,14 @@ from typing import Any
 
 
 def unpublishable(record: Mapping[str, Any]) -> str | None:
-    """Why a served ``ok`` record cannot go in a table, or None."""
-    if record.get("n_failed"):
-        return f"{record['n_failed']} of {record.get('n_requests')} requests failed"
+    """Why a served ``ok`` (or ``degraded``) record cannot go in a table or card, or None.
+
+    Failed requests within the record's ``max_failed_fraction`` leave it ``ok``; a record
+    written before that threshold existed says nothing of its failures' share, so one with
+    failed requests is left out (measure or import it again)."""
+    if record.get("n_failed") and record.get("max_failed_fraction") is None:
+        return (f"{record['n_failed']} of {record.get('n_requests')} requests failed (a record "
+                "without max_failed_fraction: measure or import it again)")
     lengths = (record.get("input_length"), record.get("output_length"))
     if not all(isinstance(value, int) for value in lengths):
         return "input/output lengths are not fixed (a range or a dataset)"
@@ -24,13 +29,27 @@ def server_text(record: Mapping[str, Any]) -> str:
     return " ".join(parts) or "server"
 
 
+def load_text(record: Mapping[str, Any]) -> str:
+    """``Served, closed loop, concurrency 8``, ``Served, Poisson 4 requests/s``, ..."""
+    load, rate = record.get("load"), record.get("offered_rate")
+    if load == "closed":
+        return f"Served, closed loop, concurrency {record.get('concurrency')}"
+    if load == "poisson" and rate is not None:
+        return f"Served, Poisson {rate:g} requests/s"
+    if rate is not None:
+        return f"Served, {load} arrivals {rate:g} requests/s"
+    return f"Served, {load or 'load not stated'}"
+
+
 def served_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """Framework (the server), Run Mode (the load) and Batch Size (blank: the server batches)."""
-    if record.get("load") == "closed":
-        load = f"Served, closed loop, concurrency {record.get('concurrency')}"
-    else:
-        load = f"Served, Poisson {record.get('offered_rate'):g} requests/s"
-    return {"Framework": server_text(record), "Run Mode": load, "Batch Size": ""}
+    """Framework (the server), Run Mode (the load), Batch Size (blank: the server batches)
+    and, where the server reported it, the Model Data Type it runs (else the ``--dtypes``
+    label stays)."""
+    cells = {"Framework": server_text(record), "Run Mode": load_text(record), "Batch Size": ""}
+    reported = (record.get("server") or {}).get("dtype")
+    if reported:
+        cells["Model Data Type"] = str(reported).upper()
+    return cells
 
 
 def source_suffix(record: Mapping[str, Any]) -> str:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collect.errors import CollectError
-from collect.publish.tables import load_located, published_cell, source_of
+from collect.publish.cells import published_cell
+from collect.publish.tables import load_located, source_of
 from perfcore.csvstore import Changes, upsert_csv
 from perfcore.families import sweep_csv
 

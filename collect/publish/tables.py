@@ -29,13 +29,13 @@ published into tables: they belong in run reports.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from collect.errors import CollectError
 from collect.models import SYNTHETIC_PATTERN, registry
+from collect.publish.cells import published_cell
 from collect.publish.token_columns import token_columns
 from perfcore import columns
 from perfcore.csvstore import Changes, upsert_csv
@@ -48,6 +48,7 @@ TOKEN_COLUMNS = columns.TOKEN_TABLE
 DECODER_ONLY_COLUMNS = columns.DECODER_ONLY
 TOKEN_KEY_COLUMNS = columns.upsert_key(TOKEN_COLUMNS)
 PUBLISHED_MODES = ("offline", "generate", "serve")
+DEGRADED = "degraded"  # a served point with more failed requests than its --max-failed
 NEURON_PLATFORMS = {"trn1": "trn1", "trn1n": "trn1", "trn2": "trn2", "inf2": "inf2",
                     "inf1": "inf1"}
 
@@ -62,21 +63,13 @@ class PublishOptions:
     platform: str | None = None
     family: str | None = None
     instance_type: str | None = None
+    include_degraded: bool = False  # served points with too many failed requests: cards
 
 
 @dataclass
 class PublishReport:
     lines: list[str] = field(default_factory=list)
     changes: dict[Path, Changes] = field(default_factory=dict)
-
-
-def format_value(value: float | None, decimals: int) -> str:
-    """``decimals`` places, or more for small values so 3 significant digits survive."""
-    if value is None or not math.isfinite(value):
-        return ""
-    if value != 0 and abs(value) < 1:
-        decimals = max(decimals, 2 - math.floor(math.log10(abs(value))))
-    return f"{value:.{decimals}f}"
 
 
 def load_located(paths: list[Path], notes: list[str]) -> list[Located]:
@@ -123,6 +116,12 @@ def eligible(located: list[Located], options: PublishOptions, notes: list[str]) 
         notes.append(f"left out {len(calibration)} calibration record(s) (synthetic models "
                      "are never published)")
     candidates = [item for item in offline if not any(item is c for c in calibration)]
+    degraded = [item for item in candidates if item.record.get("status") == DEGRADED]
+    if degraded:
+        notes.append(f"left out {len(degraded)} degraded served point(s) from tables (more "
+                     "failed requests than --max-failed; --include-degraded publishes them to "
+                     "model cards, marked)")
+    candidates = [item for item in candidates if item.record.get("status") != DEGRADED]
     candidates = served_qualifying(candidates, notes)
     failed = [item for item in candidates if item.record.get("status") != "ok"]
     if failed and not options.allow_failed:
@@ -223,11 +222,11 @@ def platform_of(backend: str | None, instance: str, override: str | None) -> str
     if override:
         return override
     if backend == "openai":  # a served model: a Neuron instance names its platform
-        family = re.match(r"[a-z0-9]*", instance.lower()).group()
-        if family not in NEURON_PLATFORMS:
+        platform = served_platform(instance)
+        if platform is None:
             raise CollectError(f"served results on {instance}: pass --platform (cpu, gpu, ...) "
                                "to say which page they belong to")
-        return NEURON_PLATFORMS[family]
+        return platform
     if backend == "neuron":
         family = re.match(r"[a-z0-9]*", instance.lower()).group()  # "inf2 (size ...)" -> inf2
         return NEURON_PLATFORMS.get(family, "neuron")
@@ -265,19 +264,6 @@ def task_of(record: dict, spec: object | None) -> str:
         return ("Text2Text Generation" if getattr(spec, "family", "") == "encoder_decoder"
                 else "Text Generation")
     return getattr(spec, "task", "") if spec else ""
-
-
-def published_cell(column: str, record: dict) -> str:
-    """``column``'s text from ``record``, as :mod:`perfcore.columns` declares it: the value of
-    its record field, a measured number with the column's decimals (:func:`format_value`), a
-    count or a word as recorded; blank when the record has none."""
-    value = columns.record_value(column, record)
-    declared = columns.BY_NAME[column]
-    if value is None:
-        return ""
-    if declared.unit and isinstance(value, int | float) and not isinstance(value, bool):
-        return format_value(value, declared.decimals)
-    return str(value)
 
 
 FROM_RECORD = tuple(name for name in COLUMNS if columns.BY_NAME[name].record_fields)
@@ -328,16 +314,53 @@ def to_token_row(item: Located, instance: str, application_type: str,
     return {column: row.get(column, "") for column in TOKEN_COLUMNS}
 
 
+def table_items(items: list[Located], options: PublishOptions,
+                notes: list[str]) -> list[Located]:
+    """Served records go in token tables only where the page is known (a Neuron instance or
+    --platform); the others are published to model cards only."""
+    kept = [item for item in items if item.record.get("mode") != "serve" or options.platform
+            or served_platform(instance_of(item, options.instance_type))]
+    if len(kept) < len(items):
+        notes.append(f"{len(items) - len(kept)} served record(s) published to model cards "
+                     "only (pass --platform to put them in a page's token tables too)")
+    return kept
+
+
+def served_platform(instance: str) -> str | None:
+    family = re.match(r"[a-z0-9]*", instance.lower()).group()
+    return NEURON_PLATFORMS.get(family)
+
+
+def publish_model_cards(located: list[Located], options: PublishOptions,
+                        notes: list[str]) -> dict[Path, Changes]:
+    """Every ``ok`` served record into its model's card results
+    (data/model-cards/<model id>.csv)."""
+    from collect.publish.served_csv import card_rows, publish_cards
+    from perfcore.models import catalog_in
+
+    statuses = ("ok", DEGRADED) if options.include_degraded else ("ok",)
+    served = [(item.record, instance_of(item, options.instance_type), source_of(item))
+              for item in located
+              if item.record.get("mode") == "serve" and item.record.get("status") in statuses]
+    if not served:
+        return {}
+    models = catalog_in(options.data_dir)
+    changes = publish_cards(card_rows(served, notes, models), options.data_dir)
+    notes += [f"{path}: {change.summary()}" for path, change in changes.items()]
+    return changes
+
+
 def publish(options: PublishOptions) -> PublishReport:
     """Select and upsert; returns what changed in each CSV."""
     check_threshold(options.threshold)
     report = PublishReport()
     located = latest_per_config(load_located(options.results, report.lines))
     groups: dict[tuple, list[Located]] = {}
-    for item in eligible(located, options, report.lines):
+    for item in table_items(eligible(located, options, report.lines), options, report.lines):
         instance = instance_of(item, options.instance_type)
         groups.setdefault(group_key(item, instance), []).append(item)
-    if not groups:
+    report.changes.update(publish_model_cards(located, options, report.lines))
+    if not groups and not report.changes:
         raise CollectError("nothing to publish: no configuration finished ok in "
                            + ", ".join(str(path) for path in options.results))
     pending: dict[Path, list[dict[str, str]]] = {}

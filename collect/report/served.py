@@ -67,7 +67,10 @@ def per_request_ms(timelines: Sequence[Mapping[str, Any]]) -> dict[str, list[flo
             continue
         ttft = chunks[0] - row["scheduled"]
         values["TTFT"].append(ttft * 1000)
-        values["ITL"] += [(b - a) * 1000 for a, b in pairwise(chunks)]
+        # choice chunks (vLLM's ITL); timelines written before they were recorded: the
+        # content chunks their record's ITL was computed from
+        itl_times = row.get("choice_chunks", chunks)
+        values["ITL"] += [(b - a) * 1000 for a, b in pairwise(itl_times)]
         if tokens and tokens > 1:
             values["TPOT"].append((chunks[-1] - row["scheduled"] - ttft) * 1000 / (tokens - 1))
     return values

@@ -109,8 +109,8 @@ def add_load_arguments(run_parser: argparse.ArgumentParser) -> argparse.Argument
                       help="dynamic batcher: longest wait for a batch to fill after its first "
                            "request arrived, in ms (default 0; seed 000 suggests 5-15%% of the "
                            "batch latency)")
-    load.add_argument("--concurrency", type=positive_int, metavar="N",
-                      help="clients in flight for --load closed")
+    load.add_argument("--concurrency", type=positive_ints, metavar="N[,N...]",
+                      help="clients in flight for --load closed; a list sweeps concurrencies")
     load.add_argument("--arrival-seed", type=int, default=0, metavar="SEED",
                       help="seed of the Poisson arrival schedule (default 0)")
     load.add_argument("--slo-ms", type=positive_float, metavar="X",

@@ -1,8 +1,13 @@
 """One streamed request to an OpenAI-compatible endpoint, recorded as a timeline.
 
-A timeline holds when the request was scheduled and sent and when each *content chunk*
+A timeline holds when the request was scheduled and sent, when each *content chunk*
 arrived (a chunk whose delta ``content``/``text`` is not empty: a role-only opening
-chunk or the closing usage chunk is not a token). Metrics are computed later from
+chunk or the closing usage chunk is not a token), and when each *choice chunk* arrived
+(any event with a non-empty ``choices`` list, text or not: what ``vllm bench serve``'s
+client times). A reasoning model's chunk may carry reasoning text (``delta.reasoning_content``
+or ``delta.reasoning``, as vLLM's reasoning parsers send it) and answer text
+(``delta.content``); both are content, and the timeline keeps when the first of each arrived.
+Metrics are computed later from
 timelines (:mod:`collect.serve.metrics`), so what was measured can be written out and
 checked. Every failure ends as the timeline's ``error`` (a short kind, counted per kind
 in the record) with ``detail``; nothing is raised for a failed request.
@@ -26,6 +31,9 @@ from collect.serve.workload import Prompt
 T = TypeVar("T")
 
 APIS = ("chat", "completions")
+SERVER_INFO = "/server_info?config_format=json"  # vLLM with VLLM_SERVER_DEV_MODE=1
+TORCH_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "half": "fp16", "float32": "fp32",
+                "float": "fp32"}
 API_PATHS = {"chat": "/chat/completions", "completions": "/completions"}
 
 
@@ -39,6 +47,7 @@ class Timeline:
     requested_output_tokens: int | None = None
     sent: float | None = None
     chunks: list[float] = field(default_factory=list)
+    choice_chunks: list[float] = field(default_factory=list)
     end: float | None = None
     text: str = ""
     usage_prompt_tokens: int | None = None
@@ -46,6 +55,9 @@ class Timeline:
     finish_reason: str | None = None
     error: str | None = None
     detail: str | None = None
+    endpoint: int = 0  # which of the sweep's endpoints answered (its index)
+    first_reasoning: float | None = None  # the first chunk with reasoning text
+    first_answer: float | None = None  # the first chunk with answer text
 
     @property
     def ok(self) -> bool:
@@ -54,9 +66,10 @@ class Timeline:
     def relative(self, origin: float) -> dict[str, Any]:
         """A JSON-ready copy with times in seconds from ``origin``."""
         data = asdict(self)
-        for key in ("scheduled", "sent", "end"):
+        for key in ("scheduled", "sent", "end", "first_reasoning", "first_answer"):
             data[key] = None if data[key] is None else data[key] - origin
         data["chunks"] = [t - origin for t in self.chunks]
+        data["choice_chunks"] = [t - origin for t in self.choice_chunks]
         return data
 
 
@@ -185,22 +198,35 @@ class StreamClient:
             timeline.usage_prompt_tokens = usage.get("prompt_tokens")
             timeline.usage_completion_tokens = usage.get("completion_tokens")
         finished = False
-        for choice in event.get("choices") or []:
-            text = _choice_text(choice, self.api)
-            if text:
+        choices = event.get("choices") or []
+        if choices:
+            timeline.choice_chunks.append(now)
+        for choice in choices:
+            reasoning, answer = _choice_texts(choice, self.api)
+            if reasoning and timeline.first_reasoning is None:
+                timeline.first_reasoning = now
+            if answer and timeline.first_answer is None:
+                timeline.first_answer = now
+            if reasoning or answer:
                 timeline.chunks.append(now)
-                timeline.text += text
+                timeline.text += reasoning + answer
             if choice.get("finish_reason"):
                 timeline.finish_reason = choice["finish_reason"]
                 finished = True
         return finished
 
 
-def _choice_text(choice: dict[str, Any], api: str) -> str:
+def _choice_texts(choice: dict[str, Any], api: str) -> tuple[str, str]:
+    """``(reasoning, answer)`` text of one choice of a streamed event."""
     if api == "completions":
-        return choice.get("text") or ""
+        return "", _string(choice.get("text"))
     delta = choice.get("delta") or {}
-    return (delta.get("content") or "") + (delta.get("reasoning_content") or "")
+    reasoning = _string(delta.get("reasoning_content")) or _string(delta.get("reasoning"))
+    return reasoning, _string(delta.get("content"))
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _root_cause(error: BaseException) -> BaseException:
@@ -219,27 +245,52 @@ def _fail(timeline: Timeline, kind: str, detail: str) -> None:
 
 async def server_info(endpoint: str, model: str, timeout_s: float = 10.0) -> dict[str, Any]:
     """Provenance: ``name`` (``owned_by`` of the model in ``/v1/models``, else the HTTP
-    ``server`` header), ``version`` (vLLM's ``/version``), ``http_server`` (the header)."""
-    info: dict[str, Any] = {"name": None, "version": None, "http_server": None}
+    ``server`` header), ``version`` (vLLM's ``/version``), ``http_server`` (the header),
+    ``root`` (the model's ``root`` in ``/v1/models``: vLLM's path or name of the weights
+    behind a ``--served-model-name``), ``dtype`` (the data type the server says it runs:
+    vLLM's ``/server_info``, served only with ``VLLM_SERVER_DEV_MODE=1``; else None)."""
+    info: dict[str, Any] = {"name": None, "version": None, "http_server": None, "root": None,
+                            "dtype": None}
     root = base_url(endpoint)
     async with httpx2.AsyncClient(timeout=timeout_s) as client:
-        for path in ("/v1/models", "/version"):
-            try:
-                response = await client.get(root + path)
+        for path in ("/v1/models", "/version", SERVER_INFO):
+            try:  # vLLM's /server_info gathers system facts first: slow on a busy machine
+                response = await client.get(root + path, timeout=timeout_s * (
+                    3 if path == SERVER_INFO else 1))
                 payload = response.json() if response.status_code == 200 else {}
             except (httpx2.HTTPError, ValueError):
                 continue
             info["http_server"] = info["http_server"] or response.headers.get("server")
             if path == "/version" and isinstance(payload, dict):
                 info["version"] = payload.get("version")
+            elif path == SERVER_INFO:
+                info["dtype"] = reported_dtype(payload)
             elif isinstance(payload, dict):
-                info["name"] = _owner(payload.get("data"), model)
+                entry = model_entry(payload.get("data"), model)
+                info["name"] = _text(entry.get("owned_by"))
+                info["root"] = _text(entry.get("root"))
     info["name"] = info["name"] or info["http_server"]
     return info
 
 
-def _owner(models: Any, model: str) -> str | None:
+def reported_dtype(server_info: Any) -> str | None:
+    """vLLM's model dtype (``"torch.bfloat16"``) in the collector's names (``bf16``)."""
+    config = server_info.get("vllm_config") if isinstance(server_info, dict) else None
+    model = config.get("model_config") if isinstance(config, dict) else None
+    dtype = model.get("dtype") if isinstance(model, dict) else None
+    if not isinstance(dtype, str) or not dtype:
+        return None
+    name = dtype.removeprefix("torch.")
+    return TORCH_DTYPES.get(name, name)
+
+
+def model_entry(models: Any, model: str) -> dict[str, Any]:
+    """The entry of ``model`` in ``/v1/models``' ``data`` list ({} when absent)."""
     for entry in models if isinstance(models, list) else []:
-        if isinstance(entry, dict) and entry.get("id") == model and entry.get("owned_by"):
-            return str(entry["owned_by"])
-    return None
+        if isinstance(entry, dict) and entry.get("id") == model:
+            return entry
+    return {}
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None

@@ -1,7 +1,12 @@
 """``serve``: an OpenAI-compatible endpoint under Poisson or closed-loop load, one record per
 configuration (:mod:`collect.serve.runner` drives it), or with ``--goodput-search`` the
 highest rate at which ``--slo-percentile`` % of requests meet the ``--goodput`` SLOs (the
-engine's rate search with a goodput judge)."""
+engine's rate search with a goodput judge).
+
+A server that does not answer the first configuration's warm-up is a user error (nothing was
+measured: ``collect run`` exits 1). One that stops answering later, after the sweep measured
+a configuration, fails only the configuration that finds it gone: it is recorded ``failed``
+with the warm-up's error, and the sweep goes on (the records so far stand)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from collect.engine.slo import SloResult
 from collect.serve.client import run_coroutine
 from collect.serve.options import ServeConfig, ServeOptions, plan_serve, serve_options
 from collect.serve.runner import (
+    WarmUpFailed,
     Workload,
     fetch_server_info,
     measure_async,
@@ -32,6 +38,7 @@ class ServeSession:
         self.serve: ServeOptions = options.settings
         self.server = fetch_server_info(self.serve, options.models[0])
         self.workloads: dict[str, Workload] = {}
+        self.answered = False  # a configuration of this sweep got past its warm-up
 
     def workload(self, model: str) -> Workload:
         if model not in self.workloads:
@@ -42,13 +49,20 @@ class ServeSession:
         """Warm up, run the load, summarise; the timelines go to a sidecar."""
         timing = self.options.timing
         workload = self.workload(config.model)
-        measured = run_coroutine(measure_async(config, self.serve, workload, timing.duration_s,
-                                               timing.effective_warmup_s(),
-                                               self.options.arrival_seed))
+        try:
+            measured = run_coroutine(measure_async(
+                config, self.serve, workload, timing.duration_s, timing.effective_warmup_s(),
+                self.options.arrival_seed))
+        except WarmUpFailed as error:
+            if not self.answered:
+                raise
+            return {"status": "failed", "reason": f"{error} (the server answered earlier "
+                    "configurations of this sweep)"}
+        self.answered = True
         timelines = measured.pop("_timelines")
         measured["requests_file"] = write_timelines(self.options.out,
                                                     config_id(config.fields()), timelines)
-        status, reason = status_of(measured)
+        status, reason = status_of(measured, self.serve.max_failed)
         return {**measured, "status": status, "reason": reason}
 
     def details(self, config: ServeConfig) -> dict[str, Any]:
@@ -56,6 +70,8 @@ class ServeSession:
         serve = self.serve
         return {
             "load": config.load, "api": serve.api, "endpoint": self.server["endpoint"],
+            "endpoint_policy": serve.endpoint_policy, "ttft_at": serve.ttft_at,
+            "max_failed_fraction": serve.max_failed,
             "server": self.server, "max_concurrency": serve.max_concurrency,
             "ignore_eos": serve.ignore_eos, "request_timeout_s": serve.request_timeout_s,
             "dataset": None if serve.dataset is None else str(serve.dataset),

@@ -1,7 +1,12 @@
 """What a served sweep measures (``collect run --backend openai --mode serve``): its options
 (the command-line group, their checks, :class:`ServeOptions`) and the configurations they plan
 (:class:`ServeConfig`, :func:`plan_serve`). A new axis of served sweeps is added here: its
-option, its field, and its loop in :func:`plan_serve`."""
+option, its field, and its loop in :func:`plan_serve`.
+
+The axes: models, input|output length pairs (``--input-output 128:128,1024:256``, or the one
+pair ``--input-length``/``--output-length``), and the load points (``--rate R,...`` of a
+Poisson sweep, ``--concurrency N,...`` of a closed loop): every combination is one
+configuration and one record."""
 
 from __future__ import annotations
 
@@ -12,16 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from collect.engine.options import SweepOptions
-from collect.engine.values import positive_float, positive_int
+from collect.engine.values import fraction, positive_float, positive_int
 from collect.errors import UsageError
 from collect.serve.workload import Length, parse_length
+
+ROUND_ROBIN, LEAST_OUTSTANDING = "round-robin", "least-outstanding"
+POLICIES = (ROUND_ROBIN, LEAST_OUTSTANDING)  # how requests are spread over several endpoints
+FIRST_TOKEN, ANSWER = "first-token", "answer"
+TTFT_AT = (FIRST_TOKEN, ANSWER)  # what the headline TTFT is timed to
+DEFAULT_MAX_FAILED = 0.01  # more failed requests than this share: status degraded
 
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """The endpoint, the load and the workload of a served sweep."""
+    """The endpoints, the load and the workload of a served sweep."""
 
-    endpoint: str
+    endpoints: tuple[str, ...]
     load: str = "poisson"
     api: str = "chat"
     input_length: Length = field(default_factory=lambda: Length(128, 128))
@@ -33,20 +44,34 @@ class ServeOptions:
     request_timeout_s: float = 300.0
     tokenizer: str | None = None
     search: bool = False  # --goodput-search: the highest rate meeting the goodput target
+    input_outputs: tuple[tuple[Length, Length], ...] = ()  # --input-output; () the one pair
+    endpoint_policy: str = POLICIES[0]
+    ttft_at: str = FIRST_TOKEN
+    max_failed: float = DEFAULT_MAX_FAILED
+
+    @property
+    def endpoint(self) -> str:
+        """The first endpoint (provenance and the tokenizer's ``root`` are asked there)."""
+        return self.endpoints[0]
+
+    def length_pairs(self) -> tuple[tuple[Length, Length], ...]:
+        return self.input_outputs or ((self.input_length, self.output_length),)
 
 
 @dataclass(frozen=True)
 class ServeConfig:
     """One served configuration; ``fields()`` are the record's configuration fields."""
 
-
     model: str
     load: str
-    dtype: str
+    dtype: str | None  # None: not stated (an imported result)
     input_length: int | str | None
     output_length: int | str
     offered_rate: float | None = None
     concurrency: int | None = None
+    lengths: tuple[Length, Length] | None = field(default=None, compare=False, repr=False)
+    """The workload's lengths (not a record field: ``input_length``/``output_length`` say
+    them); None for an imported result."""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -73,17 +98,20 @@ class ServeConfig:
 
 
 def plan_serve(options: SweepOptions) -> list[ServeConfig]:
-    """One configuration per model and rate (poisson; one per model for a goodput search,
-    which picks the rates) or per model (closed)."""
+    """One configuration per model, input|output pair and load point: each rate (poisson;
+    none for a goodput search, which picks the rates) or each concurrency (closed)."""
     serve: ServeOptions = options.settings
     rates: list[float | None] = [None]
+    concurrencies: list[int | None] = [None]
     if serve.load == "poisson" and not serve.search:
         rates = list(dict.fromkeys(options.rates or []))
-    concurrency = options.concurrency if serve.load == "closed" else None
-    inputs = None if serve.dataset else serve.input_length.label()
-    return [ServeConfig(model, serve.load, options.dtypes[0], inputs,
-                        serve.output_length.label(), offered_rate=rate, concurrency=concurrency)
-            for model in options.models for rate in rates]
+    if serve.load == "closed":
+        concurrencies = list(dict.fromkeys(options.concurrency or [1]))
+    return [ServeConfig(model, serve.load, options.dtypes[0],
+                        None if serve.dataset else inputs.label(), outputs.label(),
+                        offered_rate=rate, concurrency=concurrency, lengths=(inputs, outputs))
+            for model in options.models for inputs, outputs in serve.length_pairs()
+            for rate in rates for concurrency in concurrencies]
 
 
 def length(text: str) -> Length:
@@ -92,6 +120,32 @@ def length(text: str) -> Length:
         return parse_length(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def input_outputs(text: str) -> tuple[tuple[Length, Length], ...]:
+    """``"128:128,1024:256"``: input|output length pairs (each side a number or a range)."""
+    pairs = []
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        inputs, colon, outputs = part.partition(":")
+        if not colon:
+            raise argparse.ArgumentTypeError(
+                f"expected INPUT:OUTPUT pairs like 128:128,1024:256, got {part!r} in {text!r}")
+        pairs.append((length(inputs.strip()), length(outputs.strip())))
+    if not pairs:
+        raise argparse.ArgumentTypeError(f"expected pairs like 128:128,1024:256, got {text!r}")
+    return tuple(dict.fromkeys(pairs))
+
+
+def endpoint_list(text: str) -> tuple[str, ...]:
+    """``"http://a:8000,http://b:8000"``: each an http(s) URL, none twice."""
+    urls = [item.strip() for item in text.split(",") if item.strip()]
+    bad = [url for url in urls if not url.startswith(("http://", "https://"))]
+    if not urls or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected URL[,URL...] like http://127.0.0.1:8000, got {(bad or [text])[0]!r}")
+    if len(set(urls)) < len(urls):
+        raise argparse.ArgumentTypeError(f"an endpoint is given twice in {text!r}")
+    return tuple(urls)
 
 
 GOODPUT_KEYS = {"ttft": "ttft", "tpot": "tpot", "e2e": "e2e", "e2el": "e2e"}
@@ -121,9 +175,26 @@ def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
         "Streamed chat or completion requests to an OpenAI-compatible server, with --load "
         "poisson --rate R (latency from each scheduled send) or --load closed --concurrency N. "
         "--model is the served model name; --dtypes labels the server's data type.")
-    serve.add_argument("--endpoint", metavar="URL",
+    serve.add_argument("--endpoint", type=endpoint_list, metavar="URL[,URL...]",
                        help="server URL, e.g. http://127.0.0.1:8000 (/v1 and the API path "
-                            "are added unless given)")
+                            "are added unless given); several: data-parallel copies of the "
+                            "model, requests spread by --endpoint-policy")
+    serve.add_argument("--endpoint-policy", choices=POLICIES,
+                       help="how requests are spread over several endpoints: round-robin "
+                            "(default) or least-outstanding (the one with the fewest requests "
+                            "in flight)")
+    serve.add_argument("--input-output", type=input_outputs, metavar="IN:OUT[,IN:OUT...]",
+                       help="input|output length pairs to sweep, e.g. 128:128,1024:256 "
+                            "(instead of --input-length and --output-length)")
+    serve.add_argument("--ttft", choices=TTFT_AT, dest="ttft_at",
+                       help="what the headline TTFT (ttft_ms_*) is timed to: the first token, "
+                            "reasoning or answer (first-token, default), or the first answer "
+                            "token; both are recorded as ttft_reasoning_ms_* and "
+                            "ttft_answer_ms_*")
+    serve.add_argument("--max-failed", type=fraction, metavar="SHARE",
+                       help="a point with more failed requests than this share (1%% or 0.01) "
+                            "is recorded degraded (default "
+                            + f"{DEFAULT_MAX_FAILED:.0%}".replace("%", "%%") + ")")
     serve.add_argument("--api", choices=("chat", "completions"),
                        help="/v1/chat/completions (default) or /v1/completions")
     serve.add_argument("--max-concurrency", type=positive_int, metavar="N",
@@ -153,7 +224,9 @@ def add_serve_arguments(run_parser: argparse.ArgumentParser) -> None:
 SERVE_ONLY = (("--endpoint", "endpoint"), ("--api", "api"),
               ("--max-concurrency", "max_concurrency"), ("--ignore-eos", "ignore_eos"),
               ("--dataset", "dataset"), ("--goodput", "goodput"), ("--tokenizer", "tokenizer"),
-              ("--goodput-search", "goodput_search"))
+              ("--goodput-search", "goodput_search"), ("--endpoint-policy", "endpoint_policy"),
+              ("--input-output", "input_output"), ("--ttft", "ttft_at"),
+              ("--max-failed", "max_failed"))
 
 
 def validate_serve_arguments(args: argparse.Namespace) -> None:
@@ -170,8 +243,14 @@ def validate_serve_arguments(args: argparse.Namespace) -> None:
         return
     if not openai:
         raise UsageError("--mode serve needs --backend openai")
-    if not args.endpoint or not args.endpoint.startswith(("http://", "https://")):
+    if not args.endpoint:
         raise UsageError("--mode serve needs --endpoint http://HOST:PORT")
+    if args.endpoint_policy and len(args.endpoint) < 2:
+        raise UsageError("--endpoint-policy spreads requests over several endpoints: give "
+                         "--endpoint URL1,URL2,...")
+    if args.input_output and args.dataset:
+        raise UsageError("--input-output does not go with --dataset (its prompts set the "
+                         "input; --output-length the output)")
     if args.load == "offline":
         raise UsageError("--mode serve needs --load poisson --rate R or --load closed "
                                 "--concurrency N")
@@ -194,8 +273,12 @@ def serve_options(args: argparse.Namespace) -> ServeOptions:
     """The endpoint and workload of ``--mode serve`` (checked by
     :func:`validate_serve_arguments`)."""
     return ServeOptions(
-        endpoint=args.endpoint, load=args.load, api=args.api or "chat",
+        endpoints=tuple(args.endpoint), load=args.load, api=args.api or "chat",
         input_length=args.input_length, output_length=args.output_length,
         max_concurrency=args.max_concurrency, ignore_eos=args.ignore_eos,
         dataset=args.dataset, goodput=args.goodput, request_timeout_s=args.request_timeout,
-        tokenizer=args.tokenizer, search=args.goodput_search)
+        tokenizer=args.tokenizer, search=args.goodput_search,
+        input_outputs=args.input_output or (),
+        endpoint_policy=args.endpoint_policy or POLICIES[0],
+        ttft_at=args.ttft_at or FIRST_TOKEN,
+        max_failed=DEFAULT_MAX_FAILED if args.max_failed is None else args.max_failed)

@@ -1,6 +1,8 @@
 /* Cost explorer: pick a model, a latency bound and a pricing model; rank configurations by cost.
+ * Token rows can also be bounded by each user's speed (output tokens/s per user, 1000 / TPOT
+ * P50: the row's tokens_per_user).
  *
- * Reads the JSON written at build time (ext/cost_explorer.py, schema version 2, data-src on
+ * Reads the JSON written at build time (ext/cost_explorer.py, schema version 3, data-src on
  * the container). A model is its catalog id, so its Inf1, Inf2, Trn1, GPU and CPU rows rank
  * together. The bound names what it bounds (per batch, TTFT, TPOT, per token); a row that does
  * not publish that latency is never ranked under it. Current rows rank by default; older ones
@@ -8,14 +10,14 @@
  * the display text the build wrote (the site's one rounding); the ranking uses the numbers.
  *
  * The whole state is in the page address (?model=...&latency=...&max-ms=...&pricing=...
- * &older=1), so an answer is a link. Everything is built with createElement/textContent: no
+ * &min-tps=...&older=1), so an answer is a link. Everything is built with createElement/textContent: no
  * data ever goes through innerHTML.
  */
 (function () {
   "use strict";
 
-  var SCHEMA_VERSION = 2;
-  var PARAMS = ["model", "latency", "max-ms", "pricing", "per", "older"];
+  var SCHEMA_VERSION = 3;
+  var PARAMS = ["model", "latency", "max-ms", "pricing", "per", "min-tps", "older"];
   /* perfcore/cost_rows.py TIE_LATENCY: the latency an exact cost tie is broken by. */
   var TIE_LATENCY = ["batch-p99", "token-p99", "tpot-p99", "ttft-p99"];
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
@@ -63,6 +65,7 @@
       maxMs: pick("max-ms", data.maxMs || ""),
       pricing: pick("pricing", data.pricing || ""),
       per: pick("per", ""),
+      minTps: pick("min-tps", data.minTps || ""),
       older: pick("older", "") === "1",
       fromAddress: PARAMS.some(function (name) { return query.has(name); })
     };
@@ -75,22 +78,41 @@
     query.set("max-ms", state.maxMs.trim());  /* empty: no limit (not the page's bound) */
     query.set("pricing", state.pricing);
     query.set("per", state.per);
+    query.set("min-tps", state.minTps.trim());  /* empty: no speed bound */
     query.set("older", state.older ? "1" : "0");
     var address = window.location.pathname + "?" + query.toString() + window.location.hash;
     window.history.replaceState(null, "", address);
   }
 
+  function positiveNumber(text) {
+    var trimmed = (text || "").trim();
+    if (trimmed === "") return { trimmed: trimmed, number: null };
+    var number = /^[+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(trimmed) ? Number(trimmed) : NaN;
+    return { trimmed: trimmed, number: isFinite(number) && number > 0 ? number : NaN };
+  }
+
   /* "" is no limit; anything else must be a positive number of milliseconds. */
   function parseBound(text) {
-    var trimmed = (text || "").trim();
-    if (trimmed === "") return { limit: null };
-    var number = /^[+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(trimmed) ? Number(trimmed) : NaN;
-    if (!isFinite(number) || number <= 0) {
+    var parsed = positiveNumber(text);
+    if (parsed.number === null) return { limit: null };
+    if (isNaN(parsed.number)) {
       return { error: "The latency bound must be a positive number of milliseconds; \u201c" +
-        trimmed + "\u201d is not. Enter a number such as 10, or leave the field empty " +
-        "for no limit." };
+        parsed.trimmed + "\u201d is not. Enter a number such as 10, or leave the field " +
+        "empty for no limit." };
     }
-    return { limit: number };
+    return { limit: parsed.number };
+  }
+
+  /* "" is no speed bound; anything else must be a positive number of tokens per second. */
+  function parseSpeed(text) {
+    var parsed = positiveNumber(text);
+    if (parsed.number === null) return { minimum: null };
+    if (isNaN(parsed.number)) {
+      return { error: "The speed per user must be a positive number of output tokens per " +
+        "second; \u201c" + parsed.trimmed + "\u201d is not. Enter a number such as 20, or " +
+        "leave the field empty for no speed bound." };
+    }
+    return { minimum: parsed.number };
   }
 
   /* ---------------------------------------------------------------- ranking */
@@ -142,13 +164,22 @@
 
   /* Which rows rank, and why each other row does not. */
   function rank(rows, choice) {
-    var result = { ranked: [], unpriced: [], noMetric: [], over: [], older: [] };
+    var result = { ranked: [], unpriced: [], noMetric: [], over: [], older: [], noSpeed: [],
+                   slow: [] };
     rows.forEach(function (row) {
       if (row.older && !choice.older) { result.older.push(row); return; }
       if (!isNumber(row.cost_per_1m[choice.pricing])) { result.unpriced.push(row); return; }
       var latency = row.latency_ms[choice.latency];
       if (choice.limit !== null && !isNumber(latency)) { result.noMetric.push(row); return; }
       if (choice.limit !== null && latency > choice.limit) { result.over.push(row); return; }
+      if (choice.minTps !== null && !isNumber(row.tokens_per_user)) {
+        result.noSpeed.push(row);
+        return;
+      }
+      if (choice.minTps !== null && row.tokens_per_user < choice.minTps) {
+        result.slow.push(row);
+        return;
+      }
       result.ranked.push(row);
     });
     result.ranked.sort(costOrder(choice.pricing));
@@ -163,6 +194,7 @@
       per: document.createElement("select"),
       latency: document.createElement("select"),
       maxMs: document.createElement("input"),
+      minTps: document.createElement("input"),
       pricing: document.createElement("select"),
       older: document.createElement("input")
     };
@@ -173,6 +205,10 @@
     controls.maxMs.type = "text";
     controls.maxMs.inputMode = "decimal";
     controls.maxMs.placeholder = "no limit";
+    controls.minTps.name = "min-tps";
+    controls.minTps.type = "text";
+    controls.minTps.inputMode = "decimal";
+    controls.minTps.placeholder = "no bound";
     controls.pricing.name = "pricing";
     controls.older.type = "checkbox";
     controls.older.name = "older";
@@ -189,6 +225,10 @@
     bar.appendChild(controls.perLabel);
     bar.appendChild(labelled("Latency bound on", controls.latency));
     bar.appendChild(labelled("Max latency (ms)", controls.maxMs));
+    controls.minTpsLabel = labelled("Min output tokens/s per user", controls.minTps);
+    controls.minTpsLabel.title = "1000 / TPOT P50: the median request's output tokens per " +
+      "second after its first";
+    bar.appendChild(controls.minTpsLabel);
     bar.appendChild(labelled("Pricing", controls.pricing));
     var older = element("label", "cost-explorer-older");
     older.appendChild(controls.older);
@@ -200,8 +240,9 @@
 
   /* The answer first (instance, cost, the bound's latency), so a phone shows it unscrolled. */
   var COLUMNS = ["Rank", "Instance", "Cost per 1M", "Latency", "Throughput", "Batch size",
-                 "Platform", "Version", "Note"];
-  var NUMERIC = [0, 2, 3, 4, 5];
+                 "Platform", "Version", "Note", "Output tokens/s per user"];
+  var NUMERIC = [0, 2, 3, 4, 5, 9];
+  var SPEED = 9;  /* shown for models whose rows have a speed per user */
 
   function buildTable(container, className, hiddenCaption) {
     var table = element("table", "docutils cost-explorer-table " + className);
@@ -218,6 +259,7 @@
 
   function setHeaders(table, choice, data, unit) {
     var cells = table.tHead.rows[0].cells;
+    cells[SPEED].hidden = !choice.speeds;
     cells[2].textContent = "Cost per 1M " + unit + " (" + choice.pricing + ")";
     cells[3].textContent = data.latency_metrics[choice.latency].label + " (ms)";
     cells[3].title = data.latency_metrics[choice.latency].meaning;
@@ -231,7 +273,7 @@
       rankText, row.instance, display.cost_per_1m[choice.pricing],
       display.latency_ms[choice.latency] || "n/a", display.throughput,
       isNumber(row.batch_size) ? String(row.batch_size) : "n/a", row.platform || "",
-      row.version || "not stated", note
+      row.version || "not stated", note, (display.tokens_per_user || "n/a")
     ];
     var labels = tbody.parentNode.tHead.rows[0].cells;
     cells.forEach(function (text, i) {
@@ -239,6 +281,7 @@
       td.textContent = text;
       td.setAttribute("data-label", labels[i].textContent); // card rows on phones (df-table.css)
       if (NUMERIC.indexOf(i) >= 0) td.className = "cost-explorer-number";
+      if (i === SPEED) td.hidden = !choice.speeds;
     });
     tr.dataset.model = row.model;
     if (row.older) tr.classList.add("cost-explorer-older");
@@ -271,8 +314,10 @@
   }
 
   function boundText(choice, data) {
-    if (choice.limit === null) return "with no latency limit";
-    return data.latency_metrics[choice.latency].label + " \u2264 " + choice.limit + " ms";
+    var speed = choice.minTps === null ? "" : " and \u2265 " + choice.minTps +
+      " output tokens/s per user";
+    if (choice.limit === null) return "with no latency limit" + speed;
+    return data.latency_metrics[choice.latency].label + " \u2264 " + choice.limit + " ms" + speed;
   }
 
   function summaryText(ranking, choice, data, name, unit) {
@@ -293,6 +338,13 @@
     var older = ranking.older.length;
     var left = [];
     if (ranking.over.length) left.push(ranking.over.length + " over the bound");
+    if (ranking.slow.length) {
+      left.push(ranking.slow.length + " slower than " + choice.minTps +
+        " output tokens/s per user");
+    }
+    if (ranking.noSpeed.length) {
+      left.push(ranking.noSpeed.length + " without a speed per user (no TPOT P50)");
+    }
     if (ranking.noMetric.length) {
       left.push(ranking.noMetric.length + " without a " + label + " latency (choose another " +
         "latency to bound)");
@@ -322,6 +374,7 @@
       per: view.controls.per.value,
       latency: view.controls.latency.value,
       maxMs: view.controls.maxMs.value,
+      minTps: view.controls.minTps.value,
       pricing: view.controls.pricing.value,
       older: view.controls.older.checked
     };
@@ -336,6 +389,8 @@
     var perRows = rows.filter(function (row) {
       return (row.counts || row.unit) === view.controls.per.value;
     });
+    view.speeds = perRows.some(function (row) { return isNumber(row.tokens_per_user); });
+    view.controls.minTpsLabel.hidden = !view.speeds;
     var keys = latencyKeys(data, perRows);
     if (keys.length === 0) keys = ["batch-p99"];
     /* A bound this model cannot use falls back to one of the same percentile (P99 first). */
@@ -353,19 +408,24 @@
     state = readControls(view);
     writeAddress(state);
     var bound = parseBound(state.maxMs);
-    view.error.hidden = !bound.error;
-    view.error.textContent = bound.error || "";
+    /* a speed bound applies to rows with a speed per user; other models ignore it */
+    var speed = view.speeds ? parseSpeed(state.minTps) : { minimum: null };
+    var problem = bound.error || speed.error;
+    view.error.hidden = !problem;
+    view.error.textContent = problem || "";
     view.controls.maxMs.setAttribute("aria-invalid", bound.error ? "true" : "false");
+    view.controls.minTps.setAttribute("aria-invalid", speed.error ? "true" : "false");
     var name = data.models[state.model].name;
     var unit = rows.length ? rows[0].unit : "inferences";
     var choice = { pricing: state.pricing, latency: state.latency, older: state.older,
-                   limit: bound.error ? null : bound.limit, data: data };
+                   limit: bound.error ? null : bound.limit,
+                   minTps: speed.error ? null : speed.minimum, speeds: view.speeds, data: data };
     setHeaders(view.table, choice, data, unit);
     setHeaders(view.unpricedTable, choice, data, unit);
-    if (bound.error) {
+    if (problem) {
       fill(view.table, [], choice, rankedNote, 1);
       fill(view.unpricedTable, [], choice, rankedNote, null);
-      view.summary.textContent = "No ranking: " + bound.error;
+      view.summary.textContent = "No ranking: " + problem;
       view.note.textContent = "";
       return;
     }
@@ -404,6 +464,7 @@
     apply(view.controls.model, modelId(data, state.model), "model");
     apply(view.controls.pricing, state.pricing, "pricing model");
     view.controls.maxMs.value = state.maxMs;
+    view.controls.minTps.value = state.minTps;
     view.controls.older.checked = state.older;
     refreshModelChoices(view, data, state);
     apply(view.controls.latency, state.latency, "latency bound");
@@ -439,6 +500,7 @@
       view.controls[key].addEventListener("change", update);
     });
     view.controls.maxMs.addEventListener("input", update);
+    view.controls.minTps.addEventListener("input", update);
     update();
   }
 

@@ -50,7 +50,7 @@ def open_explorer(page, query: str = ""):
     container = page.locator("div.cost-explorer")
     container.locator(".cost-explorer-summary").wait_for(state="attached")
     page.wait_for_function(
-        "document.querySelector('div.cost-explorer .cost-explorer-summary').textContent !== ''")
+        "(document.querySelector('div.cost-explorer .cost-explorer-summary') || {}).textContent")
     return container
 
 
@@ -83,7 +83,8 @@ def test_state_round_trips_through_the_address(tab) -> None:
     answer = ranked(container)
     summary = container.locator(".cost-explorer-summary").text_content()
     assert state_of(tab) == {"model": "bert-base", "latency": "batch-p99", "max-ms": "20",
-                             "pricing": "ri-effective", "per": "inferences", "older": "1"}
+                             "pricing": "ri-effective", "per": "inferences", "min-tps": "",
+                             "older": "1"}
     link = tab.url
     tab.goto("about:blank")
     tab.goto(link)  # a reviewer pastes the link
@@ -183,3 +184,38 @@ def test_the_answer_is_visible_at_this_width(tab) -> None:
     assert "Cheapest for bert-base" in summary.text_content()
     assert first.locator("td").nth(2).text_content() == "$0.259"
     assert container.locator("input[name=max-ms]").is_visible()
+
+
+def test_a_speed_per_user_bound_ranks_token_rows_and_lives_in_the_address(tab) -> None:
+    """LLM 7B's rows: inf2.48xlarge at TPOT P50 9 ms (111 tokens/s per user, $32.7) and
+    trn1.32xlarge at 14 ms (71.4 tokens/s, $9.95): the cheapest at >= 50 tokens/s per user is
+    trn1, at >= 100 it is inf2."""
+    container = open_explorer(tab, "?model=llm-7b&latency=tpot-p99&max-ms=&pricing=on-demand")
+    speed = container.locator("input[name=min-tps]")
+    assert speed.is_visible()
+    assert ranked(container) == [("trn1.32xlarge", "trn1", "8", "$9.95"),
+                                 ("inf2.48xlarge", "inf2", "1", "$32.7")]
+    speeds = container.evaluate(
+        """c => Array.from(c.querySelectorAll('table.cost-explorer-ranked tbody tr'))
+               .map(r => r.cells[9].textContent)""")
+    assert speeds == ["71.43", "111.1"]  # the site's one rounding (perfcore.formats)
+    speed.fill("100")
+    assert ranked(container) == [("inf2.48xlarge", "inf2", "1", "$32.7")]
+    assert state_of(tab)["min-tps"] == "100"
+    summary = container.locator(".cost-explorer-summary").text_content()
+    assert "\u2265 100 output tokens/s per user" in summary and "inf2.48xlarge" in summary
+    assert "1 slower than 100 output tokens/s per user" in container.locator(
+        ".cost-explorer-note").text_content()
+    # the address alone gives the same answer
+    again = open_explorer(tab, "?" + urlsplit(tab.url).query)
+    assert ranked(again) == [("inf2.48xlarge", "inf2", "1", "$32.7")]
+    assert again.locator("input[name=min-tps]").input_value() == "100"
+    speed = again.locator("input[name=min-tps]")
+    speed.fill("fast")
+    assert ranked(again) == []
+    assert "speed per user must be a positive number" in again.locator(
+        ".cost-explorer-bound-error").text_content()
+    # a model without token rows has no speed to bound: no field, no column
+    again.locator("select[name=model]").select_option("bert-base")
+    assert not again.locator("input[name=min-tps]").is_visible()
+    assert again.locator("table.cost-explorer-ranked thead th").nth(9).is_hidden()

@@ -82,16 +82,20 @@ def test_payload_shape_and_nan_becomes_null():
         [{**ROW, "latency_ms": {"batch-p50": math.nan, "batch-p99": 9.8}}],
         price_notes={"on-demand": "fixture rates"}
     )
-    assert payload["schema_version"] == 2
+    assert payload["schema_version"] == 3
     assert payload["pricing_models"] == ["on-demand", "ri-effective"]
     row = payload["rows"][0]
     assert row["latency_ms"] == {"batch-p50": None, "batch-p99": 9.8}
     assert row["cost_per_1m"] == {"on-demand": 0.259, "ri-effective": None}
     assert payload["generated"].endswith("Z")
     # a provider's rows get the site's display rounding; the page never rounds on its own
-    assert row["display"] == {"throughput": "812", "latency_ms": {"batch-p50": "n/a",
-                                                                  "batch-p99": "9.8"},
+    assert row["display"] == {"throughput": "812", "tokens_per_user": "n/a",
+                              "latency_ms": {"batch-p50": "n/a", "batch-p99": "9.8"},
                               "cost_per_1m": {"on-demand": "$0.259", "ri-effective": "n/a"}}
+    assert row["tokens_per_user"] is None  # no TPOT: not a token row
+    token_row = {**ROW, "latency_ms": {"tpot-p50": 8.0}}
+    [speed] = build_cost_payload([token_row])["rows"]
+    assert (speed["tokens_per_user"], speed["display"]["tokens_per_user"]) == (125.0, "125")
     assert (row["model_name"], row["published_as"], row["counts"]) == (
         "bert-base", "bert-base", "inferences")
     assert payload["models"] == {"bert-base": {"name": "bert-base", "family": "", "params": "",
@@ -169,6 +173,14 @@ def test_directive_html_escapes_options_and_writes_json(tmp_path):
     assert [row["instance"] for row in data["rows"]] == ["inf2.xlarge"]
 
 
+def test_a_speed_bound_on_the_page_is_a_data_attribute(tmp_path):
+    page = EXPLORER_PAGE.replace(":max-ms: 10", ":max-ms: 10\n   :min-tokens-per-user: 20")
+    srcdir = make_site(tmp_path, {"index": page}, PROVIDER_CONF)
+    app, warnings = build(srcdir)
+    assert warnings == ""
+    assert 'data-min-tps="20"' in (app.outdir / "index.html").read_text("utf-8")
+
+
 def test_data_src_is_relative_to_nested_pages(tmp_path):
     srcdir = make_site(tmp_path, {"index": "Home\n====\n"}, PROVIDER_CONF)
     (srcdir / "review").mkdir()
@@ -199,6 +211,8 @@ def test_data_src_under_dirhtml(tmp_path):
                                       "got '-3'"),
     ((":max-ms: 10", ":sla-ms: fast"), ":sla-ms: must be a positive number of milliseconds, "
                                         "got 'fast'"),
+    ((":max-ms: 10", ":max-ms: 10\n   :min-tokens-per-user: 0"),
+     ":min-tokens-per-user: must be a positive number of tokens per second, got '0'"),
     ((":latency: p50", ":latency: p95"), ":latency: must be one of batch-p50, batch-p99, "
                                           "token-p50, token-p99, ttft-p50, ttft-p99, tpot-p50, "
                                           "tpot-p99 (p99 and p50 mean batch-p99 and batch-p50), "

@@ -199,8 +199,8 @@ def test_run_summarises_statuses_and_fails_on_error_only_when_asked(capsys, tmp_
     assert main([*argv, "--force", "--fail-on-error"]) == 3
     captured = capsys.readouterr()
     assert "1 ok, 0 oom, 0 failed, 1 timeout" in captured.out
-    assert "error: 1 configuration(s) ended failed/timeout/compile_failed (--fail-on-error)" in (
-        captured.err)
+    assert ("error: 1 configuration(s) ended failed/timeout/compile_failed/degraded "
+            "(--fail-on-error)") in captured.err
 
 
 def test_oom_is_an_expected_sweep_boundary_not_an_error():

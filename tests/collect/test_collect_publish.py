@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from collect.publish.cells import format_value
 from collect.publish.tables import (
     COLUMNS,
     KEY_COLUMNS,
     Located,
     PublishOptions,
-    format_value,
     platform_of,
     publish,
     select,

@@ -46,8 +46,9 @@ def test_payload_has_every_row_with_cost_under_every_pricing_model() -> None:
                         "ri-effective": pytest.approx(1e6 / 800 * 0.328 / 3600), "spot": None},
         "no_price": {"spot": "no spot price for inf2.xlarge in " + str(DATA / "prices.yaml")},
         "version": "not stated", "older": None,
-        "source": "test fixture", "table": "latency", "copies": 0,
-        "display": {"throughput": "800", "latency_ms": {"batch-p50": "1.2", "batch-p99": "1.5"},
+        "source": "test fixture", "table": "latency", "copies": 0, "tokens_per_user": None,
+        "display": {"throughput": "800", "tokens_per_user": "n/a",
+                    "latency_ms": {"batch-p50": "1.2", "batch-p99": "1.5"},
                     "cost_per_1m": {"on-demand": "$0.263", "ri-effective": "$0.114",
                                     "spot": "n/a"}},
     }
@@ -93,6 +94,6 @@ def test_build_writes_the_json_of_the_data_folder_without_a_setting(site: Site) 
     assert site.warning_lines() == []
     written = json.loads((site.srcdir / "_build/html/_static/cost-explorer.json")
                          .read_text(encoding="utf-8"))
-    assert written["schema_version"] == 2
+    assert written["schema_version"] == 3
     assert len(written["rows"]) == 7
     assert written["pricing_models"] == ["on-demand", "ri-effective", "spot"]

@@ -33,7 +33,9 @@ def test_slo_search_and_closed_loop_and_generation():
     args = parse("--load", "poisson", "--slo-ms", "50", "--slo-percentile", "95")
     assert (args.slo_ms, args.slo_percentile, args.rate) == (50, 95, None)
     closed = load_settings(parse("--load", "closed", "--concurrency", "8"))
-    assert closed["mode"] == "closed" and closed["concurrency"] == 8
+    assert closed["mode"] == "closed" and closed["concurrency"] == [8]
+    assert load_settings(parse("--load", "closed", "--concurrency", "1,2,4"))["concurrency"] \
+        == [1, 2, 4]
     generate = parse("--mode", "generate", "--input-length", "64", "--output-length", "32",
                      "--dtypes", "fp32,bf16")
     assert generate.dtypes == ["fp32", "bf16"]

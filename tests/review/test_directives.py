@@ -91,9 +91,9 @@ def test_errors_are_located_warnings_and_visible_boxes(app, warning):
         f"{src / 'index.rst'}:22: ERROR: perf-chart: data/torn.csv:3: expected 10 "
         "fields as in the header, found 3 [df_table.error]",
         f"{src / 'index.rst'}:26: ERROR: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep) [df_table.error]",
+        "pareto, cost, sweep, cost-speed) [df_table.error]",
         f"{src / 'index.rst'}:29: ERROR: perf-chart: missing or unknown :kind: (one of "
-        "pareto, cost, sweep, got 'pie') [df_table.error]",
+        "pareto, cost, sweep, cost-speed, got 'pie') [df_table.error]",
         f"{src / 'index.rst'}:33: WARNING: perf-chart: no on-demand price for 'inf2.xlarge' in "
         "data/prices.yaml: cost n/a [df_table.price]",
         f"{src / 'index.rst'}:33: ERROR: perf-chart: cost chart: no row has a numeric "

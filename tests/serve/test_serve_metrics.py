@@ -10,8 +10,11 @@ from collect.serve.metrics import is_good, request_metrics, summarize
 
 
 def timeline(index: int, scheduled: float, chunks: list[float], tokens: int | None = None,
-             prompt_tokens: int | None = 10, error: str | None = None) -> Timeline:
+             prompt_tokens: int | None = 10, error: str | None = None,
+             choice_chunks: list[float] | None = None) -> Timeline:
+    """Every content chunk is a choice chunk unless ``choice_chunks`` says otherwise."""
     return Timeline(index, scheduled, input_tokens=10, sent=scheduled + 0.001, chunks=chunks,
+                    choice_chunks=list(chunks) if choice_chunks is None else choice_chunks,
                     end=(chunks[-1] + 0.002) if chunks else scheduled + 0.01,
                     text="x" * len(chunks),
                     usage_prompt_tokens=prompt_tokens, usage_completion_tokens=tokens,
@@ -30,6 +33,7 @@ def test_one_request_follows_vllm_definitions() -> None:
     assert metrics.e2e_s == pytest.approx(0.4)        # -> last content chunk
     assert metrics.tpot_s == pytest.approx(0.05)      # (0.4 - 0.2) / (5 - 1)
     assert metrics.itls_s == pytest.approx([0.05, 0.1, 0.05])  # every gap between chunks
+    assert metrics.text_itls_s == pytest.approx([0.05, 0.1, 0.05])  # all chunks had text
     assert (metrics.input_tokens, metrics.output_tokens) == (10, 5)
     assert metrics.token_source == "server usage"
 
@@ -47,6 +51,23 @@ def test_run_summary_pools_itl_and_divides_by_duration() -> None:
     assert fields["output_tokens_per_s"] == pytest.approx(7 / 2)
     assert fields["total_tokens_per_s"] == pytest.approx((20 + 7) / 2)
     assert fields["latency_per_token_ms_p50"] == pytest.approx(np.percentile([80, 150], 50))
+
+
+def test_itl_counts_every_choice_chunk_as_vllm_and_text_itl_the_text_chunks() -> None:
+    """A role-only opening chunk at 10.05 s, a multi-byte character split over an empty
+    chunk at 10.3 s and a finish chunk without text at 10.45 s: vLLM's client times them
+    all (ITL), the text chunks are timed apart (text ITL); TTFT, E2E and TPOT stay on text."""
+    metrics = request_metrics(timeline(0, 10.0, [10.2, 10.25, 10.35, 10.4], tokens=6,
+                                       choice_chunks=[10.05, 10.2, 10.25, 10.3, 10.35, 10.4,
+                                                      10.45]))
+    assert metrics.itls_s == pytest.approx([0.15, 0.05, 0.05, 0.05, 0.05, 0.05])
+    assert metrics.text_itls_s == pytest.approx([0.05, 0.1, 0.05])
+    assert (metrics.ttft_s, metrics.e2e_s) == pytest.approx((0.2, 0.4))
+    assert metrics.tpot_s == pytest.approx(0.2 / 5)
+    fields = summarize([timeline(0, 10.0, [10.2, 10.4], tokens=3,
+                                 choice_chunks=[10.05, 10.2, 10.3, 10.4])], 1.0)
+    assert fields["itl_ms_mean"] == pytest.approx((150 + 100 + 100) / 3)
+    assert fields["text_itl_ms_p50"] == pytest.approx(200)
 
 
 def test_goodput_counts_requests_meeting_every_slo() -> None:
