@@ -34,6 +34,7 @@ from ext.perf_sweep import setup_perf_sweep
 from ext.price_age import setup_price_age
 from ext.release_diff import setup_release_diff
 from ext.run_reports import setup_run_reports
+from ext.source_version import extension_version
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # collectors, which clear re-read pages and merge parallel readers' notes.
     return {
         "version": __version__,
+        "env_version": extension_version(),  # code changes re-read every page
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
