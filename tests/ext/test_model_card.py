@@ -4,6 +4,7 @@ files the real tools wrote (tests/importers/files)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,12 @@ def test_a_card_from_imported_vllm_and_aiperf_results_builds_strictly(
     assert "us-east-1, read 2026-11-22" in text
     listing = site.html("model-cards/index")
     assert "Tiny GPT-2 (random weights)" in listing and 'href="tiny-gpt2.html"' in listing
+    # every card table is a df-table whose cost column the page keeps in view when narrow
+    page = site.html("model-cards/tiny-gpt2")
+    tables = re.findall(r'<table class="([^"]*)"', page)
+    assert len(tables) == 5 and all("df-table" in classes.split() for classes in tables)
+    costs = re.findall(r'<th class="([^"]*)"><p>Cost per 1M output tokens', page)
+    assert costs and all("df-priority-1" in classes.split() for classes in costs)
 
 
 def test_a_bad_key_and_a_missing_result_are_located_errors(site: Site, tmp_path: Path) -> None:
