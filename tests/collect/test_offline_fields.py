@@ -3,7 +3,7 @@ order, with its value, so that how the summary is built can change and the recor
 
 import json
 
-from collect.offline.measure import summarize
+from collect.offline.measure import offline_metrics
 
 LOG = [(-2.0, -1.2, 0.0), (-1.2, -0.5, 0.0), (-0.5, 0.3, 0.0), (0.3, 1.05, 0.002),
        (1.05, 1.4, 0.001), (1.4, 2.2, 0.003), (2.2, 2.9, 0.001), (2.9, 3.45, 0.002),
@@ -39,7 +39,8 @@ NOTHING_MEASURED = [
 
 
 def offline_fields(entries, batch_size, measure_start, measure_end, warmup_s) -> dict:
-    return summarize(entries, batch_size, measure_start, measure_end, warmup_s)
+    measured = offline_metrics(entries, batch_size, measure_start, measure_end, warmup_s)
+    return measured.record_fields()
 
 
 def test_offline_fields_keep_their_keys_order_and_values():
