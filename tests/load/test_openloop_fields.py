@@ -7,9 +7,8 @@ import math
 import time
 
 from collect.engine.schedule import constant_schedule
-from collect.openloop import runner
 from collect.openloop.batcher import Request
-from collect.openloop.runner import run_closed, run_poisson
+from collect.openloop.runner import open_loop_metrics, run_closed, run_poisson
 
 NAN = math.nan
 
@@ -69,7 +68,7 @@ UNSERVED_FIELDS = [
 
 
 def measured_fields(requests: list[Request], start: float, min_span: float) -> dict:
-    return runner._summarise(requests, start, min_span)
+    return open_loop_metrics(requests, start, min_span).record_fields()
 
 
 def test_open_loop_fields_keep_their_keys_order_and_values():
