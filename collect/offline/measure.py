@@ -32,9 +32,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from collect.backends.base import Prepared, Step
 from collect.engine.gcpause import gc_paused
+from collect.engine.metrics import Summary
 from collect.engine.options import Timing
 from collect.errors import MeasureTimeout
 from perfcore.numbers import percentile
@@ -136,8 +138,8 @@ def measure_offline(prepared: Prepared, batch_size: int, workers_per_model: int,
         logs, measure_start, measure_end, warmup_s = _run_workers(
             prepared, workers_per_model, options)
     entries = [entry for log in logs for entry in log]
-    return {**summarize(entries, batch_size, measure_start, measure_end, warmup_s),
-            "gc": gc_info}
+    measured = offline_metrics(entries, batch_size, measure_start, measure_end, warmup_s)
+    return {**measured.record_fields(), "gc": gc_info}
 
 
 def _run_workers(prepared: Prepared, workers_per_model: int,
@@ -180,39 +182,63 @@ def _run_workers(prepared: Prepared, workers_per_model: int,
     return logs, measure_start, measure_end, warmup_s
 
 
-def summarize(entries: list[tuple[float, float, float]], batch_size: int,
-              measure_start: float, measure_end: float, warmup_s: float) -> dict:
-    """The record fields from the per-batch log of all workers."""
+@dataclass(frozen=True)
+class OfflineMetrics(Summary):
+    """What one offline configuration measured; :meth:`record_fields` are the record's fields.
+    The latency and stability fields are :func:`perfcore.stats.latency_summary`'s and
+    :func:`perfcore.stats.stability`'s."""
+
+    duration_s: float
+    warmup_s: float
+    window_s: float
+    n_batches: int
+    n_inferences: int
+    throughput_avg: float | None
+    throughput_peak: float | None
+    throughput_windows: list[float]
+    latency_ms_p50: float | None
+    latency_ms_p90: float | None
+    latency_ms_p95: float | None
+    latency_ms_p99: float | None
+    latency_ms_mean: float | None
+    latency_ms_std: float | None
+    latency_ms_min: float | None
+    latency_ms_max: float | None
+    stable: bool
+    stability: dict[str, Any]
+    tokenize_ms_p50: float | None
+    tokenize_ms_mean: float | None
+
+
+def offline_metrics(entries: list[tuple[float, float, float]], batch_size: int,
+                    measure_start: float, measure_end: float,
+                    warmup_s: float) -> OfflineMetrics:
+    """The measurement from the per-batch log of all workers."""
     # The window width comes from the later half of the warm-up: the first batches of a
     # new shape are slow (allocation, caches) and would make the windows too wide.
     warmup = sorted((end, end - start) for start, end, _ in entries if end < measure_start)
     window_s = window_seconds([latency for _, latency in warmup[len(warmup) // 2:]])
     duration = measure_end - measure_start
-    completions = [end for _, end, _ in entries if measure_start <= end < measure_end]
     inside = [(start, end, tok) for start, end, tok in entries
               if measure_start <= end < measure_end]
-    latencies_ms = [(end - start) * 1000 for start, end, _ in inside]
     spans = [(start, end) for start, end, _ in entries]
     windows = [round(value, 6) for value in window_throughputs(
         spans, batch_size, measure_start, measure_end, window_s)]
     done = inferences_between(spans, batch_size, measure_start, measure_end)
-    tokenize_ms = [tok * 1000 for _, _, tok in inside]
-    n_batches = len(completions)
-    fields = {
-        "duration_s": round(duration, 6),
-        "warmup_s": round(warmup_s, 6),
-        "window_s": window_s,
-        "n_batches": n_batches,
-        "n_inferences": n_batches * batch_size,
-        "throughput_avg": done / duration if duration > 0 else None,
-        "throughput_peak": max(windows) if windows else None,
-        "throughput_windows": windows,
-        **latency_summary(latencies_ms),
+    tokenize_p50, tokenize_mean = _tokenize_ms([tok * 1000 for _, _, tok in inside])
+    return OfflineMetrics(
+        duration_s=round(duration, 6), warmup_s=round(warmup_s, 6), window_s=window_s,
+        n_batches=len(inside), n_inferences=len(inside) * batch_size,
+        throughput_avg=done / duration if duration > 0 else None,
+        throughput_peak=max(windows) if windows else None, throughput_windows=windows,
+        **latency_summary([(end - start) * 1000 for start, end, _ in inside]),
         **stability(windows),
-        "tokenize_ms_p50": None,
-        "tokenize_ms_mean": None,
-    }
-    if any(tokenize_ms):
-        fields["tokenize_ms_p50"] = percentile(tokenize_ms, 50)
-        fields["tokenize_ms_mean"] = sum(tokenize_ms) / len(tokenize_ms)
-    return fields
+        tokenize_ms_p50=tokenize_p50, tokenize_ms_mean=tokenize_mean,
+    )
+
+
+def _tokenize_ms(tokenize_ms: list[float]) -> tuple[float | None, float | None]:
+    """The median and mean tokenization time; None when no batch tokenized."""
+    if not any(tokenize_ms):
+        return None, None
+    return percentile(tokenize_ms, 50), sum(tokenize_ms) / len(tokenize_ms)

@@ -24,16 +24,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from collect.engine.gcpause import gc_paused
+from collect.engine.metrics import FLATTEN, Distribution, Summary
 from collect.engine.schedule import Schedule
 from collect.engine.slo import SUSTAINED_FRACTION
 from collect.openloop.batcher import Clock, DynamicBatcher, Request, plan_batch
-from perfcore.numbers import PERCENTILES, percentile, percentile_fields
+from perfcore.numbers import PERCENTILES, percentile
 
 InferFn = Callable[[int], None]
 
@@ -49,6 +50,9 @@ doubling but no queue. A growing queue adds many service times."""
 LEAD_S = 0.005
 """Arrival offsets count from this long after the start is taken, so that the workers,
 woken to begin, are waiting before the first arrival."""
+
+DIGITS = 4
+"""Decimal places of the recorded milliseconds and rates."""
 
 SPIN_S = 0.001
 """A worker sleeps until this long before a batch is due, then spins: a sleep wakes
@@ -98,7 +102,7 @@ def run_poisson(
     if loop.failures:
         raise loop.failures[0]
     requests = loop.requests()
-    record = _summarise(requests, loop.start, schedule.duration_s)
+    record = open_loop_metrics(requests, loop.start, schedule.duration_s).record_fields()
     record.update(
         gc=gc_info,
         mode="poisson",
@@ -281,7 +285,7 @@ def run_closed(
     requests = sorted((r for mine in per_client for r in mine), key=lambda r: r.scheduled)
     for index, request in enumerate(requests):
         request.index = index
-    record = _summarise(requests, start, 0.0)
+    record = open_loop_metrics(requests, start, 0.0).record_fields()
     record.update(
         gc=gc_info,
         mode="closed",
@@ -404,8 +408,43 @@ def _client(
         mine.append(request)
 
 
-def _summarise(requests: list[Request], start: float, min_span: float) -> dict[str, Any]:
-    """Record fields from the requests' timestamps.
+@dataclass(frozen=True)
+class BatchLatency(Summary):
+    """Per-batch inference time (the schema's ``latency_ms_*``: per batch)."""
+
+    latency_ms: Distribution
+    latency_ms_mean: float
+    latency_ms_min: float
+    latency_ms_max: float
+    latency_ms_std: float
+
+
+@dataclass(frozen=True)
+class OpenLoopMetrics(Summary):
+    """What one open- or closed-loop run measured; :meth:`record_fields` are the record's
+    fields (no ``latency_ms_*`` at all when no batch finished)."""
+
+    status: str
+    reason: str | None
+    duration_s: float
+    n_requests: int
+    n_inferences: int
+    n_batches: int
+    achieved_rate: float | None
+    request_latency_ms: Distribution
+    request_latency_ms_mean: float | None
+    request_latency_ms_max: float | None
+    queue_wait_ms: Distribution
+    schedule_lag_ms: Distribution
+    schedule_lag_ms_mean: float | None
+    batch_size_histogram: dict[str, int]
+    batch_latency: BatchLatency | None = field(metadata=FLATTEN)
+    throughput_windows: list[int]
+    latency_windows_ms: list[float | None]
+
+
+def open_loop_metrics(requests: list[Request], start: float, min_span: float) -> OpenLoopMetrics:
+    """The measurement from the requests' timestamps.
 
     The achieved rate divides completions by the time from the start to the last
     completion, and at least by the schedule's length (``min_span``).
@@ -418,60 +457,55 @@ def _summarise(requests: list[Request], start: float, min_span: float) -> dict[s
     lag_ms = lag_ms[np.isfinite(lag_ms)]  # the closed loop plans nothing
     span = max(min_span, float(finished.max() - start)) if done else 0.0
     batches = {r.batch_id: (r.started, r.done, r.batch_size) for r in done}
-    batch_ms = np.array([(end - begin) * 1000.0 for begin, end, _ in batches.values()])
     histogram = Counter(size for _, _, size in batches.values())
     latency_ms = (finished - scheduled) * 1000.0
-    record: dict[str, Any] = {
-        "status": "ok",
-        "reason": None,
-        "duration_s": round(span, 6),
-        "n_requests": len(requests),
-        "n_inferences": len(done),
-        "n_batches": len(batches),
-        "achieved_rate": round(len(done) / span, 4) if span > 0 else None,
-        **percentile_fields(latency_ms, "request_latency_ms", PERCENTILES),
-        "request_latency_ms_mean": round(float(latency_ms.mean()), 4) if done else None,
-        "request_latency_ms_max": round(float(latency_ms.max()), 4) if done else None,
-        **_p50_p99((began - scheduled) * 1000.0, "queue_wait_ms"),
-        **_p50_p99(lag_ms, "schedule_lag_ms"),
-        "schedule_lag_ms_mean": round(float(lag_ms.mean()), 4) if lag_ms.size else None,
-        "batch_size_histogram": {str(size): histogram[size] for size in sorted(histogram)},
-        **_batch_latency(batch_ms),
-        **_windows(finished - start, latency_ms, span),
-    }
-    return record
+    throughput, latency_windows = _windows(finished - start, latency_ms, span)
+    return OpenLoopMetrics(
+        status="ok", reason=None, duration_s=round(span, 6), n_requests=len(requests),
+        n_inferences=len(done), n_batches=len(batches),
+        achieved_rate=round(len(done) / span, DIGITS) if span > 0 else None,
+        request_latency_ms=_percentiles(latency_ms, PERCENTILES),
+        request_latency_ms_mean=round(float(latency_ms.mean()), DIGITS) if done else None,
+        request_latency_ms_max=round(float(latency_ms.max()), DIGITS) if done else None,
+        queue_wait_ms=_percentiles((began - scheduled) * 1000.0, (50, 99)),
+        schedule_lag_ms=_percentiles(lag_ms, (50, 99)),
+        schedule_lag_ms_mean=round(float(lag_ms.mean()), DIGITS) if lag_ms.size else None,
+        batch_size_histogram={str(size): histogram[size] for size in sorted(histogram)},
+        batch_latency=_batch_latency(np.array(
+            [(end - begin) * 1000.0 for begin, end, _ in batches.values()])),
+        throughput_windows=throughput, latency_windows_ms=latency_windows,
+    )
 
 
-def _p50_p99(values_ms: np.ndarray, prefix: str) -> dict[str, float | None]:
-    every = percentile_fields(values_ms, prefix, PERCENTILES)
-    return {key: every[key] for key in (f"{prefix}_p50", f"{prefix}_p99")}
+def _percentiles(values_ms: np.ndarray, points: tuple[int, ...]) -> Distribution:
+    return Distribution.of(values_ms, points, digits=DIGITS)
 
 
-def _batch_latency(batch_ms: np.ndarray) -> dict[str, float | None]:
-    """Per-batch inference time (the schema's ``latency_ms_*``: per batch)."""
+def _batch_latency(batch_ms: np.ndarray) -> BatchLatency | None:
     if batch_ms.size == 0:
-        return {}
-    return {
-        **percentile_fields(batch_ms, "latency_ms", PERCENTILES),
-        "latency_ms_mean": round(float(batch_ms.mean()), 4),
-        "latency_ms_min": round(float(batch_ms.min()), 4),
-        "latency_ms_max": round(float(batch_ms.max()), 4),
-        "latency_ms_std": round(float(batch_ms.std()), 4),
-    }
+        return None
+    return BatchLatency(
+        _percentiles(batch_ms, PERCENTILES),
+        latency_ms_mean=round(float(batch_ms.mean()), DIGITS),
+        latency_ms_min=round(float(batch_ms.min()), DIGITS),
+        latency_ms_max=round(float(batch_ms.max()), DIGITS),
+        latency_ms_std=round(float(batch_ms.std()), DIGITS),
+    )
 
 
-def _windows(finish_offsets: np.ndarray, latency_ms: np.ndarray, span: float) -> dict[str, list]:
+def _windows(finish_offsets: np.ndarray, latency_ms: np.ndarray,
+             span: float) -> tuple[list[int], list[float | None]]:
     """Completions per 1-second window, and the median latency of each window."""
     n_windows = int(span)  # full windows only
     if n_windows < 1:
-        return {"throughput_windows": [], "latency_windows_ms": []}
+        return [], []
     which = np.floor(finish_offsets).astype(int)
     throughput, latency = [], []
     for window in range(n_windows):
         inside = latency_ms[which == window]
         throughput.append(int(inside.size))
-        latency.append(round(float(np.median(inside)), 4) if inside.size else None)
-    return {"throughput_windows": throughput, "latency_windows_ms": latency}
+        latency.append(round(float(np.median(inside)), DIGITS) if inside.size else None)
+    return throughput, latency
 
 
 def thirds_p99(requests_latency_ms: np.ndarray) -> tuple[float, float] | None:

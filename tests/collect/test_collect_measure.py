@@ -11,7 +11,12 @@ from collect.backends.cpu import CpuBackend, split_cores
 from collect.engine.options import SweepOptions, Timing
 from collect.engine.outcome import classify
 from collect.models import resolve
-from collect.offline.measure import MeasureOptions, measure_offline, summarize, window_seconds
+from collect.offline.measure import (
+    MeasureOptions,
+    measure_offline,
+    offline_metrics,
+    window_seconds,
+)
 from collect.run.modes import plan
 from collect.run.runner import run_sweep
 
@@ -39,15 +44,16 @@ def test_measure_synthetic_two_copies():
 def test_summarize_separates_warmup_and_measurement():
     entries = [(-2.0, 0.0, 0.0), (0.0, 0.5, 0.0), (0.5, 0.99, 0.0), (1.0, 1.1, 0.001),
                (1.1, 1.2, 0.001), (2.95, 3.05, 0.001)]
-    fields = summarize(entries, batch_size=4, measure_start=1.0, measure_end=3.0, warmup_s=1.0)
-    assert fields["n_batches"] == 2  # the batch ending after 3.0 is left out of the counts
+    measured = offline_metrics(entries, batch_size=4, measure_start=1.0, measure_end=3.0,
+                               warmup_s=1.0)
+    assert measured.n_batches == 2  # the batch ending after 3.0 is left out of the counts
     # ... but throughput counts its half inside the interval: (4 + 4 + 2) / 2 s
-    assert fields["throughput_avg"] == pytest.approx(5.0)
-    assert fields["latency_ms_p50"] == pytest.approx(100.0)
-    assert fields["latency_ms_max"] == pytest.approx(100.0)
-    assert fields["tokenize_ms_p50"] == pytest.approx(1.0)
+    assert measured.throughput_avg == pytest.approx(5.0)
+    assert measured.latency_ms_p50 == pytest.approx(100.0)
+    assert measured.latency_ms_max == pytest.approx(100.0)
+    assert measured.tokenize_ms_p50 == pytest.approx(1.0)
     # The later warm-up batches took 0.5 s (the cold first one is ignored): 4 batch times.
-    assert fields["window_s"] == 2.0
+    assert measured.window_s == 2.0
 
 
 def test_throughput_avg_of_batches_longer_than_a_window_is_exact():
@@ -56,9 +62,9 @@ def test_throughput_avg_of_batches_longer_than_a_window_is_exact():
     # before one ends, 8: whole-batch counting read 2% low or 12% high
     entries = [(0.7 * i, 0.7 * (i + 1), 0.0) for i in range(12)]
     for start in (0.71, 0.69, 1.0):
-        fields = summarize(entries, 1, measure_start=start, measure_end=start + 5.0,
-                           warmup_s=start)
-        assert fields["throughput_avg"] == pytest.approx(1 / 0.7)
+        measured = offline_metrics(entries, 1, measure_start=start, measure_end=start + 5.0,
+                                   warmup_s=start)
+        assert measured.throughput_avg == pytest.approx(1 / 0.7)
 
 
 def test_window_seconds():
