@@ -17,6 +17,12 @@ in turn, at least one each. A first warm-up request of an endpoint that gets no 
 one answered without content counts as a failed warm-up request. After that, failures are
 counted per request (``n_failed``, ``failure_reasons``) and the run goes on; a closed-loop
 client stops at a connection failure (the server is gone) instead of spinning.
+
+The client's garbage collector is paused over the measured interval, as in the in-process
+modes (:mod:`collect.engine.gcpause`; the record's ``gc`` field): with the tokenizer loaded
+a full collection takes 120-300 ms on the development VM, during which no chunk is read, so
+both streams in flight at concurrency 2 showed a TTFT of about 300 ms and every token at
+once (mean TTFT 3x vLLM's client's on the same server, P50 equal).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collect.engine.gcpause import gc_paused
 from collect.engine.schedule import poisson_schedule
 from collect.errors import CollectError
 from collect.serve.client import Timeline, api_url, run_coroutine, server_info
@@ -197,19 +204,22 @@ async def drive_poisson(client: Endpoints, config: ServeConfig, serve: ServeOpti
         raise CollectError(f"--rate {config.offered_rate:g}: {error}") from None
     prompts = workload.prompts(len(schedule), config.lengths)
     warmups = await warm_up(client, prompts[0], warmup_s)
-    timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,
-                                         serve.max_concurrency)
+    with gc_paused() as gc_info:
+        timelines, start = await run_poisson(client, prompts, schedule.arrivals_s,
+                                             serve.max_concurrency)
     schedule_fields = {"kind": schedule.kind, "seed": schedule.seed, "n": len(schedule)}
     return Driven(timelines, start, warmups, schedule.duration_s,
-                  {"arrival_schedule": schedule_fields})
+                  {"arrival_schedule": schedule_fields, "gc": gc_info})
 
 
 async def drive_closed(client: Endpoints, config: ServeConfig, workload: Workload,
                        duration_s: float, warmup_s: float) -> Driven:
     prompts = workload.prompts(CLOSED_POOL, config.lengths)
     warmups = await warm_up(client, prompts[0], warmup_s)
-    timelines, start = await run_closed(client, prompts, config.concurrency or 1, duration_s)
-    return Driven(timelines, start, warmups)
+    with gc_paused() as gc_info:
+        timelines, start = await run_closed(client, prompts, config.concurrency or 1,
+                                            duration_s)
+    return Driven(timelines, start, warmups, extra={"gc": gc_info})
 
 
 async def measure_async(config: ServeConfig, serve: ServeOptions, workload: Workload,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from collect.cli import main
+from collect.engine.gcpause import GC_POLICY
 from perfcore.records import read_records
 from tests.serve.conftest import Server
 
@@ -70,6 +71,8 @@ def test_poisson_run_matches_its_timelines(server: Server, tmp_path: Path) -> No
     assert record["goodput_requests_per_s"] == pytest.approx(10 / record["duration_s"])
     assert record["server"]["http_server"] == "uvicorn"
     assert record["schedule_lag_ms_p99"] < 500  # loose: the test machine is shared
+    # the client's collector was paused over the measured interval (collect.engine.gcpause)
+    assert record["gc"]["policy"] == GC_POLICY and record["gc"]["frozen_objects"] > 0
 
 
 def test_closed_loop_with_the_completions_api(server: Server, tmp_path: Path) -> None:
@@ -78,6 +81,7 @@ def test_closed_loop_with_the_completions_api(server: Server, tmp_path: Path) ->
                    "completions", "--input-length", "8", "--output-length", "4")
     assert record["status"] == "ok", record["reason"]
     assert record["concurrency"] == 2 and record["offered_rate"] is None
+    assert record["gc"]["policy"] == GC_POLICY
     assert record["endpoint"].endswith("/v1/completions")
     rows = timelines(record, out)
     assert len(rows) == record["n_requests"] >= 4
