@@ -20,9 +20,8 @@ client stops at a connection failure (the server is gone) instead of spinning.
 
 The client's garbage collector is paused over the measured interval, as in the in-process
 modes (:mod:`collect.engine.gcpause`; the record's ``gc`` field): with the tokenizer loaded
-a full collection takes 120-300 ms on the development VM, during which no chunk is read, so
-both streams in flight at concurrency 2 showed a TTFT of about 300 ms and every token at
-once (mean TTFT 3x vLLM's client's on the same server, P50 equal).
+one full collection took about 125 ms on the development VM, a stall in which no chunk is
+read and every stream in flight would show it as latency.
 """
 
 from __future__ import annotations
