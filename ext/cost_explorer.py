@@ -46,6 +46,7 @@ from perfcore.cost_rows import bound_key
 from perfcore.explorer import SCHEMA_VERSION, explorer_payload
 from perfcore.explorer import latency_metrics as schema_latency_metrics
 from perfcore.formats import display_number
+from perfcore.numbers import parse_positive
 from perfcore.yamlfile import YamlError
 
 COST_JSON_URI = "_static/cost-explorer.json"
@@ -330,13 +331,7 @@ def check_page_options(app: Sphinx, docnames: list[str], payload: Mapping[str, A
 
 
 def _max_ms(argument: str | None) -> float:
-    try:
-        number = float(argument or "")
-    except ValueError:
-        number = math.nan
-    if not 0 < number < math.inf:
-        raise ValueError(f"must be a positive number of milliseconds, got {argument!r}")
-    return number
+    return parse_positive(argument, "milliseconds")
 
 
 def _latency(argument: str | None) -> str:
@@ -344,13 +339,7 @@ def _latency(argument: str | None) -> str:
 
 
 def _tokens_per_user(argument: str | None) -> float:
-    try:
-        number = float(argument or "")
-    except ValueError:
-        number = math.nan
-    if not 0 < number < math.inf:
-        raise ValueError(f"must be a positive number of tokens per second, got {argument!r}")
-    return number
+    return parse_positive(argument, "tokens per second")
 
 
 def _required(argument: str | None) -> str:

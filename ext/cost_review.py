@@ -25,7 +25,6 @@ plus a visible error box.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,6 +70,7 @@ from perfcore.model_cards import (
     why_none_at_speed,
 )
 from perfcore.models import ModelCatalog
+from perfcore.numbers import parse_positive
 from perfcore.prices import PriceCatalog
 
 SHOWN_LATENCIES = BOUND_KEYS  # p50 and p99 of every measure the schema declares
@@ -323,13 +323,9 @@ class CheapestUnderSla(CostReviewDirective):
         if text is None:
             raise DirectiveError(":max-ms: is required (the latency bound in milliseconds)")
         try:
-            bound = float(text)
-        except ValueError:
-            bound = math.nan
-        if not 0 < bound < math.inf:
-            raise DirectiveError(f":max-ms: must be a positive number of milliseconds, "
-                                 f"got {text!r}")
-        return key, bound
+            return key, parse_positive(text, "milliseconds")
+        except ValueError as err:
+            raise DirectiveError(f":max-ms: {err}") from None
 
     def build(self) -> list[nodes.Node]:
         key, bound = self._bound()
@@ -417,13 +413,9 @@ class CheapestAtSpeed(CostReviewDirective):
             raise DirectiveError(":min-tokens-per-user: is required (output tokens per second "
                                  "each user gets at least)")
         try:
-            minimum = float(text)
-        except ValueError:
-            minimum = math.nan
-        if not 0 < minimum < math.inf:
-            raise DirectiveError(":min-tokens-per-user: must be a positive number of tokens "
-                                 f"per second, got {text!r}")
-        return minimum
+            return parse_positive(text, "tokens per second")
+        except ValueError as err:
+            raise DirectiveError(f":min-tokens-per-user: {err}") from None
 
     def build(self) -> list[nodes.Node]:
         minimum = self._minimum()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 PERCENTILES = (50, 90, 95, 99)
@@ -107,6 +107,18 @@ def parse_fraction(text: str) -> float:
     return value
 
 
+def parse_positive(text: str | None, unit: str) -> float:
+    """``"20"`` -> 20.0; anything else, zero, negative or infinite is a ValueError that names
+    ``unit`` (``must be a positive number of milliseconds, got '0'``)."""
+    try:
+        value = float(text or "")
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise ValueError(f"must be a positive number of {unit}, got {text!r}")
+    return value
+
+
 def parse_probability(text: str) -> float:
     """``"0.01"`` -> 0.01; anything else, or outside (0, 1), is a ValueError."""
     try:
@@ -116,12 +128,3 @@ def parse_probability(text: str) -> float:
     if not 0 < value < 1:
         raise ValueError(f"expected a probability in (0, 1), got {text!r}")
     return value
-
-
-def percentile_fields(values: Iterable[float], name: str, points: Sequence[int],
-                      digits: int = 4) -> dict[str, float | None]:
-    """``{f"{name}_p{p}": value}`` for each point, rounded; None for every point of no values."""
-    ordered = sorted(float(value) for value in values)
-    if not ordered:
-        return {f"{name}_p{point}": None for point in points}
-    return {f"{name}_p{point}": round(percentile(ordered, point), digits) for point in points}

@@ -9,7 +9,7 @@ from perfcore.cost import cost_per_million
 from perfcore.csvfile import read_csv_text
 from perfcore.errors import DataFileError
 from perfcore.formats import check_format, format_number, significant
-from perfcore.numbers import AmbiguousNumberError, parse_number
+from perfcore.numbers import AmbiguousNumberError, parse_number, parse_positive
 from perfcore.ordering import sort_key
 from perfcore.prices import parse_price_catalog
 from perfcore.tabledata import build_table
@@ -372,3 +372,11 @@ def test_sweep_spec_errors():
     with pytest.raises(SpecError) as err:
         parse_sweep_spec("data: t.csv")
     assert err.value.message == "'value' is missing"
+
+
+def test_a_bound_is_a_positive_finite_number_named_by_its_unit():
+    assert parse_positive("20", "milliseconds") == 20.0
+    assert parse_positive(" 0.5 ", "tokens per second") == 0.5
+    for text in ("0", "-1", "inf", "nan", "", None, "ten"):
+        with pytest.raises(ValueError, match=r"must be a positive number of milliseconds, got"):
+            parse_positive(text, "milliseconds")
