@@ -42,13 +42,13 @@ from perfcore.columns import (
     tokens_per_user,
     unit_from_column,
 )
+from perfcore.model_cards import OUTPUT_TOKENS
 from perfcore.prices import PriceCatalog
 from perfcore.sweep import SweepSpec, build_sweep
 from perfcore.tabledata import Rows
 
 KINDS = ("pareto", "cost", "sweep", "cost-speed")
 SPEED_SERIES = ("Inst. Type", "Server", "Model Data Type", "Input Length", "Output Length")
-OUTPUT_TOKENS = "Output Token Throughput (tokens/second)"
 THROUGHPUT_COLUMNS = columns_with("throughput")
 LATENCY_COLUMNS = columns_with("latency_p50")
 COST_COLUMNS = tuple(dict.fromkeys(cost_label(unit_from_column(name) or "inferences")

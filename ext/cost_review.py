@@ -63,6 +63,7 @@ from perfcore.cost_rows import (
 from perfcore.families import CARDS_DIR
 from perfcore.formats import display_number
 from perfcore.model_cards import (
+    OUTPUT_TOKENS,
     ROW_HEADER,
     SpeedPoint,
     cheapest_at_speed,
@@ -115,7 +116,7 @@ class CostReviewDirective(DataDirective):
             raise DirectiveError(f"data folder {self.shown(data_dir)} not found "
                                  "(df_table_data_dir)")
         data = load_cost_rows(data_dir, catalog, families, read=self.read_csv, models=models)
-        CsvListing.note(self.env, [(data_dir, listed_files(data_dir))])
+        CsvListing.note(self.env, [(PUBLISHED, data_dir, tuple(map(str, data.files)))])
         self._warn_missing(data, catalog)
         return merge_identical(data.rows), catalog, models
 
@@ -138,16 +139,17 @@ class CostReviewDirective(DataDirective):
             raise DirectiveError(f"{catalog.path} lists no prices")
         return chosen
 
-    def models(self, rows: list[CostRow], catalog: ModelCatalog) -> list[str]:
-        """The model ids :models: names (by id or any published name), or every model's."""
-        present = models_of(rows)
+    def models(self, present: list[str], catalog: ModelCatalog,
+               source: str = "published row") -> list[str]:
+        """The model ids :models: names (by id or any published name) among ``present``, or
+        all of them."""
         wanted = [name.strip() for name in self.options.get("models", "").split(",")
                   if name.strip()]
         chosen = []
         for name in wanted:
             model_id = catalog.id_of(name)
             if model_id not in present:
-                raise DirectiveError(f":models: no published row is model {name!r} "
+                raise DirectiveError(f":models: no {source} is model {name!r} "
                                      f"(models: {', '.join(present)})")
             chosen.append(model_id)
         return chosen or present
@@ -201,7 +203,7 @@ class CostComparison(CostReviewDirective):
         pricing = self.pricing(catalog, many=True)
         result: list[nodes.Node] = []
         shown: list[CostRow] = []
-        for model_id in self.models(rows, models):
+        for model_id in self.models(models_of(rows), models):
             of_model = [row for row in rows if row.model_id == model_id]
             counts = list(dict.fromkeys(row.counts for row in of_model))
             for counted in counts:
@@ -335,7 +337,7 @@ class CheapestUnderSla(CostReviewDirective):
         pricing = self.pricing(catalog, many=False)[0]
         label = f"{latency_label(key)} <= {format(bound, 'g')} ms"
         body, sentences, shown = [], [], []
-        for model_id in self.models(rows, models):
+        for model_id in self.models(models_of(rows), models):
             of_model = [row for row in rows if row.model_id == model_id]
             shown += of_model
             counts = list(dict.fromkeys(row.counts for row in of_model))
@@ -421,25 +423,18 @@ class CheapestAtSpeed(CostReviewDirective):
         minimum = self._minimum()
         catalog = self.price_catalog()
         models = self.model_catalog()
-        folder = self.data_path(CARDS_DIR)
-        data_dir = self.config.df_table_data_dir
-        CsvListing.note(self.env, [(data_dir, listed_files(data_dir))])
-        csvs = [self.read_csv(path) for path in sorted(folder.glob("*.csv"))] \
-            if folder.is_dir() else []
+        folder = str(self.data_path(CARDS_DIR))
+        cards = listed_files(CARDS, folder)
+        CsvListing.note(self.env, [(CARDS, folder, cards)])
+        csvs = [self.read_csv(Path(path)) for path in cards]
         pricing = self.pricing(catalog, many=False)[0]
         points = speed_points(csvs, catalog, models, pricing)
         if not points:
             return [no_results()]
         present = list(dict.fromkeys(p.model_id for p in points))
-        wanted = [models.id_of(name.strip()) for name in
-                  self.options.get("models", "").split(",") if name.strip()]
-        for model_id in wanted:
-            if model_id not in present:
-                raise DirectiveError(f":models: no model card result is model {model_id!r} "
-                                     f"(models: {', '.join(present)})")
         body, sentences = [], []
         bound = f"at least {format(minimum, 'g')} output tokens/s per user"
-        for model_id in wanted or present:
+        for model_id in self.models(present, models, "model card result"):
             of_model = [p for p in points if p.model_id == model_id]
             best = cheapest_at_speed(of_model, minimum)
             if best is None:
@@ -474,8 +469,7 @@ class CheapestAtSpeed(CostReviewDirective):
             _text_cell(best.model_name, role="model"),
             *(_text_cell(text, role="config") for text in best.label()),
             _text_cell(display_number(best.tokens_per_user), role="throughput"),
-            _text_cell(display_number(best.point.cell("Output Token Throughput "
-                                                      "(tokens/second)")), role="throughput"),
+            _text_cell(display_number(best.point.cell(OUTPUT_TOKENS)), role="throughput"),
             _text_cell(cost_text(best.cost, currency), strong=True, role="cost"),
         ], ["df-cheapest"])
 
@@ -483,9 +477,13 @@ class CheapestAtSpeed(CostReviewDirective):
 # ------------------------------------------------------------------ new CSVs
 
 
+PUBLISHED, CARDS = "published", "cards"
+
+
 class CsvListing(PageFacts):
-    """``{docname: {(data folder, its published CSVs when the page was read)}}``: a page whose
-    folder now lists other CSVs (a platform or family added or removed) is read again."""
+    """``{docname: {(kind, folder, its CSVs when the page was read)}}``: a page whose folder
+    now lists other CSVs (a platform, family or model card added or removed) is read again.
+    Cost tables read the published CSVs of the data folder, cheapest-at-speed the cards'."""
 
     key = "cost_review_listing"
 
@@ -494,19 +492,17 @@ class CsvListing(PageFacts):
         outdated = []
         for docname, listings in sorted(self.pages(env).items()):
             if docname not in removed and any(
-                    listed_files(data_dir) != files for data_dir, files in listings):
+                    listed_files(kind, folder) != files for kind, folder, files in listings):
                 outdated.append(docname)
         return outdated
 
 
-def listed_files(data_dir: str | os.PathLike[str]) -> tuple[str, ...]:
-    """The published CSVs and the model cards' results: a page reading them is re-read when
-    one is added or removed."""
-    if not Path(data_dir).is_dir():
+def listed_files(kind: str, folder: str) -> tuple[str, ...]:
+    """The CSVs a cost page reads from ``folder``: published ones, or model cards' results."""
+    if not Path(folder).is_dir():
         return ()
-    cards = Path(data_dir, CARDS_DIR)
-    return (*map(str, published_csvs(data_dir)),
-            *(map(str, sorted(cards.glob("*.csv"))) if cards.is_dir() else ()))
+    paths = published_csvs(folder) if kind == PUBLISHED else sorted(Path(folder).glob("*.csv"))
+    return tuple(map(str, paths))
 
 
 def setup_cost_review(app: Sphinx, cache: FileCache) -> None:

@@ -12,6 +12,7 @@ into reST, every data text escaped, and parsed in place. The tables are built by
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,7 +20,6 @@ import jinja2
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
-from sphinx.util import logging
 from sphinx.util.nodes import nested_parse_with_titles
 
 from ext.base import PRICES, DataDirective, add_data_directive
@@ -40,10 +40,10 @@ from perfcore.model_cards import (
 from perfcore.prices import rate_basis
 from perfcore.rsttext import rst_escape
 
-logger = logging.getLogger(__name__)
 PAGES_DIR = "model-cards"  # docs/model-cards/<name>.rst shows data/model-cards/<name>.yaml
 
 
+@functools.cache
 def template() -> jinja2.Template:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("ext", "templates"), trim_blocks=True,

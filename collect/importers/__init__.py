@@ -58,9 +58,10 @@ def import_file(path: Path, *, instance_type: str, model: str | None = None,
     ``max_failed``: the share of failed requests above which a record is ``degraded``
     (default :data:`collect.serve.options.DEFAULT_MAX_FAILED`)."""
     from collect.importers.jsonfile import read_documents
-    from collect.importers.record import served_record
+    from collect.importers.record import served_record, sha256_of
 
     shown = path.as_posix()
+    digest = sha256_of(path)  # once a file, however many documents it holds
     records = []
     for document in read_documents(path, shown):
         name = fmt or detect(document)
@@ -68,11 +69,10 @@ def import_file(path: Path, *, instance_type: str, model: str | None = None,
         if not any(key.endswith(METRIC_SUFFIXES) for key in reading.values):
             raise DataFileError(shown, document.line_of(), f"no {reading.tool} latency "
                                 f"found; is this a {name} file? ({EXPECTED})")
-        records.append(served_record(reading, path=path, shown=shown, index=document.index,
-                                     fmt=name, instance_type=instance_type, model=model,
-                                     imported_at=imported_at, **(
-                                         {} if max_failed is None
-                                         else {"max_failed": max_failed})))
+        records.append(served_record(reading, digest=digest, shown=shown,
+                                     index=document.index, fmt=name,
+                                     instance_type=instance_type, model=model,
+                                     imported_at=imported_at, max_failed=max_failed))
     return records
 
 

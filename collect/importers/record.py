@@ -66,10 +66,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: str,
+def served_record(reading: Reading, *, digest: str, shown: str, index: int, fmt: str,
                   instance_type: str, model: str | None, imported_at: str,
-                  max_failed: float = DEFAULT_MAX_FAILED) -> dict[str, Any]:
-    """The results record of one reading (``index``: its place among the file's documents)."""
+                  max_failed: float | None = None) -> dict[str, Any]:
+    """The results record of one reading (``index``: its place among the file's documents;
+    ``digest``: the file's :func:`sha256_of`)."""
+    if max_failed is None:
+        max_failed = DEFAULT_MAX_FAILED
     name = model or reading.model
     if not name:
         raise CollectError(f"{shown}: the file does not name the model; pass --model")
@@ -77,7 +80,6 @@ def served_record(reading: Reading, *, path: Path, shown: str, index: int, fmt: 
                          reading.output_length, offered_rate=reading.offered_rate,
                          concurrency=reading.concurrency)
     fields = config.fields()
-    digest = sha256_of(path)
     status, reason = status_of(reading, max_failed)
     version = reading.version or "(version not stated)"
     return {

@@ -294,9 +294,7 @@ def run_closed(
         max_batch_size=max_batch_size,
         max_batch_delay_ms=max_batch_delay_ms,
         warmup_s=warmup_s,
-        schedule_lag_ms_p50=None,
-        schedule_lag_ms_p99=None,
-    )
+    )  # no schedule: the closed loop plans nothing, so its schedule lag fields are None
     _add_stability(record, requests, None)
     return record
 

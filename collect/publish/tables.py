@@ -228,8 +228,7 @@ def platform_of(backend: str | None, instance: str, override: str | None) -> str
                                "to say which page they belong to")
         return platform
     if backend == "neuron":
-        family = re.match(r"[a-z0-9]*", instance.lower()).group()  # "inf2 (size ...)" -> inf2
-        return NEURON_PLATFORMS.get(family, "neuron")
+        return served_platform(instance) or "neuron"  # "inf2 (size ...)" -> inf2
     return "gpu" if backend == "cuda" else "cpu"
 
 

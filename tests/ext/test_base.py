@@ -15,12 +15,17 @@ from ext.tables import TABLE_CLASS, table_cell, table_node, table_row
 
 DATA_DIRECTIVES = ["df-table", "perf-family", "perf-sweep", "perf-chart", "perf-diff",
                    "perf-release-changes", "perf-history", "cost-comparison",
-                   "cheapest-under-sla", "cost-explorer"]
+                   "cheapest-under-sla", "cheapest-at-speed", "cost-explorer", "model-card",
+                   "model-card-list"]
+NOT_DATA = ["run-reports"]  # lists the report pages under docs/, reads no data file
 
 
 def test_every_data_directive_is_on_the_base(site):
     app = SphinxTestApp("html", srcdir=site.srcdir, status=StringIO(), warning=StringIO())
     try:  # the application registers its directives with docutils until cleanup
+        ours = sorted(name for name, directive in directives._directives.items()
+                      if isinstance(directive, type) and directive.__module__.startswith("ext."))
+        assert ours == sorted(DATA_DIRECTIVES + NOT_DATA)  # a new directive is listed here
         for name in DATA_DIRECTIVES:
             directive = directives._directives[name]
             assert issubclass(directive, DataDirective), name

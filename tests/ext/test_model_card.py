@@ -249,6 +249,7 @@ def test_the_card_charts_cost_against_speed_per_user(site: Site, tmp_path: Path)
     [chart] = list(app.env.get_doctree("model-cards/tiny-gpt2").findall(
         lambda node: node.tagname == "perf_chart"))
     rows = card_cells(site)
+    assert set(rows) == {"16|8", "32|16"}  # AIPerf's run and vLLM's, both drawn
     for lengths, row in rows.items():  # each point: 1000 / TPOT P50 and the one cost formula
         speed = 1000 / float(row["TPOT P50 (ms)"])
         cost = cost_per_million(float(row["Output Token Throughput (tokens/second)"]), 0.7582)

@@ -98,19 +98,31 @@ def start_server(model: Path, home: Path, log: Path) -> Server:
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     server = Server(f"http://127.0.0.1:{port}", str(model), process, log)
-    deadline = time.monotonic() + STARTUP_S
+    try:
+        return wait_ready(server, "/health", STARTUP_S, "transformers serve", pause_s=0.25)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+def wait_ready(server: Server, path: str, startup_s: float, name: str,
+               pause_s: float) -> Server:
+    """``server`` once ``path`` answers 200; a RuntimeError with the log's end when the
+    process exits or ``startup_s`` passes first (the server is stopped)."""
+    deadline = time.monotonic() + startup_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"transformers serve exited {process.returncode}:\n"
-                        f"{log.read_text()[-3000:]}")
+        if server.process.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"{name} exited {server.process.returncode}:\n"
+                               f"{server.log.read_text(errors='replace')[-3000:]}")
         try:
-            if httpx2.get(server.url + "/health", timeout=1).status_code == 200:
+            if httpx2.get(server.url + path, timeout=2).status_code == 200:
                 return server
         except httpx2.HTTPError:
-            time.sleep(0.25)
+            pass
+        time.sleep(pause_s)
     server.stop()
-    pytest.fail(f"transformers serve did not answer within {STARTUP_S:g} s:\n"
-                f"{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{name} did not answer within {startup_s:g} s:\n"
+                       f"{server.log.read_text(errors='replace')[-3000:]}")
 
 
 VLLM_STARTUP_S = 900.0  # about 70 s on an idle VM; several minutes on a busy one
@@ -131,20 +143,7 @@ def start_vllm(vllm: Path, model: Path, log: Path, dev_mode: bool = False) -> Se
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
                                    start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", VLLM_SERVED_NAME, process, log, own_group=True)
-    deadline = time.monotonic() + VLLM_STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            server.stop()
-            raise RuntimeError(f"vllm serve exited {process.returncode}:\n"
-                               f"{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx2.get(server.url + "/v1/models", timeout=2).status_code == 200:
-                return server
-        except httpx2.HTTPError:
-            time.sleep(1)
-    server.stop()
-    raise RuntimeError(f"vllm serve did not answer within {VLLM_STARTUP_S:g} s:\n"
-                       f"{log.read_text(errors='replace')[-3000:]}")
+    return wait_ready(server, "/v1/models", VLLM_STARTUP_S, "vllm serve", pause_s=1.0)
 
 
 @pytest.fixture(scope="session")
