@@ -22,7 +22,7 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from numbers import Real
 from pathlib import Path
@@ -31,14 +31,13 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
-from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.errors import ExtensionError
 from sphinx.util.osutil import relative_uri
 from sphinx.writers.html5 import HTML5Translator
 
 from ext.base import DataDirective, DirectiveError, add_data_directive, log_error
 from ext.filecache import FileCache
+from ext.page_facts import PageFacts
 from perfcore.atomic import write_atomic
 from perfcore.columns import tokens_per_user
 from perfcore.cost import cost_text
@@ -380,7 +379,7 @@ class CostExplorerDirective(DataDirective):
         node = cost_explorer()
         node["explorer_options"] = options
         self.set_source_info(node)
-        ExplorerPages.note(self.env)
+        ExplorerPages.note(self.env, ["explorer"])
         return [node]
 
     def _model_id(self, name: str) -> str:
@@ -422,34 +421,10 @@ def _skip(self: Any, node: nodes.Node) -> None:
 # ----------------------------------------------------------------------- env
 
 
-class ExplorerPages(EnvironmentCollector):
+class ExplorerPages(PageFacts):
     """``env.cost_explorer_docs``: the pages with an explorer (the JSON is written for them)."""
 
     key = "cost_explorer_docs"
-
-    @classmethod
-    def note(cls, env: BuildEnvironment) -> None:
-        """The page being read has an explorer."""
-        env.current_document[cls.key] = True
-
-    @classmethod
-    def pages(cls, env: BuildEnvironment) -> set[str]:
-        pages = getattr(env, cls.key, None)
-        if pages is None:
-            pages = set()
-            setattr(env, cls.key, pages)
-        return pages
-
-    def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
-        if app.env.current_document.get(self.key):
-            self.pages(app.env).add(app.env.docname)
-
-    def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-        self.pages(env).discard(docname)
-
-    def merge_other(self, app: Sphinx, env: BuildEnvironment, docnames: Set[str],
-                    other: BuildEnvironment) -> None:
-        self.pages(env).update(self.pages(other) & set(docnames))
 
 
 def _add_page_script(
